@@ -1,0 +1,20 @@
+import Vapor
+
+/// Registered only in development with the file mailer: it does not exist in production.
+struct DevMailController {
+    let mailbox: DevMailbox
+
+    func register(_ routes: any RoutesBuilder) {
+        routes.get(SitePath.devMail.components.map(PathComponent.init(stringLiteral:)), use: list)
+        routes.get(SitePath.devMailMessage("").components.map(PathComponent.init(stringLiteral:)), use: show)
+    }
+
+    @Sendable func list(req: Request) async throws -> Response {
+        DevMailPage(context: req.shellContext, messages: mailbox.list(), opened: nil).render().response()
+    }
+
+    @Sendable func show(req: Request) async throws -> Response {
+        guard let name = req.parameters.get("name"), let message = mailbox.read(name) else { throw Abort(.notFound) }
+        return DevMailPage(context: req.shellContext, messages: mailbox.list(), opened: message).render().response()
+    }
+}

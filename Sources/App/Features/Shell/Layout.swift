@@ -1,0 +1,122 @@
+import Markup
+
+/// What the shell around every page needs to know about the visitor.
+struct ShellContext: Sendable {
+    /// The signed-in person, if any: the profile and bell icons are theirs.
+    struct Account: Sendable {
+        var displayName: String
+        var unreadNotifications: Int
+    }
+
+    var currentPath: String
+    var account: Account?
+
+    static let mock = ShellContext(currentPath: "/", account: Account(displayName: "Иванова А. П.", unreadNotifications: 3))
+    static let anonymous = ShellContext(currentPath: "/", account: nil)
+}
+
+/// One item of the top menu (manual §3). Sections join the menu as they are built.
+struct MenuItem: Sendable {
+    var title: String
+    var path: SitePath
+
+    /// «Оплата», «Показания», «История», «Обращения», «Помощь» join here as their sections are built.
+    static let main: [MenuItem] = []
+
+    /// The items under «Ещё».
+    static let more: [MenuItem] = [
+        MenuItem(title: "Инструкция пользователя", path: .manual),
+        MenuItem(title: "Пользовательское соглашение", path: .agreement),
+    ]
+}
+
+enum Layout {
+    /// The whole page: head, header with the menu, the content, the footer.
+    static func page(title: String, context: ShellContext, content: HTML) -> HTML {
+        """
+        <!DOCTYPE html>
+        <html lang="ru">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title) — Личный кабинет клиента</title>
+        <link rel="stylesheet" href="/css/portal.css">
+        <link rel="icon" href="/icons/favicon.svg" type="image/svg+xml">
+        <script type="module" src="/js/portal.js"></script>
+        </head>
+        <body>
+        \(header(context))
+        <main class="page" id="main">
+        \(content)
+        </main>
+        \(footer())
+        </body>
+        </html>
+        """
+    }
+
+    static func header(_ context: ShellContext) -> HTML {
+        let moreActive = MenuItem.more.contains { $0.path.path == context.currentPath }
+        return """
+            <header class="topbar">
+            <a class="brand" href="\(SitePath.home.path)"><span class="brand-mark" aria-hidden="true">⚡</span><span class="brand-text">Личный кабинет<small>клиента – юридического лица</small></span></a>
+            <button class="menu-toggle" type="button" aria-controls="site-menu" aria-expanded="false" data-menu-toggle>Меню</button>
+            <nav class="menu" id="site-menu" aria-label="Главное меню">
+            <ul>
+            \(each: MenuItem.main, { menuLink($0, current: context.currentPath) })
+            <li class="more\(moreActive ? " active" : "")">
+            <details data-more>
+            <summary>Ещё</summary>
+            <ul class="submenu">
+            \(each: MenuItem.more, { menuLink($0, current: context.currentPath) })
+            </ul>
+            </details>
+            </li>
+            </ul>
+            </nav>
+            \(context.account.map(accountIcons))
+            </header>
+            """
+    }
+
+    static func menuLink(_ item: MenuItem, current: String) -> HTML {
+        let active = item.path.path == current
+        return "<li><a href=\"\(item.path.path)\"\(active ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(item.title)</a></li>"
+    }
+
+    /// «Уведомления» and «Профиль», top right (manual §3), for a signed-in person.
+    static func accountIcons(_ account: ShellContext.Account) -> HTML {
+        let badge: HTML =
+            account.unreadNotifications > 0
+            ? "<span class=\"badge\" aria-label=\"непрочитанных: \(account.unreadNotifications)\">\(account.unreadNotifications)</span>"
+            : .empty
+        return """
+            <div class="account-icons">
+            <a class="icon-link" href="/notifications" title="Уведомления" aria-label="Уведомления">\(Icons.bell)\(badge)</a>
+            <a class="icon-link" href="/profile" title="Профиль" aria-label="Профиль">\(Icons.person)<span class="account-name">\(account.displayName)</span></a>
+            </div>
+            """
+    }
+
+    static func footer() -> HTML {
+        """
+        <footer class="footer">
+        <nav aria-label="Документы">
+        <a class="button button-secondary" href="\(SitePath.manual.path)">Инструкция пользователя</a>
+        <a href="\(SitePath.agreement.path)">Пользовательское соглашение</a>
+        </nav>
+        <p class="footer-note">Личный кабинет клиента – юридического лица гарантирующего поставщика электроэнергии</p>
+        </footer>
+        """
+    }
+}
+
+/// Inline SVG icons (trusted constants).
+enum Icons {
+    static let bell: HTML = """
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.71V3.5a2 2 0 1 0-4 0v.79A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>
+        """
+    static let person: HTML = """
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 12a5 5 0 1 0-5-5 5 5 0 0 0 5 5Zm0 2c-4.42 0-8 2.24-8 5v2h16v-2c0-2.76-3.58-5-8-5Z"/></svg>
+        """
+}

@@ -1,0 +1,18 @@
+import Markup
+import Vapor
+
+extension HTML {
+    /// A `text/html` response with this markup.
+    func response(status: HTTPResponseStatus = .ok) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        return Response(status: status, headers: headers, body: .init(string: rendered))
+    }
+}
+
+extension Request {
+    /// The shell for this request. The account part is filled once accounts exist (their issue).
+    var shellContext: ShellContext {
+        ShellContext(currentPath: url.path, account: nil)
+    }
+}

@@ -1,0 +1,12 @@
+import Fluent
+
+/// Every migration, in the order they were written. Append only.
+enum PortalMigrations {
+    static let all: [any Migration] = [
+        CreateSessions(),
+        CreateJobs(),
+        CreateOutbox(),
+        CreateRateLimits(),
+        CreateAuditLog(),
+    ]
+}

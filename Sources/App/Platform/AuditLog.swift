@@ -1,0 +1,67 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// The audit log: who did what, when and from where. Never passwords or card data.
+public enum AuditLog {
+    /// One entry as read back.
+    public struct Entry: Sendable, Codable, Equatable {
+        public var at: Date
+        public var actor: String
+        public var accountID: UUID?
+        public var action: String
+        public var subject: String?
+        public var ipAddress: String?
+        public var details: String?
+    }
+
+    /// Writes one entry. `actor` is `account`, `staff:<id>`, `billing` or `system`.
+    public static func record(
+        _ action: String, actor: String, accountID: UUID? = nil, subject: String? = nil, ipAddress: String? = nil,
+        details: [String: String] = [:], at: Date, on db: Database
+    ) async throws {
+        let json = details.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
+        try await (db as! SQLDatabase).insert(into: "audit_log")
+            .columns("id", "at", "actor", "account_id", "action", "subject", "ip_address", "details")
+            .values(
+                SQLBind(UUID()), SQLBind(at), SQLBind(actor), SQLBind(accountID), SQLBind(action), SQLBind(subject),
+                SQLBind(ipAddress), SQLBind(json)
+            )
+            .run()
+    }
+
+    /// The request's view: actor from the session, address from the connection.
+    public static func record(
+        _ action: String, subject: String? = nil, details: [String: String] = [:], request: Request
+    ) async throws {
+        let account = request.sessions.accountID
+        try await record(
+            action, actor: account == nil ? "anonymous" : "account", accountID: account, subject: subject,
+            ipAddress: request.clientAddress, details: details, at: request.now, on: request.db)
+    }
+
+    /// The newest entries first.
+    public static func recent(limit: Int = 100, accountID: UUID? = nil, on db: Database) async throws -> [Entry] {
+        var query = (db as! SQLDatabase).select()
+            .columns("at", "actor", "account_id", "action", "subject", "ip_address", "details").from("audit_log")
+        if let accountID { query = query.where("account_id", .equal, accountID) }
+        return try await query.orderBy("at", .descending).limit(limit).all().map { row in
+            Entry(
+                at: try row.decode(column: "at", as: Date.self), actor: try row.decode(column: "actor", as: String.self),
+                accountID: try row.decode(column: "account_id", as: UUID?.self),
+                action: try row.decode(column: "action", as: String.self),
+                subject: try row.decode(column: "subject", as: String?.self),
+                ipAddress: try row.decode(column: "ip_address", as: String?.self),
+                details: try row.decode(column: "details", as: String?.self))
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,70 @@
+import Crypto
+import Foundation
+import Vapor
+
+/// Refuses an unsafe request (POST, PUT, PATCH, DELETE) unless it comes from the portal's own pages:
+/// the browser's `Sec-Fetch-Site` / `Origin` must name this origin, and the form's `_csrf` field (or the
+/// `X-CSRF-Token` header) must equal the session's token.
+///
+/// Paths under `exemptPrefixes` are machine APIs authenticated by bearer tokens or signatures, never by cookies.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let fieldName = "_csrf"
+    static let headerName = "X-CSRF-Token"
+    /// Forms are small; uploads have their own routes with larger limits, checked there.
+    static let maxFormBytes = 32 * 1024 * 1024
+    var exemptPrefixes: [String] = ["/api/"]
+
+    enum Failure: String {
+        case foreignOrigin, missingSession, badToken
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard Self.isUnsafe(request.method), !exemptPrefixes.contains(where: { request.url.path.hasPrefix($0) }) else {
+            return try await next.respond(to: request)
+        }
+        if let failure = try await check(request) {
+            request.logger.notice("CSRF refused: \(failure.rawValue) \(request.method) \(request.url.path)")
+            return try await ErrorPages.render(status: .forbidden, for: request)
+        }
+        return try await next.respond(to: request)
+    }
+
+    static func isUnsafe(_ method: HTTPMethod) -> Bool {
+        !(method == .GET || method == .HEAD || method == .OPTIONS)
+    }
+
+    func check(_ request: Request) async throws -> Failure? {
+        if let site = request.headers.first(name: "Sec-Fetch-Site"), site != "same-origin" && site != "none" {
+            return .foreignOrigin
+        }
+        if let origin = request.headers.first(name: .origin), origin != Self.expectedOrigin(request) {
+            return .foreignOrigin
+        }
+        guard let session = request.sessions.current else { return .missingSession }
+        var sent = request.headers.first(name: Self.headerName)
+        if sent == nil {
+            if request.body.data == nil {
+                _ = try await request.body.collect(max: Self.maxFormBytes).get()
+            }
+            sent = try? request.content.get(String.self, at: Self.fieldName)
+        }
+        guard let sent, Self.constantTimeEquals(sent, session.csrfToken) else { return .badToken }
+        return nil
+    }
+
+    /// The configured base URL's origin, or this request's own when none is configured.
+    static func expectedOrigin(_ request: Request) -> String {
+        if let origin = request.portal.config.baseOrigin { return origin }
+        let scheme = request.portal.config.secureCookies ? "https" : "http"
+        return "\(scheme)://\(request.headers.first(name: .host) ?? "")"
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Mail
+
+/// A wrong configuration value: start-up stops with this one line.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let variable: String
+    public let problem: String
+    public var description: String { "\(variable): \(problem)" }
+}
+
+/// Everything the portal reads from its environment, with working defaults (docs/configuration.md).
+public struct PortalConfig: Sendable {
+    public enum DatabaseLocation: Sendable, Equatable {
+        case sqliteFile(String)
+        case sqliteMemory
+        case postgres(String)
+
+        public var isSQLite: Bool { if case .postgres = self { false } else { true } }
+    }
+
+    public enum MailerKind: Sendable, Equatable {
+        /// Writes `.eml` files under this folder.
+        case files(String)
+        case smtp(SMTPConfiguration)
+    }
+
+    public enum Mode: String, Sendable { case development, production }
+
+    public var mode: Mode = .development
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    public var database: DatabaseLocation = .sqliteFile("./data/lkk.sqlite")
+    /// The public address of the portal; `nil` when the portal works out its origin from each request's Host.
+    public var baseURL: URL?
+    public var timeZone = TimeZone(identifier: "Asia/Yekaterinburg")!
+    public var mailer: MailerKind = .files("./data/mail")
+    public var mailFrom = MailAddress("noreply@localhost", name: "Личный кабинет клиента")
+    public var secureCookies = false
+    public var sessionIdle: TimeInterval = 30 * 60
+    public var sessionAbsolute: TimeInterval = 12 * 3600
+    public var resourcesDirectory: String?
+    /// Unsafe requests (forms) one address may make per minute.
+    public var formsPerMinutePerAddress = 120
+    /// Whether `serve` also runs the jobs worker.
+    public var runJobsInServe = true
+    public var jobPollInterval: TimeInterval = 1
+
+    public init() {}
+
+    /// The origin (`scheme://host[:port]`) of `baseURL`, which unsafe requests must come from.
+    public var baseOrigin: String? {
+        guard let url = baseURL, let scheme = url.scheme, let host = url.host else { return nil }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
+
+    /// The session cookie's name: `__Host-` prefixed when cookies are secure, as browsers then enforce
+    /// that it is host-only, on `/`, and sent over HTTPS only.
+    public var sessionCookieName: String { secureCookies ? "__Host-lkk_session" : "lkk_session" }
+
+    /// Reads the configuration; throws ``ConfigError`` naming the first wrong variable.
+    public static func load(_ env: [String: String]) throws -> PortalConfig {
+        var config = PortalConfig()
+        func value(_ name: String) -> String? {
+            guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        if let raw = value("PORTAL_ENV") {
+            guard let mode = Mode(rawValue: raw) else {
+                throw ConfigError(variable: "PORTAL_ENV", problem: "expected development or production, got «\(raw)»")
+            }
+            config.mode = mode
+        }
+        if let raw = value("PORT") {
+            guard let port = Int(raw), (1...65535).contains(port) else {
+                throw ConfigError(variable: "PORT", problem: "expected a port number 1–65535, got «\(raw)»")
+            }
+            config.port = port
+        }
+        if let raw = value("PORTAL_HOST") { config.host = raw }
+        config.dataDirectory = value("PORTAL_DATA_DIR") ?? "./data"
+        config.database = .sqliteFile(config.dataDirectory + "/lkk.sqlite")
+        config.mailer = .files(config.dataDirectory + "/mail")
+        if let raw = value("DATABASE_URL") { config.database = try parseDatabase(raw) }
+        if let raw = value("PORTAL_BASE_URL") {
+            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                url.host?.isEmpty == false
+            else {
+                throw ConfigError(variable: "PORTAL_BASE_URL", problem: "expected an http:// or https:// address, got «\(raw)»")
+            }
+            config.baseURL = url
+        }
+        if let raw = value("PORTAL_TIME_ZONE") {
+            guard let zone = TimeZone(identifier: raw) else {
+                throw ConfigError(variable: "PORTAL_TIME_ZONE", problem: "unknown time zone «\(raw)»")
+            }
+            config.timeZone = zone
+        }
+        if let raw = value("SMTP_URL") {
+            guard let smtp = SMTPConfiguration(url: raw) else {
+                throw ConfigError(
+                    variable: "SMTP_URL",
+                    problem: "expected smtp://, smtps:// or smtp+plain://user:password@host:port, got «\(redacted(raw))»")
+            }
+            config.mailer = .smtp(smtp)
+        }
+        if let raw = value("MAIL_FROM") {
+            guard let address = MailAddress(parsing: raw) else {
+                throw ConfigError(variable: "MAIL_FROM", problem: "expected an address such as «ЛКК <noreply@example.ru>»")
+            }
+            config.mailFrom = address
+        }
+        config.secureCookies = config.baseURL?.scheme?.lowercased() == "https" || config.mode == .production
+        if let raw = value("SESSION_SECURE_COOKIES") {
+            config.secureCookies = try bool(raw, "SESSION_SECURE_COOKIES")
+        }
+        if let raw = value("SESSION_IDLE_MINUTES") {
+            config.sessionIdle = TimeInterval(try positive(raw, "SESSION_IDLE_MINUTES")) * 60
+        }
+        if let raw = value("SESSION_ABSOLUTE_HOURS") {
+            config.sessionAbsolute = TimeInterval(try positive(raw, "SESSION_ABSOLUTE_HOURS")) * 3600
+        }
+        if let raw = value("PORTAL_RESOURCES_DIR") {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: raw + "/css", isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ConfigError(variable: "PORTAL_RESOURCES_DIR", problem: "«\(raw)» has no css/ folder of the portal")
+            }
+            config.resourcesDirectory = raw
+        }
+        if let raw = value("PORTAL_FORMS_PER_MINUTE") {
+            config.formsPerMinutePerAddress = try positive(raw, "PORTAL_FORMS_PER_MINUTE")
+        }
+        if let raw = value("PORTAL_JOBS_IN_SERVE") {
+            config.runJobsInServe = try bool(raw, "PORTAL_JOBS_IN_SERVE")
+        }
+        return config
+    }
+
+    static func parseDatabase(_ raw: String) throws -> DatabaseLocation {
+        let lower = raw.lowercased()
+        if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
+            guard let url = URLComponents(string: raw), url.host?.isEmpty == false else {
+                throw ConfigError(variable: "DATABASE_URL", problem: "cannot read the PostgreSQL address «\(redacted(raw))»")
+            }
+            return .postgres(raw)
+        }
+        if lower.hasPrefix("sqlite://") {
+            let path = String(raw.dropFirst("sqlite://".count))
+            if path == ":memory:" { return .sqliteMemory }
+            guard path.hasPrefix("/"), path.count > 1 else {
+                throw ConfigError(variable: "DATABASE_URL", problem: "expected sqlite:///absolute/path/file.sqlite")
+            }
+            return .sqliteFile(path)
+        }
+        let scheme = raw.split(separator: ":").first.map(String.init) ?? raw
+        throw ConfigError(
+            variable: "DATABASE_URL", problem: "unknown scheme «\(scheme)»: expected postgres://… or sqlite:///path")
+    }
+
+    static func bool(_ raw: String, _ name: String) throws -> Bool {
+        switch raw.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigError(variable: name, problem: "expected true or false, got «\(raw)»")
+        }
+    }
+
+    static func positive(_ raw: String, _ name: String) throws -> Int {
+        guard let number = Int(raw), number > 0 else {
+            throw ConfigError(variable: name, problem: "expected a positive whole number, got «\(raw)»")
+        }
+        return number
+    }
+
+    /// Hides a password in a URL before it is printed.
+    static func redacted(_ raw: String) -> String {
+        guard var url = URLComponents(string: raw), url.password != nil else { return raw }
+        url.password = "***"
+        return url.string ?? raw
+    }
+}

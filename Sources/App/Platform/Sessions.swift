@@ -1,0 +1,149 @@
+import Crypto
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Reads the session cookie, checks the timeouts, and sets the cookie when the session was created or renewed.
+///
+/// A session row is created only when something needs it (a form's CSRF token, a sign-in), so anonymous
+/// page views cost no writes.
+struct PortalSessionMiddleware: AsyncMiddleware {
+    /// Writes `last_seen_at` at most this often, to keep page views read-only.
+    static let touchInterval: TimeInterval = 60
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let config = request.portal.config
+        let state = SessionState()
+        request.storage[SessionState.Key.self] = state
+        if let token = request.cookies[config.sessionCookieName]?.string, token.count == 43 {
+            let now = request.now
+            if let row = try await SessionRecord.query(on: request.db)
+                .filter(\.$tokenHash == Sessions.hash(token)).first()
+            {
+                if Sessions.isAlive(row, now: now, config: config) {
+                    if now.timeIntervalSince(row.lastSeenAt) > Self.touchInterval {
+                        row.lastSeenAt = now
+                        try await row.update(on: request.db)
+                    }
+                    state.current = row
+                } else {
+                    try await row.delete(on: request.db)
+                    state.cookie = .expire
+                }
+            } else {
+                state.cookie = .expire
+            }
+        }
+        let response = try await next.respond(to: request)
+        switch state.cookie {
+        case .keep: break
+        case .set(let token): response.cookies[config.sessionCookieName] = Sessions.cookie(token, config: config)
+        case .expire: response.cookies[config.sessionCookieName] = Sessions.expiredCookie(config: config)
+        }
+        return response
+    }
+}
+
+/// What the middleware knows of this request's session.
+final class SessionState: @unchecked Sendable {
+    struct Key: StorageKey { typealias Value = SessionState }
+    enum CookieChange { case keep, set(String), expire }
+    var current: SessionRecord?
+    var cookie: CookieChange = .keep
+}
+
+/// The session API the features use: `req.sessions`.
+struct Sessions {
+    let request: Request
+
+    private var state: SessionState {
+        guard let state = request.storage[SessionState.Key.self] else {
+            fatalError("PortalSessionMiddleware is installed globally by configure(_:)")
+        }
+        return state
+    }
+
+    /// The live session of this request, if any.
+    var current: SessionRecord? { state.current }
+
+    /// The signed-in account of this request, if any.
+    var accountID: UUID? { state.current?.accountID }
+
+    /// The session of this request, created when there is none.
+    func ensure() async throws -> SessionRecord {
+        if let current = state.current { return current }
+        return try await start(accountID: nil)
+    }
+
+    /// The CSRF token to put in a form; creates the session if needed.
+    func csrfToken() async throws -> String { try await ensure().csrfToken }
+
+    /// Signing in always gets a new token (and a new CSRF token), so a token planted before sign-in is useless.
+    @discardableResult
+    func signIn(accountID: UUID) async throws -> SessionRecord {
+        if let old = state.current { try await old.delete(on: request.db) }
+        return try await start(accountID: accountID)
+    }
+
+    /// Ends this session: the row goes and the cookie is cleared.
+    func signOut() async throws {
+        if let old = state.current { try await old.delete(on: request.db) }
+        state.current = nil
+        state.cookie = .expire
+    }
+
+    private func start(accountID: UUID?) async throws -> SessionRecord {
+        let token = Sessions.randomToken()
+        let row = SessionRecord(
+            tokenHash: Sessions.hash(token), csrfToken: Sessions.randomToken(), accountID: accountID, now: request.now,
+            userAgent: request.headers.first(name: .userAgent), ipAddress: request.clientAddress)
+        try await row.create(on: request.db)
+        state.current = row
+        state.cookie = .set(token)
+        return row
+    }
+
+    /// 256 random bits, base64url without padding (43 characters).
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func isAlive(_ row: SessionRecord, now: Date, config: PortalConfig) -> Bool {
+        now.timeIntervalSince(row.lastSeenAt) <= config.sessionIdle
+            && now.timeIntervalSince(row.createdAt) <= config.sessionAbsolute
+    }
+
+    static func cookie(_ token: String, config: PortalConfig) -> HTTPCookies.Value {
+        HTTPCookies.Value(
+            string: token, expires: nil, maxAge: Int(config.sessionAbsolute), domain: nil, path: "/",
+            isSecure: config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    static func expiredCookie(config: PortalConfig) -> HTTPCookies.Value {
+        HTTPCookies.Value(
+            string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, domain: nil, path: "/",
+            isSecure: config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    /// Removes sessions past either timeout (run by the housekeeping job).
+    static func sweep(on db: Database, now: Date, config: PortalConfig) async throws {
+        try await SessionRecord.query(on: db)
+            .group(.or) {
+                $0.filter(\.$lastSeenAt < now.addingTimeInterval(-config.sessionIdle))
+                    .filter(\.$createdAt < now.addingTimeInterval(-config.sessionAbsolute))
+            }
+            .delete()
+    }
+}
+
+extension Request {
+    var sessions: Sessions { Sessions(request: self) }
+}

@@ -1,0 +1,68 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Mail
+import SQLKit
+import Vapor
+
+/// Wires the application: database, services, middleware, routes. No logic of its own.
+public func configure(
+    _ app: Application, config: PortalConfig, clock: any PortalClock = SystemClock(),
+    mailTransport: (any MailTransport)? = nil, autoMigrate: Bool = false
+) async throws {
+    guard let publicDirectory = Resources.publicDirectory(configured: config.resourcesDirectory) else {
+        throw ConfigError(variable: "PORTAL_RESOURCES_DIR", problem: "the portal's Public/ folder was not found; set it")
+    }
+
+    switch config.database {
+    case .sqliteFile(let path):
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+    case .postgres(let url):
+        do {
+            app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 8, sqlLogLevel: .trace), as: .psql)
+        } catch {
+            throw ConfigError(variable: "DATABASE_URL", problem: "cannot use this PostgreSQL address: \(error)")
+        }
+    }
+    app.migrations.add(PortalMigrations.all)
+
+    let transport: any MailTransport
+    switch config.mailer {
+    case .files(let directory): transport = mailTransport ?? FileMailTransport(directory: directory)
+    case .smtp(let smtp): transport = mailTransport ?? SMTPMailTransport(configuration: smtp)
+    }
+    app.portal = PortalServices(config: config, clock: clock, mailTransport: transport)
+    app.portal.jobs.register(Outbox.jobKind, Outbox.deliver)
+
+    app.http.server.configuration.hostname = config.host
+    app.http.server.configuration.port = config.port
+    app.routes.defaultMaxBodySize = "1mb"
+
+    app.middleware = Middlewares()
+    app.middleware.use(SecurityHeadersMiddleware(hsts: config.baseURL?.scheme?.lowercased() == "https"))
+    app.middleware.use(MetricsMiddleware())
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory + "/", defaultFile: nil))
+    app.middleware.use(PortalSessionMiddleware())
+    app.middleware.use(
+        RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60))
+    app.middleware.use(CSRFMiddleware())
+
+    app.asyncCommands.use(JobsCommand(), as: "jobs")
+    try routes(app)
+
+    if config.database.isSQLite {
+        // WAL lets page reads go on while a job or a form writes.
+        if case .sqliteFile = config.database {
+            _ = try await (app.db as! SQLDatabase).raw("PRAGMA journal_mode=WAL").all()
+        }
+    }
+    if autoMigrate {
+        try await app.autoMigrate()
+    }
+}

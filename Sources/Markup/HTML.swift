@@ -1,0 +1,129 @@
+/// A fragment of HTML that is safe to send to a browser.
+///
+/// Every value interpolated into an `HTML` literal is escaped unless it is itself `HTML`,
+/// so user data cannot inject markup:
+///
+/// ```swift
+/// let name = "<b>ООО «Ромашка»</b>"
+/// let page: HTML = "<p>\(name)</p>"   // <p>&lt;b&gt;ООО «Ромашка»&lt;/b&gt;</p>
+/// ```
+///
+/// Attribute values are written with ``Attribute`` (or the `attr` interpolation), which escapes
+/// quotes too. Markup that is trusted (a constant written by us) can be wrapped with
+/// ``HTML/init(trusted:)``.
+public struct HTML: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation {
+    /// The markup as text.
+    public private(set) var rendered: String
+
+    /// Wraps markup that is known to be safe. Never pass user data here.
+    public init(trusted: String) { rendered = trusted }
+
+    /// An empty fragment.
+    public static let empty = HTML(trusted: "")
+
+    public init(stringLiteral value: String) { rendered = value }
+
+    public init(stringInterpolation: Interpolation) { rendered = stringInterpolation.output }
+
+    public var description: String { rendered }
+
+    /// Whether the fragment has no markup at all.
+    public var isEmpty: Bool { rendered.isEmpty }
+
+    /// Appends another fragment.
+    public mutating func append(_ other: HTML) { rendered += other.rendered }
+
+    /// Joins fragments, with an optional trusted separator between them.
+    public static func join<S: Sequence>(_ parts: S, separator: HTML = .empty) -> HTML where S.Element == HTML {
+        var out = ""
+        var first = true
+        for part in parts {
+            if !first { out += separator.rendered }
+            out += part.rendered
+            first = false
+        }
+        return HTML(trusted: out)
+    }
+
+    /// The interpolation that escapes everything but `HTML`.
+    public struct Interpolation: StringInterpolationProtocol {
+        var output: String
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            output = ""
+            output.reserveCapacity(literalCapacity + interpolationCount * 16)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { output += literal }
+
+        /// Trusted markup goes in as it is.
+        public mutating func appendInterpolation(_ html: HTML) { output += html.rendered }
+
+        /// Text is escaped for element content and attribute values alike.
+        public mutating func appendInterpolation(_ text: String) { HTML.escape(text, into: &output) }
+
+        /// Any other value is escaped through its description.
+        public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
+            HTML.escape(value.description, into: &output)
+        }
+
+        /// An optional part: nothing when `nil`.
+        public mutating func appendInterpolation(_ html: HTML?) { if let html { output += html.rendered } }
+
+        /// An optional text: nothing when `nil`.
+        public mutating func appendInterpolation(_ text: String?) { if let text { HTML.escape(text, into: &output) } }
+
+        /// A repeated part: each element rendered by `content`, in order.
+        public mutating func appendInterpolation<S: Sequence>(each items: S, _ content: (S.Element) -> HTML) {
+            for item in items { output += content(item).rendered }
+        }
+
+        /// An attribute ` name="value"`, escaped; omitted when `value` is `nil`.
+        public mutating func appendInterpolation(attr name: String, _ value: String?) {
+            guard let value else { return }
+            output += " "
+            output += name
+            output += "=\""
+            HTML.escape(value, into: &output)
+            output += "\""
+        }
+
+        /// A boolean attribute such as `checked` or `disabled`, present only when `on` is true.
+        public mutating func appendInterpolation(flag name: String, _ on: Bool) {
+            if on { output += " " + name }
+        }
+    }
+
+    /// Escapes `&`, `<`, `>`, `"` and `'`.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        escape(text, into: &out)
+        return out
+    }
+
+    static func escape(_ text: String, into out: inout String) {
+        // Fast path: most values contain nothing to escape.
+        if !text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) {
+            out += text
+            return
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+}
+
+extension HTML {
+    /// `content` when `condition` holds, otherwise nothing.
+    public static func when(_ condition: Bool, _ content: () -> HTML) -> HTML {
+        condition ? content() : .empty
+    }
+}

@@ -1,0 +1,46 @@
+import Markup
+import Testing
+
+@Suite struct HTMLTests {
+    @Test func escapesTextInContent() {
+        let user = "<script>alert('x')</script> & \"Ромашка\""
+        let page: HTML = "<p>\(user)</p>"
+        #expect(
+            page.rendered
+                == "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Ромашка&quot;</p>")
+    }
+
+    @Test func escapesAttributeValues() {
+        let value = "\" onmouseover=\"alert(1)"
+        let input: HTML = "<input\(attr: "value", value)>"
+        #expect(input.rendered == "<input value=\"&quot; onmouseover=&quot;alert(1)\">")
+        #expect(!input.rendered.contains("\" onmouseover"))
+    }
+
+    @Test func leavesTrustedMarkupAlone() {
+        let inner: HTML = "<b>жирный</b>"
+        let outer: HTML = "<p>\(inner)</p>"
+        #expect(outer.rendered == "<p><b>жирный</b></p>")
+    }
+
+    @Test func optionalAndRepeatedParts() {
+        let none: String? = nil
+        let rows = ["a<", "b&"]
+        let list: HTML = "<ul>\(each: rows, { "<li>\($0)</li>" })</ul>\(none)\(attr: "x", nil)\(flag: "checked", false)"
+        #expect(list.rendered == "<ul><li>a&lt;</li><li>b&amp;</li></ul>")
+        let checked: HTML = "<input\(flag: "checked", true)>"
+        #expect(checked.rendered == "<input checked>")
+    }
+
+    @Test func numbersAreInterpolatedAsText() {
+        let count = 42
+        let html: HTML = "<span>\(count)</span>"
+        #expect(html.rendered == "<span>42</span>")
+    }
+
+    @Test func joinUsesSeparator() {
+        let joined = HTML.join(["<i>1</i>", "<i>2</i>"], separator: ", ")
+        #expect(joined.rendered == "<i>1</i>, <i>2</i>")
+        #expect(HTML.when(false) { "<b>x</b>" }.isEmpty)
+    }
+}
