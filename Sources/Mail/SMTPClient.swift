@@ -26,6 +26,8 @@ public struct SMTPConfiguration: Sendable, Equatable {
     public var heloName: String
     /// PEM file of extra trusted roots (for a private relay); `nil` trusts the system store.
     public var trustRootsFile: String?
+    /// `nil` picks PLAIN when offered, else LOGIN.
+    public var authMechanism: SMTPAuthMechanism?
 
     public init(
         host: String, port: Int, security: SMTPSecurity, username: String? = nil, password: String? = nil,
@@ -63,10 +65,17 @@ public struct SMTPConfiguration: Sendable, Equatable {
             case "timeout": if let value = item.value.flatMap(Double.init), value > 0 { timeout = value }
             case "helo": if let value = item.value, !value.isEmpty { heloName = value }
             case "ca": trustRootsFile = item.value
+            case "auth": authMechanism = item.value.flatMap { SMTPAuthMechanism(rawValue: $0.uppercased()) }
             default: break
             }
         }
     }
+}
+
+/// The SASL mechanisms the client speaks.
+public enum SMTPAuthMechanism: String, Sendable, Equatable {
+    case plain = "PLAIN"
+    case login = "LOGIN"
 }
 
 /// What went wrong while talking to the SMTP server.
@@ -149,7 +158,9 @@ public struct SMTPClient: Sendable {
                 features = try await session.expect("EHLO \(config.heloName)", 250).lines
             }
             if let username = config.username {
-                try await Self.authenticate(session, features: features, username: username, password: config.password ?? "")
+                try await Self.authenticate(
+                    session, features: features, preferred: config.authMechanism, username: username,
+                    password: config.password ?? "")
             }
             try await session.expect("MAIL FROM:<\(sender)>", 250)
             for recipient in recipients {
@@ -165,9 +176,12 @@ public struct SMTPClient: Sendable {
         channel.close(promise: nil)
     }
 
-    static func authenticate(_ session: SMTPSession, features: [String], username: String, password: String) async throws {
-        let mechanisms = features.first { $0.uppercased().hasPrefix("AUTH") }?
+    static func authenticate(
+        _ session: SMTPSession, features: [String], preferred: SMTPAuthMechanism?, username: String, password: String
+    ) async throws {
+        var mechanisms = features.first { $0.uppercased().hasPrefix("AUTH") }?
             .uppercased().split(whereSeparator: { $0 == " " || $0 == "=" }).dropFirst().map(String.init) ?? []
+        if let preferred { mechanisms = mechanisms.filter { $0 == preferred.rawValue } }
         if mechanisms.contains("PLAIN") {
             let token = Data("\0\(username)\0\(password)".utf8).base64EncodedString()
             try await session.expect("AUTH PLAIN \(token)", 235, redacted: "AUTH PLAIN ***")
@@ -238,6 +252,7 @@ final class SMTPSession {
         let handler = self.handler
         channel.eventLoop.execute {
             handler.waiters.append(promise)
+            handler.deliver()
             if let data {
                 channel.writeAndFlush(channel.allocator.buffer(bytes: data), promise: nil)
             }
@@ -295,13 +310,14 @@ final class SMTPReplyHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Replies arrive in order; hand them out in order as commands ask.
-    private func deliver() {
-        while !ready.isEmpty && !waiters.isEmpty {
-            waiters.removeFirst().succeed(ready.removeFirst())
-        }
+    func deliver() {
         if let failure {
             waiters.forEach { $0.fail(failure) }
             waiters.removeAll()
+            return
+        }
+        while !ready.isEmpty && !waiters.isEmpty {
+            waiters.removeFirst().succeed(ready.removeFirst())
         }
     }
 

@@ -96,12 +96,13 @@ struct SinkError: Error, CustomStringConvertible {
         #expect(stored.first?.envelope["authenticated"] as? Bool == true)
     }
 
-    @Test func implicitTLSWithAuth() async throws {
+    @Test func implicitTLSWithAuthLogin() async throws {
         let sink = try SMTPSink.shared.get()
         let marker = UUID().uuidString
-        let config = SMTPConfiguration(
+        var config = SMTPConfiguration(
             host: "localhost", port: sink.tlsPort, security: .implicitTLS, username: "lkk", password: "secret",
             timeout: 10, trustRootsFile: sink.certificate)
+        config.authMechanism = .login
         try await SMTPClient(configuration: config).send(message(marker: marker))
         #expect(try sink.messages(containing: marker).count == 1)
     }
@@ -112,7 +113,18 @@ struct SinkError: Error, CustomStringConvertible {
         let config = SMTPConfiguration(
             host: "localhost", port: sink.startTLSPort, security: .startTLS, username: "lkk", password: "wrong",
             timeout: 10, trustRootsFile: sink.certificate)
-        await #expect(throws: SMTPError.self) { try await SMTPClient(configuration: config).send(message(marker: marker)) }
+        do {
+            try await SMTPClient(configuration: config).send(message(marker: marker))
+            Issue.record("a wrong password was accepted")
+        } catch let error as SMTPError {
+            guard case .unexpectedReply(let command, let code, _) = error else {
+                Issue.record("expected a refusal, got \(error)")
+                return
+            }
+            #expect(command == "AUTH PLAIN ***", "the password is not in the error")
+            #expect(code == 535)
+            #expect(!error.isTransient)
+        }
         #expect(try sink.messages(containing: marker).isEmpty)
     }
 

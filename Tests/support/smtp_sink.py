@@ -44,7 +44,8 @@ class Saver:
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER and auth_data.password == PASSWORD
-    return AuthResult(success=ok)
+    # handled=False makes aiosmtpd answer 535 itself.
+    return AuthResult(success=ok, handled=False)
 
 
 def free_port():

@@ -18,7 +18,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         request.storage[SessionState.Key.self] = state
         if let token = request.cookies[config.sessionCookieName]?.string, token.count == 43 {
             let now = request.now
-            if let row = try await SessionRecord.query(on: request.db)
+            if let row = try await PortalSession.query(on: request.db)
                 .filter(\.$tokenHash == Sessions.hash(token)).first()
             {
                 if Sessions.isAlive(row, now: now, config: config) {
@@ -49,7 +49,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
 final class SessionState: @unchecked Sendable {
     struct Key: StorageKey { typealias Value = SessionState }
     enum CookieChange { case keep, set(String), expire }
-    var current: SessionRecord?
+    var current: PortalSession?
     var cookie: CookieChange = .keep
 }
 
@@ -65,13 +65,13 @@ struct Sessions {
     }
 
     /// The live session of this request, if any.
-    var current: SessionRecord? { state.current }
+    var current: PortalSession? { state.current }
 
     /// The signed-in account of this request, if any.
     var accountID: UUID? { state.current?.accountID }
 
     /// The session of this request, created when there is none.
-    func ensure() async throws -> SessionRecord {
+    func ensure() async throws -> PortalSession {
         if let current = state.current { return current }
         return try await start(accountID: nil)
     }
@@ -81,7 +81,7 @@ struct Sessions {
 
     /// Signing in always gets a new token (and a new CSRF token), so a token planted before sign-in is useless.
     @discardableResult
-    func signIn(accountID: UUID) async throws -> SessionRecord {
+    func signIn(accountID: UUID) async throws -> PortalSession {
         if let old = state.current { try await old.delete(on: request.db) }
         return try await start(accountID: accountID)
     }
@@ -93,9 +93,9 @@ struct Sessions {
         state.cookie = .expire
     }
 
-    private func start(accountID: UUID?) async throws -> SessionRecord {
+    private func start(accountID: UUID?) async throws -> PortalSession {
         let token = Sessions.randomToken()
-        let row = SessionRecord(
+        let row = PortalSession(
             tokenHash: Sessions.hash(token), csrfToken: Sessions.randomToken(), accountID: accountID, now: request.now,
             userAgent: request.headers.first(name: .userAgent), ipAddress: request.clientAddress)
         try await row.create(on: request.db)
@@ -116,7 +116,7 @@ struct Sessions {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func isAlive(_ row: SessionRecord, now: Date, config: PortalConfig) -> Bool {
+    static func isAlive(_ row: PortalSession, now: Date, config: PortalConfig) -> Bool {
         now.timeIntervalSince(row.lastSeenAt) <= config.sessionIdle
             && now.timeIntervalSince(row.createdAt) <= config.sessionAbsolute
     }
@@ -135,7 +135,7 @@ struct Sessions {
 
     /// Removes sessions past either timeout (run by the housekeeping job).
     static func sweep(on db: Database, now: Date, config: PortalConfig) async throws {
-        try await SessionRecord.query(on: db)
+        try await PortalSession.query(on: db)
             .group(.or) {
                 $0.filter(\.$lastSeenAt < now.addingTimeInterval(-config.sessionIdle))
                     .filter(\.$createdAt < now.addingTimeInterval(-config.sessionAbsolute))

@@ -3,7 +3,7 @@ import Foundation
 
 /// A browser session (ARCHITECTURE.md, security defaults). The cookie holds a random token; this row holds
 /// only its SHA-256, so a copy of the database cannot be used to sign in.
-final class SessionRecord: Model, @unchecked Sendable {
+final class PortalSession: Model, @unchecked Sendable {
     static let schema = "sessions"
 
     @ID(key: .id) var id: UUID?

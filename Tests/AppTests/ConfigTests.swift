@@ -1,0 +1,70 @@
+import Foundation
+import Mail
+import Testing
+
+@testable import App
+
+@Suite struct ConfigTests {
+    @Test func defaultsWork() throws {
+        let config = try PortalConfig.load([:])
+        #expect(config.port == 8080)
+        #expect(config.database == .sqliteFile("./data/lkk.sqlite"))
+        #expect(config.mailer == .files("./data/mail"))
+        #expect(config.timeZone.identifier == "Asia/Yekaterinburg")
+        #expect(config.secureCookies == false)
+        #expect(config.sessionIdle == 1800)
+        #expect(config.sessionAbsolute == 43200)
+        #expect(config.mode == .development)
+    }
+
+    @Test func readsEveryVariable() throws {
+        let config = try PortalConfig.load([
+            "PORT": "9090", "PORTAL_DATA_DIR": "/srv/lkk", "DATABASE_URL": "postgres://lkk:pw@db:5432/lkk",
+            "PORTAL_BASE_URL": "https://lk.example.ru", "PORTAL_TIME_ZONE": "Europe/Moscow",
+            "SMTP_URL": "smtps://robot:pw@smtp.example.ru", "SESSION_IDLE_MINUTES": "15", "SESSION_ABSOLUTE_HOURS": "8",
+        ])
+        #expect(config.port == 9090)
+        #expect(config.database == .postgres("postgres://lkk:pw@db:5432/lkk"))
+        #expect(config.baseOrigin == "https://lk.example.ru")
+        #expect(config.timeZone.identifier == "Europe/Moscow")
+        #expect(config.secureCookies, "https base URL means secure cookies")
+        #expect(config.sessionCookieName == "__Host-lkk_session")
+        #expect(config.sessionIdle == 900)
+        #expect(config.sessionAbsolute == 8 * 3600)
+        guard case .smtp(let smtp) = config.mailer else {
+            Issue.record("SMTP_URL selects SMTP")
+            return
+        }
+        #expect(smtp.security == .implicitTLS)
+        #expect(try PortalConfig.load(["PORTAL_DATA_DIR": "/srv/lkk"]).database == .sqliteFile("/srv/lkk/lkk.sqlite"))
+        #expect(try PortalConfig.load(["DATABASE_URL": "sqlite:///var/lib/lkk/db.sqlite"]).database == .sqliteFile("/var/lib/lkk/db.sqlite"))
+        #expect(try PortalConfig.load(["SESSION_SECURE_COOKIES": "false", "PORTAL_BASE_URL": "https://x.ru"]).secureCookies == false)
+    }
+
+    @Test(arguments: [
+        ("DATABASE_URL", "mysql://x@y/z"), ("DATABASE_URL", "sqlite://relative.db"), ("DATABASE_URL", "postgres://"),
+        ("PORT", "http"), ("PORT", "70000"), ("PORTAL_BASE_URL", "lk.example.ru"), ("PORTAL_TIME_ZONE", "Mars/Olympus"),
+        ("SMTP_URL", "imap://mail.example.ru"), ("SESSION_SECURE_COOKIES", "maybe"), ("SESSION_IDLE_MINUTES", "-5"),
+        ("PORTAL_ENV", "staging"), ("PORTAL_RESOURCES_DIR", "/nonexistent"),
+    ])
+    func wrongValueNamesTheVariable(name: String, value: String) {
+        do {
+            _ = try PortalConfig.load([name: value])
+            Issue.record("\(name)=\(value) was accepted")
+        } catch let error as ConfigError {
+            #expect(error.variable == name)
+            #expect(error.description.hasPrefix("\(name): "))
+            #expect(!error.description.contains("\n"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func passwordsAreNotPrinted() {
+        do {
+            _ = try PortalConfig.load(["SMTP_URL": "ftp://user:hunter2@mail.example.ru"])
+        } catch {
+            #expect(!String(describing: error).contains("hunter2"))
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import App
+
+@Suite struct SessionTests {
+    func whoami(_ world: TestWorld, cookie: String, name: String = "lkk_session") async throws -> (String, String?) {
+        var body = ""
+        var setCookie: String?
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .cookie, value: "\(name)=\(cookie)")
+        try await world.app.testing().test(.GET, "test/whoami", headers: headers) { res async in
+            body = res.body.string
+            setCookie = res.headers.first(name: .setCookie)
+        }
+        return (body, setCookie)
+    }
+
+    @Test func cookieFlagsInDevelopment() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            try await world.app.testing().test(.GET, "test/form") { res async in
+                let header = res.headers.first(name: .setCookie) ?? ""
+                #expect(header.hasPrefix("lkk_session="))
+                #expect(header.contains("HttpOnly"))
+                #expect(header.contains("SameSite=Lax"))
+                #expect(header.contains("Path=/"))
+                #expect(!header.contains("Secure"))
+            }
+        }
+    }
+
+    @Test func cookieFlagsWhenSecure() async throws {
+        try await withPortal({ $0.secureCookies = true }) { world in
+            world.addTestRoutes()
+            try await world.app.testing().test(.GET, "test/form") { res async in
+                let header = res.headers.first(name: .setCookie) ?? ""
+                #expect(header.hasPrefix("__Host-lkk_session="))
+                #expect(header.contains("Secure"))
+                #expect(header.contains("HttpOnly"))
+                #expect(!header.contains("Domain="))
+            }
+        }
+    }
+
+    @Test func onlyTheHashOfTheTokenIsStored() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            let (cookie, _) = try await world.openForm()
+            #expect(try await world.count("sessions") == 1)
+            #expect(try await world.count("sessions", where: "token_hash = '\(cookie)'") == 0)
+            #expect(try await world.count("sessions", where: "token_hash = '\(Sessions.hash(cookie))'") == 1)
+        }
+    }
+
+    @Test func pageViewsWithoutFormsCreateNoSession() async throws {
+        try await withPortal { world in
+            try await world.app.testing().test(.GET, "/") { res async in
+                #expect(res.headers.first(name: .setCookie) == nil)
+            }
+            #expect(try await world.count("sessions") == 0)
+        }
+    }
+
+    @Test func signInGivesANewToken() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            let (before, token) = try await world.openForm()
+            var headers = HTTPHeaders()
+            headers.formPost(cookie: before)
+            var after = ""
+            try await world.app.testing().test(.POST, "test/signin", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")) { res async in
+                #expect(res.status == .ok)
+                after = res.headers.setCookie?["lkk_session"]?.string ?? ""
+            }
+            #expect(!after.isEmpty && after != before)
+            #expect(try await whoami(world, cookie: after).0 == "00000000-0000-0000-0000-0000000000AA")
+            // The pre-sign-in token no longer opens anything, and the browser is told to drop it.
+            let (who, setCookie) = try await whoami(world, cookie: before)
+            #expect(who == "anonymous")
+            #expect(setCookie?.contains("Max-Age=0") == true || setCookie?.contains("1970") == true)
+            #expect(try await world.count("sessions") == 1)
+        }
+    }
+
+    @Test func idleSessionIsRefused() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            let (anonymous, _) = try await world.openForm()
+            let cookie = try await signIn(world, cookie: anonymous)
+            world.clock.advance(29 * 60)
+            #expect(try await whoami(world, cookie: cookie).0 != "anonymous", "29 minutes idle is still alive")
+            world.clock.advance(29 * 60)
+            #expect(try await whoami(world, cookie: cookie).0 != "anonymous", "the last request renewed it")
+            world.clock.advance(31 * 60)
+            let (who, setCookie) = try await whoami(world, cookie: cookie)
+            #expect(who == "anonymous")
+            #expect(setCookie?.hasPrefix("lkk_session=;") == true)
+            #expect(try await world.count("sessions") == 0)
+        }
+    }
+
+    @Test func absoluteTimeoutEndsEvenABusySession() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            let (anonymous, _) = try await world.openForm()
+            let cookie = try await signIn(world, cookie: anonymous)
+            // Active every 20 minutes for 11 h 40 min: alive.
+            for _ in 0..<35 {
+                world.clock.advance(20 * 60)
+                #expect(try await whoami(world, cookie: cookie).0 != "anonymous")
+            }
+            world.clock.advance(21 * 60)  // 12 h 01 min after sign-in
+            #expect(try await whoami(world, cookie: cookie).0 == "anonymous")
+        }
+    }
+
+    @Test func timeoutsAreConfigurable() async throws {
+        try await withPortal({ $0.sessionIdle = 5 * 60 }) { world in
+            world.addTestRoutes()
+            let (anonymous, _) = try await world.openForm()
+            let cookie = try await signIn(world, cookie: anonymous)
+            world.clock.advance(6 * 60)
+            #expect(try await whoami(world, cookie: cookie).0 == "anonymous")
+        }
+    }
+
+    @Test func sessionRecordsBrowserAndAddress() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: .userAgent, value: "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0")
+            try await world.app.testing().test(.GET, "test/form", headers: headers) { _ in }
+            let found = try await PortalSession.query(on: world.app.db).first()
+            let row = try #require(found)
+            #expect(row.userAgent == "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0")
+            #expect(row.ipAddress != nil)
+        }
+    }
+
+    @Test func expiredSessionsAreSwept() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            _ = try await world.openForm()
+            _ = try await world.openForm()
+            #expect(try await world.count("sessions") == 2)
+            world.clock.advance(31 * 60)
+            try await Housekeeping.run(world.app)
+            #expect(try await world.count("sessions") == 0)
+        }
+    }
+
+    /// Signs in with the anonymous session's cookie and returns the new cookie.
+    func signIn(_ world: TestWorld, cookie: String) async throws -> String {
+        let row = try await PortalSession.query(on: world.app.db).filter(\.$tokenHash == Sessions.hash(cookie)).first()
+        let token = try #require(row).csrfToken
+        var headers = HTTPHeaders()
+        headers.formPost(cookie: cookie)
+        var after = ""
+        try await world.app.testing().test(.POST, "test/signin", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")) { res async in
+            #expect(res.status == .ok)
+            after = res.headers.setCookie?["lkk_session"]?.string ?? ""
+        }
+        return after
+    }
+}

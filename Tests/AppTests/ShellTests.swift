@@ -1,0 +1,135 @@
+import Foundation
+import Markup
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import App
+
+@Suite struct ShellTests {
+    @Test func layoutHasTheMenuAndFooterOfTheManual() {
+        let html = HomePage.mock.render().rendered
+        #expect(html.contains("<html lang=\"ru\">"))
+        #expect(html.contains("<summary>Ещё</summary>"))
+        #expect(html.contains(">Инструкция пользователя</a>"))
+        #expect(html.contains(">Пользовательское соглашение</a>"))
+        #expect(html.contains("name=\"viewport\""))
+        #expect(!html.contains("<script>"), "no inline script: the CSP forbids it")
+        #expect(!html.contains("title=\"Профиль\""), "no account icons for a visitor")
+    }
+
+    @Test func signedInShellShowsBellAndProfile() {
+        var context = ShellContext.mock
+        context.account?.displayName = "<script>x</script>"
+        let html = Layout.page(title: "Т", context: context, content: "").rendered
+        #expect(html.contains("aria-label=\"Уведомления\""))
+        #expect(html.contains("aria-label=\"Профиль\""))
+        #expect(html.contains(">3</span>"))
+        #expect(html.contains("&lt;script&gt;x&lt;/script&gt;"))
+        #expect(!html.contains("<script>x"))
+    }
+
+    @Test func currentPageIsMarkedInTheMenu() {
+        let html = ManualPage(context: ShellContext(currentPath: "/manual", account: nil)).render().rendered
+        #expect(html.contains("<a href=\"/manual\" aria-current=\"page\">Инструкция пользователя</a>"))
+        #expect(html.contains("<li class=\"more active\">"))
+    }
+
+    @Test func everyPageRenders() {
+        let pages: [(String, String)] = [
+            (HomePage.mock.render().rendered, "Личный кабинет клиента – юридического лица"),
+            (ManualPage.mock.render().rendered, "<h1>Инструкция пользователя</h1>"),
+            (AgreementPage.mock.render().rendered, "<h1>Пользовательское соглашение</h1>"),
+            (DevMailPage.mock.render().rendered, "Код подтверждения"),
+            (ErrorPages.page(status: .notFound, context: .anonymous).rendered, "Страница не найдена"),
+            (ErrorPages.page(status: .internalServerError, context: .anonymous).rendered, "Что-то пошло не так"),
+        ]
+        for (html, expected) in pages {
+            #expect(html.contains(expected))
+            #expect(html.hasSuffix("</html>"))
+        }
+    }
+
+    @Test func pagesAreServed() async throws {
+        try await withPortal { world in
+            for (path, title) in [("/", "Главная"), ("/manual", "Инструкция пользователя"), ("/agreement", "Пользовательское соглашение")] {
+                try await world.app.testing().test(.GET, path) { res async in
+                    #expect(res.status == .ok)
+                    #expect(res.headers.contentType == .html)
+                    #expect(res.body.string.contains("<title>\(title) — Личный кабинет клиента</title>"))
+                }
+            }
+            try await world.app.testing().test(.GET, "css/portal.css") { res async in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("@media"))
+            }
+            try await world.app.testing().test(.GET, "js/portal.js") { res async in
+                #expect(res.status == .ok)
+            }
+        }
+    }
+
+    @Test func friendlyNotFoundAndServerError() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            try await world.app.testing().test(.GET, "no/such/page") { res async in
+                #expect(res.status == .notFound)
+                #expect(res.body.string.contains("Страница не найдена"))
+                #expect(res.body.string.contains("<summary>Ещё</summary>"), "inside the shell")
+            }
+            try await world.app.testing().test(.GET, "test/boom") { res async in
+                #expect(res.status == .internalServerError)
+                #expect(res.body.string.contains("Что-то пошло не так"))
+                #expect(!res.body.string.contains("secret-internal-detail"))
+            }
+        }
+    }
+}
+
+@Suite struct SystemTests {
+    @Test func healthReportsTheDatabase() async throws {
+        try await withPortal { world in
+            try await world.app.testing().test(.GET, "health") { res async throws in
+                #expect(res.status == .ok)
+                let body = try res.content.decode(SystemController.Health.self)
+                #expect(body.status == "ok")
+                #expect(body.database == "ok")
+            }
+        }
+    }
+
+    @Test func metricsCountRequestsJobsAndOutbox() async throws {
+        try await withPortal { world in
+            for _ in 0..<3 { try await world.app.testing().test(.GET, "manual") { _ in } }
+            try await world.app.testing().test(.GET, "missing/123") { _ in }
+            try await JobQueue.enqueue("test.pending", runAt: world.clock.now().addingTimeInterval(60), on: world.app.db)
+            try await world.app.testing().test(.GET, "metrics") { res async in
+                let text = res.body.string
+                #expect(res.headers.first(name: .contentType)?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(text.contains("lkk_http_requests_total{method=\"GET\",route=\"/manual\",status=\"200\"} 3"))
+                #expect(text.contains("lkk_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"))
+                #expect(!text.contains("missing/123"), "raw paths never become labels")
+                #expect(text.contains("lkk_http_request_duration_seconds_count{method=\"GET\",route=\"/manual\"} 3"))
+                #expect(text.contains("lkk_jobs_queue_depth 1"))
+                #expect(text.contains("lkk_mail_outbox_backlog 0"))
+            }
+        }
+    }
+
+    @Test func auditLogRecordsAndReadsBack() async throws {
+        try await withPortal { world in
+            let account = UUID()
+            try await AuditLog.record(
+                "signin.failed", actor: "anonymous", subject: "buh@romashka.example", ipAddress: "10.0.0.1",
+                at: world.clock.now(), on: world.app.db)
+            world.clock.advance(5)
+            try await AuditLog.record(
+                "signin", actor: "account", accountID: account, ipAddress: "10.0.0.1", details: ["browser": "Chrome"],
+                at: world.clock.now(), on: world.app.db)
+            let all = try await AuditLog.recent(on: world.app.db)
+            #expect(all.map(\.action) == ["signin", "signin.failed"])
+            #expect(all.first?.details == "{\"browser\":\"Chrome\"}")
+            #expect(try await AuditLog.recent(accountID: account, on: world.app.db).count == 1)
+        }
+    }
+}
