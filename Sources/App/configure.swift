@@ -12,13 +12,16 @@ public func configure(
     mailTransport: (any MailTransport)? = nil, autoMigrate: Bool = false
 ) async throws {
     guard let publicDirectory = Resources.publicDirectory(configured: config.resourcesDirectory) else {
-        throw ConfigError(variable: "PORTAL_RESOURCES_DIR", problem: "the portal's Public/ folder was not found; set it")
+        throw ConfigError(
+            variable: "PORTAL_RESOURCES_DIR", problem: "the portal's Public/ folder was not found; set it")
     }
 
     switch config.database {
     case .sqliteFile(let path):
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)

@@ -20,9 +20,11 @@ public enum MIME {
         var content: String
         if let html = message.html {
             let boundary = "alt_" + seed
-            content = multipart("alternative", boundary: boundary, parts: [
-                textPart, part(contentType: "text/html; charset=utf-8", body: Data(normalized(html).utf8)),
-            ])
+            content = multipart(
+                "alternative", boundary: boundary,
+                parts: [
+                    textPart, part(contentType: "text/html; charset=utf-8", body: Data(normalized(html).utf8)),
+                ])
         } else {
             content = textPart
         }
@@ -62,7 +64,9 @@ public enum MIME {
     }
 
     static func base64Lines(_ data: Data) -> String {
-        let encoded = data.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        let encoded = data.base64EncodedString(options: [
+            .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+        ])
         return encoded.isEmpty ? "" : encoded + "\r\n"
     }
 

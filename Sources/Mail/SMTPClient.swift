@@ -58,8 +58,9 @@ public struct SMTPConfiguration: Sendable, Equatable {
         default: return nil
         }
         if let port = url.port, !(1...65535).contains(port) { return nil }
-        self.init(host: host, port: url.port ?? defaultPort, security: security,
-                  username: url.user?.removingPercentEncoding, password: url.password?.removingPercentEncoding)
+        self.init(
+            host: host, port: url.port ?? defaultPort, security: security,
+            username: url.user?.removingPercentEncoding, password: url.password?.removingPercentEncoding)
         for item in url.queryItems ?? [] {
             switch item.name {
             case "timeout": if let value = item.value.flatMap(Double.init), value > 0 { timeout = value }
@@ -137,7 +138,8 @@ public struct SMTPClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if config.security == .implicitTLS, let tlsContext {
-                        let tls = try NIOSSLClientHandler(context: tlsContext, serverHostname: Self.sniName(config.host))
+                        let tls = try NIOSSLClientHandler(
+                            context: tlsContext, serverHostname: Self.sniName(config.host))
                         try channel.pipeline.syncOperations.addHandler(tls)
                     }
                     try channel.pipeline.syncOperations.addHandler(handler)
@@ -179,7 +181,8 @@ public struct SMTPClient: Sendable {
     static func authenticate(
         _ session: SMTPSession, features: [String], preferred: SMTPAuthMechanism?, username: String, password: String
     ) async throws {
-        var mechanisms = features.first { $0.uppercased().hasPrefix("AUTH") }?
+        var mechanisms =
+            features.first { $0.uppercased().hasPrefix("AUTH") }?
             .uppercased().split(whereSeparator: { $0 == " " || $0 == "=" }).dropFirst().map(String.init) ?? []
         if let preferred { mechanisms = mechanisms.filter { $0 == preferred.rawValue } }
         if mechanisms.contains("PLAIN") {

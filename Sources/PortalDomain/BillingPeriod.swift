@@ -35,8 +35,12 @@ public struct BillingPeriod: Sendable, Hashable, Comparable, Codable, CustomStri
 
     public static func < (a: BillingPeriod, b: BillingPeriod) -> Bool { (a.year, a.month) < (b.year, b.month) }
 
-    public var next: BillingPeriod { month == 12 ? BillingPeriod(year: year + 1, month: 1)! : BillingPeriod(year: year, month: month + 1)! }
-    public var previous: BillingPeriod { month == 1 ? BillingPeriod(year: year - 1, month: 12)! : BillingPeriod(year: year, month: month - 1)! }
+    public var next: BillingPeriod {
+        month == 12 ? BillingPeriod(year: year + 1, month: 1)! : BillingPeriod(year: year, month: month + 1)!
+    }
+    public var previous: BillingPeriod {
+        month == 1 ? BillingPeriod(year: year - 1, month: 12)! : BillingPeriod(year: year, month: month - 1)!
+    }
 
     /// The number of days in the month (Russia has no daylight saving: each day has 24 hours).
     public var dayCount: Int {

@@ -31,7 +31,9 @@ public enum TaxIdentifiers {
         let chars = Array(kpp)
         guard chars.count == 9 else { return false }
         for (index, char) in chars.enumerated() {
-            let allowed = (index == 4 || index == 5) ? (char.isASCII && (char.isNumber || char.isUppercase)) : (char.isASCII && char.isNumber)
+            let allowed =
+                (index == 4 || index == 5)
+                ? (char.isASCII && (char.isNumber || char.isUppercase)) : (char.isASCII && char.isNumber)
             if !allowed { return false }
         }
         return true

@@ -37,8 +37,12 @@ import Testing
         }
         #expect(smtp.security == .implicitTLS)
         #expect(try PortalConfig.load(["PORTAL_DATA_DIR": "/srv/lkk"]).database == .sqliteFile("/srv/lkk/lkk.sqlite"))
-        #expect(try PortalConfig.load(["DATABASE_URL": "sqlite:///var/lib/lkk/db.sqlite"]).database == .sqliteFile("/var/lib/lkk/db.sqlite"))
-        #expect(try PortalConfig.load(["SESSION_SECURE_COOKIES": "false", "PORTAL_BASE_URL": "https://x.ru"]).secureCookies == false)
+        #expect(
+            try PortalConfig.load(["DATABASE_URL": "sqlite:///var/lib/lkk/db.sqlite"]).database
+                == .sqliteFile("/var/lib/lkk/db.sqlite"))
+        #expect(
+            try PortalConfig.load(["SESSION_SECURE_COOKIES": "false", "PORTAL_BASE_URL": "https://x.ru"]).secureCookies
+                == false)
     }
 
     @Test(arguments: [

@@ -71,7 +71,8 @@ final class Probe: Sendable {
         try await withPortal { world in
             let probe = Probe(failFirst: 100)
             world.app.portal.jobs.register("test.broken", probe.handler())
-            let id = try await JobQueue.enqueue("test.broken", runAt: world.clock.now(), maxAttempts: 3, on: world.app.db)
+            let id = try await JobQueue.enqueue(
+                "test.broken", runAt: world.clock.now(), maxAttempts: 3, on: world.app.db)
             let worker = JobWorker(application: world.app)
             for _ in 0..<5 {
                 try await worker.drain()
@@ -99,7 +100,8 @@ final class Probe: Sendable {
             #expect(state.status == "done")
             #expect(state.attempts == 2)
             // The dead worker coming back cannot mark it again or reopen it.
-            try await JobQueue.markFailed(claimed!, worker: "dead-worker", error: "late", now: world.clock.now(), on: world.app.db)
+            try await JobQueue.markFailed(
+                claimed!, worker: "dead-worker", error: "late", now: world.clock.now(), on: world.app.db)
             #expect(try await status(world, id).status == "done")
         }
     }
@@ -113,7 +115,8 @@ final class Probe: Sendable {
                     return value
                 }
                 try await context.transaction { tx in
-                    try await AuditLog.record("test.write", actor: "system", subject: "run \(run)", at: context.now, on: tx)
+                    try await AuditLog.record(
+                        "test.write", actor: "system", subject: "run \(run)", at: context.now, on: tx)
                     if run == 1 { throw Abort(.internalServerError, reason: "crash after writing") }
                 }
             }

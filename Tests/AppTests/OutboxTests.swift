@@ -18,7 +18,8 @@ import Vapor
         try await withPortal { world in
             let id = try await Outbox.enqueue(letter(), now: world.clock.now(), on: world.app.db)
             // A second delivery job for the same message, as a retry or a duplicate would be.
-            try await JobQueue.enqueue(Outbox.jobKind, payload: id.uuidString, runAt: world.clock.now(), on: world.app.db)
+            try await JobQueue.enqueue(
+                Outbox.jobKind, payload: id.uuidString, runAt: world.clock.now(), on: world.app.db)
             let worker = JobWorker(application: world.app)
             try await worker.drain()
             world.clock.advance(3600)
@@ -76,10 +77,12 @@ import Vapor
     }
 
     @Test func devMailListsWhatTheFileMailerWrote() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lkk-devmail-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lkk-devmail-\(UUID().uuidString)")
+            .path
         try await withPortal({ $0.mailer = .files(folder) }) { world in
             world.app.portal.mailTransport = FileMailTransport(directory: folder)
-            try await Outbox.enqueue(letter("Код подтверждения <b>регистрации</b>"), now: world.clock.now(), on: world.app.db)
+            try await Outbox.enqueue(
+                letter("Код подтверждения <b>регистрации</b>"), now: world.clock.now(), on: world.app.db)
             try await JobWorker(application: world.app).drain()
             let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".eml") }
             #expect(names.count == 1)

@@ -19,7 +19,8 @@ import VaporTesting
         if let origin { headers.replaceOrAdd(name: .origin, value: origin) }
         if let fetchSite { headers.replaceOrAdd(name: "Sec-Fetch-Site", value: fetchSite) }
         if let token { headers.replaceOrAdd(name: "X-CSRF-Token", value: token) }
-        try await world.app.testing().test(.POST, "test/form", headers: headers, body: ByteBuffer(string: body)) { res async in
+        try await world.app.testing().test(.POST, "test/form", headers: headers, body: ByteBuffer(string: body)) {
+            res async in
             status = res.status
             if res.status == .forbidden {
                 #expect(res.body.string.contains("Обновите страницу и повторите действие"))
@@ -53,13 +54,16 @@ import VaporTesting
         try await withPortal { world in
             world.addTestRoutes()
             let (cookie, token) = try await world.openForm()
-            #expect(try await post(world, cookie: cookie, body: "_csrf=\(token)", origin: "https://evil.example") == .forbidden)
+            #expect(
+                try await post(world, cookie: cookie, body: "_csrf=\(token)", origin: "https://evil.example")
+                    == .forbidden)
             #expect(try await post(world, cookie: cookie, body: "_csrf=\(token)", origin: "null") == .forbidden)
             #expect(
                 try await post(world, cookie: cookie, body: "_csrf=\(token)", origin: nil, fetchSite: "cross-site")
                     == .forbidden)
             #expect(
-                try await post(world, cookie: cookie, body: "_csrf=\(token)", origin: nil, fetchSite: "same-origin") == .ok)
+                try await post(world, cookie: cookie, body: "_csrf=\(token)", origin: nil, fetchSite: "same-origin")
+                    == .ok)
         }
     }
 
@@ -71,10 +75,13 @@ import VaporTesting
             world.addTestRoutes()
             let (cookie, token) = try await world.openForm(cookieName: "__Host-lkk_session")
             var status = HTTPStatus.ok
-            for (origin, expected) in [("https://lk.example.ru", HTTPStatus.ok), ("http://localhost:8080", .forbidden)] {
+            for (origin, expected) in [("https://lk.example.ru", HTTPStatus.ok), ("http://localhost:8080", .forbidden)]
+            {
                 var headers = HTTPHeaders()
                 headers.formPost(cookie: cookie, cookieName: "__Host-lkk_session", origin: origin)
-                try await world.app.testing().test(.POST, "test/form", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")) {
+                try await world.app.testing().test(
+                    .POST, "test/form", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")
+                ) {
                     status = $0.status
                 }
                 #expect(status == expected, "\(origin)")
@@ -118,7 +125,9 @@ import VaporTesting
             for _ in 0..<5 {
                 var headers = HTTPHeaders()
                 headers.formPost(cookie: cookie)
-                try await world.app.testing().test(.POST, "test/form", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")) { res async in
+                try await world.app.testing().test(
+                    .POST, "test/form", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")
+                ) { res async in
                     statuses.append(res.status)
                     if res.status == .tooManyRequests {
                         #expect(Int(res.headers.first(name: .retryAfter) ?? "") ?? 0 > 0)
@@ -130,7 +139,9 @@ import VaporTesting
             world.clock.advance(61)
             var headers = HTTPHeaders()
             headers.formPost(cookie: cookie)
-            try await world.app.testing().test(.POST, "test/form", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")) {
+            try await world.app.testing().test(
+                .POST, "test/form", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")
+            ) {
                 #expect($0.status == .ok)
             }
         }
@@ -140,12 +151,14 @@ import VaporTesting
         try await withPortal { world in
             let now = world.clock.now()
             for expected in 1...3 {
-                let decision = try await RateLimiter.hit("signin:acc", limit: 2, window: 300, now: now, on: world.app.db)
+                let decision = try await RateLimiter.hit(
+                    "signin:acc", limit: 2, window: 300, now: now, on: world.app.db)
                 #expect(decision.hits == expected)
                 #expect(decision.allowed == (expected <= 2))
             }
             // Another bucket counts on its own.
-            #expect(try await RateLimiter.hit("signin:other", limit: 2, window: 300, now: now, on: world.app.db).hits == 1)
+            #expect(
+                try await RateLimiter.hit("signin:other", limit: 2, window: 300, now: now, on: world.app.db).hits == 1)
             #expect(try await world.count("rate_limits") == 2)
             world.clock.advance(3600)
             try await Housekeeping.run(world.app)

@@ -73,7 +73,9 @@ import VaporTesting
             var headers = HTTPHeaders()
             headers.formPost(cookie: before)
             var after = ""
-            try await world.app.testing().test(.POST, "test/signin", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")) { res async in
+            try await world.app.testing().test(
+                .POST, "test/signin", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")
+            ) { res async in
                 #expect(res.status == .ok)
                 after = res.headers.setCookie?["lkk_session"]?.string ?? ""
             }
@@ -161,7 +163,9 @@ import VaporTesting
         var headers = HTTPHeaders()
         headers.formPost(cookie: cookie)
         var after = ""
-        try await world.app.testing().test(.POST, "test/signin", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")) { res async in
+        try await world.app.testing().test(
+            .POST, "test/signin", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")
+        ) { res async in
             #expect(res.status == .ok)
             after = res.headers.setCookie?["lkk_session"]?.string ?? ""
         }

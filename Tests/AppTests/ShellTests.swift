@@ -52,7 +52,9 @@ import VaporTesting
 
     @Test func pagesAreServed() async throws {
         try await withPortal { world in
-            for (path, title) in [("/", "Главная"), ("/manual", "Инструкция пользователя"), ("/agreement", "Пользовательское соглашение")] {
+            for (path, title) in [
+                ("/", "Главная"), ("/manual", "Инструкция пользователя"), ("/agreement", "Пользовательское соглашение"),
+            ] {
                 try await world.app.testing().test(.GET, path) { res async in
                     #expect(res.status == .ok)
                     #expect(res.headers.contentType == .html)
@@ -102,7 +104,8 @@ import VaporTesting
         try await withPortal { world in
             for _ in 0..<3 { try await world.app.testing().test(.GET, "manual") { _ in } }
             try await world.app.testing().test(.GET, "missing/123") { _ in }
-            try await JobQueue.enqueue("test.pending", runAt: world.clock.now().addingTimeInterval(60), on: world.app.db)
+            try await JobQueue.enqueue(
+                "test.pending", runAt: world.clock.now().addingTimeInterval(60), on: world.app.db)
             try await world.app.testing().test(.GET, "metrics") { res async in
                 let text = res.body.string
                 #expect(res.headers.first(name: .contentType)?.hasPrefix("text/plain; version=0.0.4") == true)

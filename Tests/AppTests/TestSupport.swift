@@ -27,7 +27,9 @@ final class RecordingTransport: MailTransport {
     var sent: [Sent] { state.withLockedValue { $0.sent } }
 
     func send(_ mime: Data, from sender: String, to recipients: [String]) async throws {
-        let behaviour = state.withLockedValue { s -> Behaviour in s.behaviour.isEmpty ? .deliver : s.behaviour.removeFirst() }
+        let behaviour = state.withLockedValue { s -> Behaviour in
+            s.behaviour.isEmpty ? .deliver : s.behaviour.removeFirst()
+        }
         switch behaviour {
         case .deliver: state.withLockedValue { $0.sent.append(Sent(mime: mime, from: sender, to: recipients)) }
         case .failTransient: throw SMTPError.unexpectedReply(command: "DATA", code: 451, text: "try later")
@@ -76,7 +78,8 @@ func withPortal(
     _ body: (TestWorld) async throws -> Void
 ) async throws {
     var config = PortalConfig()
-    config.mailer = .files(FileManager.default.temporaryDirectory.appendingPathComponent("lkk-mail-\(UUID().uuidString)").path)
+    config.mailer = .files(
+        FileManager.default.temporaryDirectory.appendingPathComponent("lkk-mail-\(UUID().uuidString)").path)
     if let url = TestDatabase.postgresURL {
         config.database = .postgres(url)
     } else {
@@ -88,6 +91,7 @@ func withPortal(
     let clock = ManualClock()
     let mail = RecordingTransport()
     let app = try await Application.make(.testing)
+    app.logger.logLevel = .error
     do {
         try await configure(app, config: config, clock: clock, mailTransport: mail)
         if usesPostgres {
@@ -134,7 +138,9 @@ extension TestWorld {
     }
 
     func count(_ table: String, where condition: String = "1 = 1") async throws -> Int {
-        let row = try await (app.db as! SQLDatabase).raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(unsafeRaw: condition)").first()
+        let row = try await (app.db as! SQLDatabase).raw(
+            "SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(unsafeRaw: condition)"
+        ).first()
         return try row!.decode(column: "n", as: Int.self)
     }
 }

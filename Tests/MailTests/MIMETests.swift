@@ -6,7 +6,8 @@ import Testing
 @Suite struct MIMETests {
     let date = Date(timeIntervalSince1970: 1_795_931_443)
 
-    func message(subject: String, text: String, html: String? = nil, attachments: [MailAttachment] = []) -> MailMessage {
+    func message(subject: String, text: String, html: String? = nil, attachments: [MailAttachment] = []) -> MailMessage
+    {
         MailMessage(
             from: MailAddress("noreply@lkk.example", name: "Личный кабинет"), to: [MailAddress("buh@romashka.example")],
             subject: subject, text: text, html: html, attachments: attachments, date: date,
@@ -56,7 +57,8 @@ import Testing
     }
 
     @Test func htmlAlternativeAndAttachment() {
-        let attachment = MailAttachment(filename: "Акт сверки.pdf", contentType: "application/pdf", data: Data([0x25, 0x50, 0x44, 0x46]))
+        let attachment = MailAttachment(
+            filename: "Акт сверки.pdf", contentType: "application/pdf", data: Data([0x25, 0x50, 0x44, 0x46]))
         let rendered = String(
             decoding: MIME.render(
                 message(subject: "Документ", text: "текст", html: "<p>текст</p>", attachments: [attachment]),

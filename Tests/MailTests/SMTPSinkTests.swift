@@ -22,7 +22,17 @@ final class SMTPSink: Sendable {
         let ready = directory.appendingPathComponent("ready.json")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--dir", directory.path, "--ready-file", ready.path]
+        process.arguments = [
+            "python3", script.path, "--dir", directory.path, "--ready-file", ready.path, "--exit-on-stdin-eof",
+        ]
+        // The sink must not hold the test runner's output open, or `swift test` waits for it forever;
+        // its stdin is a pipe whose end dies with this process, which stops the sink.
+        let log = directory.appendingPathComponent("sink.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: log)
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        process.standardInput = Pipe()
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: ready.path) {
@@ -73,7 +83,8 @@ struct SinkError: Error, CustomStringConvertible {
         let marker = UUID().uuidString
         let mail = message(marker: marker)
         let rendered = MIME.render(mail)
-        let client = SMTPClient(configuration: SMTPConfiguration(host: "127.0.0.1", port: sink.plainPort, security: .none, timeout: 10))
+        let client = SMTPClient(
+            configuration: SMTPConfiguration(host: "127.0.0.1", port: sink.plainPort, security: .none, timeout: 10))
         try await client.send(rendered, from: mail.from.email, to: mail.to.map(\.email))
         let stored = try sink.messages(containing: marker)
         #expect(stored.count == 1)
@@ -131,7 +142,9 @@ struct SinkError: Error, CustomStringConvertible {
     @Test func untrustedCertificateIsRefused() async throws {
         let sink = try SMTPSink.shared.get()
         let config = SMTPConfiguration(host: "localhost", port: sink.tlsPort, security: .implicitTLS, timeout: 5)
-        await #expect(throws: (any Error).self) { try await SMTPClient(configuration: config).send(message(marker: "x")) }
+        await #expect(throws: (any Error).self) {
+            try await SMTPClient(configuration: config).send(message(marker: "x"))
+        }
     }
 
     @Test func silentServerTimesOut() async throws {
@@ -140,7 +153,9 @@ struct SinkError: Error, CustomStringConvertible {
         defer { server.close() }
         let config = SMTPConfiguration(host: "127.0.0.1", port: server.port, security: .none, timeout: 0.5)
         let started = Date()
-        await #expect(throws: SMTPError.timeout) { try await SMTPClient(configuration: config).send(message(marker: "t")) }
+        await #expect(throws: SMTPError.timeout) {
+            try await SMTPClient(configuration: config).send(message(marker: "t"))
+        }
         #expect(Date().timeIntervalSince(started) < 5)
     }
 }

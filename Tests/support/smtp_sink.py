@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--plain-port", type=int, default=0)
+    ap.add_argument("--exit-on-stdin-eof", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     cert = os.path.join(args.dir, "sink-cert.pem")
@@ -91,8 +92,12 @@ def main():
         json.dump({"ports": ports, "cert": cert, "dir": args.dir}, f)
     os.replace(tmp, args.ready_file)
     try:
-        while True:
-            time.sleep(3600)
+        if args.exit_on_stdin_eof:
+            # The test process holds the other end: when it exits, for whatever reason, so does the sink.
+            sys.stdin.buffer.read()
+        else:
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:

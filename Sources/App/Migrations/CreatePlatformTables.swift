@@ -15,8 +15,11 @@ struct CreateSessions: AsyncMigration {
             .field("ip_address", .string)
             .unique(on: "token_hash")
             .create()
-        try await (database as! SQLDatabase).create(index: "sessions_account_idx").on("sessions").column("account_id").run()
-        try await (database as! SQLDatabase).create(index: "sessions_last_seen_idx").on("sessions").column("last_seen_at").run()
+        try await (database as! SQLDatabase).create(index: "sessions_account_idx").on("sessions").column("account_id")
+            .run()
+        try await (database as! SQLDatabase).create(index: "sessions_last_seen_idx").on("sessions").column(
+            "last_seen_at"
+        ).run()
     }
 
     func revert(on database: Database) async throws {
@@ -41,7 +44,9 @@ struct CreateJobs: AsyncMigration {
             .field("created_at", .datetime, .required)
             .field("finished_at", .datetime)
             .create()
-        try await (database as! SQLDatabase).create(index: "jobs_claim_idx").on("jobs").column("status").column("run_at").run()
+        try await (database as! SQLDatabase).create(index: "jobs_claim_idx").on("jobs").column("status").column(
+            "run_at"
+        ).run()
     }
 
     func revert(on database: Database) async throws {
@@ -65,7 +70,8 @@ struct CreateOutbox: AsyncMigration {
             .field("sent_at", .datetime)
             .field("last_error", .string)
             .create()
-        try await (database as! SQLDatabase).create(index: "outbox_status_idx").on("outbox_messages").column("status").run()
+        try await (database as! SQLDatabase).create(index: "outbox_status_idx").on("outbox_messages").column("status")
+            .run()
     }
 
     func revert(on database: Database) async throws {
@@ -83,7 +89,9 @@ struct CreateRateLimits: AsyncMigration {
             .field("expires_at", .datetime, .required)
             .unique(on: "bucket", "window_start")
             .create()
-        try await (database as! SQLDatabase).create(index: "rate_limits_expiry_idx").on("rate_limits").column("expires_at").run()
+        try await (database as! SQLDatabase).create(index: "rate_limits_expiry_idx").on("rate_limits").column(
+            "expires_at"
+        ).run()
     }
 
     func revert(on database: Database) async throws {

@@ -48,7 +48,8 @@ public enum AuditLog {
         if let accountID { query = query.where("account_id", .equal, accountID) }
         return try await query.orderBy("at", .descending).limit(limit).all().map { row in
             Entry(
-                at: try row.decode(column: "at", as: Date.self), actor: try row.decode(column: "actor", as: String.self),
+                at: try row.decode(column: "at", as: Date.self),
+                actor: try row.decode(column: "actor", as: String.self),
                 accountID: try row.decode(column: "account_id", as: UUID?.self),
                 action: try row.decode(column: "action", as: String.self),
                 subject: try row.decode(column: "subject", as: String?.self),

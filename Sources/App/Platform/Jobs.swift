@@ -124,14 +124,18 @@ public enum JobQueue {
 
     /// Jobs waiting to run (for /metrics).
     static func depth(on db: Database) async throws -> Int {
-        let row = try await (db as! SQLDatabase).raw("SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')").first()
+        let row = try await (db as! SQLDatabase).raw(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')"
+        ).first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
     /// Finished jobs older than a week go.
     static func sweep(on db: Database, now: Date) async throws {
         try await (db as! SQLDatabase).delete(from: "jobs")
-            .where("status", .in, ["done", "failed"]).where("finished_at", .lessThan, now.addingTimeInterval(-7 * 86400))
+            .where("status", .in, ["done", "failed"]).where(
+                "finished_at", .lessThan, now.addingTimeInterval(-7 * 86400)
+            )
             .run()
     }
 }
@@ -144,7 +148,8 @@ public final class JobWorker: Sendable {
 
     public init(application: Application) {
         self.application = application
-        id = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        id =
+            "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
     /// Claims and runs one due job; returns whether there was one.
@@ -153,7 +158,8 @@ public final class JobWorker: Sendable {
         let now = application.portal.clock.now()
         guard let job = try await JobQueue.claim(worker: id, now: now, on: application.db) else { return false }
         let context = JobContext(
-            id: job.id, kind: job.kind, payload: job.payload, attempt: job.attempts, application: application, workerID: id)
+            id: job.id, kind: job.kind, payload: job.payload, attempt: job.attempts, application: application,
+            workerID: id)
         do {
             guard let handler = application.portal.jobs.handler(for: job.kind) else {
                 throw Abort(.internalServerError, reason: "no handler for job kind \(job.kind)")
@@ -162,9 +168,11 @@ public final class JobWorker: Sendable {
             try await JobQueue.markDone(job.id, worker: id, now: application.portal.clock.now(), on: application.db)
             application.portal.metrics.jobFinished(kind: job.kind, succeeded: true)
         } catch {
-            application.logger.warning("job \(job.kind) \(job.id) attempt \(job.attempts) failed: \(String(reflecting: error))")
+            application.logger.warning(
+                "job \(job.kind) \(job.id) attempt \(job.attempts) failed: \(String(reflecting: error))")
             try await JobQueue.markFailed(
-                job, worker: id, error: String(describing: error), now: application.portal.clock.now(), on: application.db)
+                job, worker: id, error: String(describing: error), now: application.portal.clock.now(),
+                on: application.db)
             application.portal.metrics.jobFinished(kind: job.kind, succeeded: false)
         }
         return true

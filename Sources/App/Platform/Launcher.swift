@@ -14,7 +14,8 @@ public enum Launcher {
         var arguments = CommandLine.arguments
         let command = arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "serve"
         if arguments.count == 1 { arguments.append("serve") }
-        let environment = Environment(name: config.mode == .production ? "production" : "development", arguments: arguments)
+        let environment = Environment(
+            name: config.mode == .production ? "production" : "development", arguments: arguments)
         do {
             var env = environment
             try LoggingSystem.bootstrap(from: &env)

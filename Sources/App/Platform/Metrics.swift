@@ -41,16 +41,22 @@ public final class PortalMetrics: Sendable {
     /// The Prometheus exposition text.
     func render(jobQueueDepth: Int, outboxBacklog: Int) -> String {
         let s = state.withLockedValue { $0 }
-        var out = "# HELP lkk_http_requests_total HTTP requests by route and status.\n# TYPE lkk_http_requests_total counter\n"
-        for (key, count) in s.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
-            out += "lkk_http_requests_total{method=\"\(key.method)\",route=\"\(label(key.route))\",status=\"\(key.status)\"} \(count)\n"
+        var out =
+            "# HELP lkk_http_requests_total HTTP requests by route and status.\n# TYPE lkk_http_requests_total counter\n"
+        for (key, count) in s.requests.sorted(by: {
+            ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status)
+        }) {
+            out +=
+                "lkk_http_requests_total{method=\"\(key.method)\",route=\"\(label(key.route))\",status=\"\(key.status)\"} \(count)\n"
         }
-        out += "# HELP lkk_http_request_duration_seconds Request latency by route.\n# TYPE lkk_http_request_duration_seconds histogram\n"
+        out +=
+            "# HELP lkk_http_request_duration_seconds Request latency by route.\n# TYPE lkk_http_request_duration_seconds histogram\n"
         for (key, histogram) in s.latency.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
             let labels = "method=\"\(parts[0])\",route=\"\(label(parts.count > 1 ? parts[1] : ""))\""
             for (index, bound) in Self.buckets.enumerated() {
-                out += "lkk_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(histogram.counts[index])\n"
+                out +=
+                    "lkk_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(histogram.counts[index])\n"
             }
             out += "lkk_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(histogram.count)\n"
             out += "lkk_http_request_duration_seconds_sum{\(labels)} \(histogram.sum)\n"
@@ -61,8 +67,10 @@ public final class PortalMetrics: Sendable {
             let parts = key.split(separator: "|").map(String.init)
             out += "lkk_jobs_finished_total{kind=\"\(label(parts[0]))\",outcome=\"\(parts[1])\"} \(count)\n"
         }
-        out += "# HELP lkk_jobs_queue_depth Jobs queued or running.\n# TYPE lkk_jobs_queue_depth gauge\nlkk_jobs_queue_depth \(jobQueueDepth)\n"
-        out += "# HELP lkk_mail_outbox_backlog E-mails not yet sent.\n# TYPE lkk_mail_outbox_backlog gauge\nlkk_mail_outbox_backlog \(outboxBacklog)\n"
+        out +=
+            "# HELP lkk_jobs_queue_depth Jobs queued or running.\n# TYPE lkk_jobs_queue_depth gauge\nlkk_jobs_queue_depth \(jobQueueDepth)\n"
+        out +=
+            "# HELP lkk_mail_outbox_backlog E-mails not yet sent.\n# TYPE lkk_mail_outbox_backlog gauge\nlkk_mail_outbox_backlog \(outboxBacklog)\n"
         return out
     }
 
@@ -81,7 +89,8 @@ struct MetricsMiddleware: AsyncMiddleware {
         defer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
-            request.portal.metrics.observe(method: request.method.rawValue, route: route, status: status, seconds: seconds)
+            request.portal.metrics.observe(
+                method: request.method.rawValue, route: route, status: status, seconds: seconds)
         }
         let response = try await next.respond(to: request)
         status = Int(response.status.code)

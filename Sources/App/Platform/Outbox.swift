@@ -19,8 +19,10 @@ public struct FileMailTransport: MailTransport {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let stamp = String(format: "%.6f", Date().timeIntervalSince1970).replacingOccurrences(of: ".", with: "")
         let name = "\(stamp)-\(UUID().uuidString.prefix(8).lowercased()).eml"
-        let envelope = "X-Envelope-From: <\(sender)>\r\nX-Envelope-To: \(recipients.map { "<\($0)>" }.joined(separator: ", "))\r\n"
-        try (Data(envelope.utf8) + mime).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name), options: .atomic)
+        let envelope =
+            "X-Envelope-From: <\(sender)>\r\nX-Envelope-To: \(recipients.map { "<\($0)>" }.joined(separator: ", "))\r\n"
+        try (Data(envelope.utf8) + mime).write(
+            to: URL(fileURLWithPath: directory).appendingPathComponent(name), options: .atomic)
     }
 }
 
@@ -51,7 +53,8 @@ public enum Outbox {
             .columns("id", "sender", "recipients", "subject", "mime", "status", "attempts", "created_at")
             .values(
                 SQLBind(id), SQLBind(message.from.email), SQLBind(message.to.map(\.email).joined(separator: ",")),
-                SQLBind(String(message.subject.prefix(500))), SQLBind(MIME.render(message)), SQLBind("pending"), SQLBind(0),
+                SQLBind(String(message.subject.prefix(500))), SQLBind(MIME.render(message)), SQLBind("pending"),
+                SQLBind(0),
                 SQLBind(now)
             )
             .run()
@@ -73,7 +76,8 @@ public enum Outbox {
         ).first()
         guard let claimed else { return }  // already sent, or being sent by another worker
         let sender = try claimed.decode(column: "sender", as: String.self)
-        let recipients = try claimed.decode(column: "recipients", as: String.self).split(separator: ",").map(String.init)
+        let recipients = try claimed.decode(column: "recipients", as: String.self).split(separator: ",").map(
+            String.init)
         let mime = try claimed.decode(column: "mime", as: Data.self)
         do {
             try await context.application.portal.mailTransport.send(mime, from: sender, to: recipients)

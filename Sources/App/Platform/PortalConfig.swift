@@ -83,10 +83,12 @@ public struct PortalConfig: Sendable {
         config.mailer = .files(config.dataDirectory + "/mail")
         if let raw = value("DATABASE_URL") { config.database = try parseDatabase(raw) }
         if let raw = value("PORTAL_BASE_URL") {
-            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
+                scheme == "http" || scheme == "https",
                 url.host?.isEmpty == false
             else {
-                throw ConfigError(variable: "PORTAL_BASE_URL", problem: "expected an http:// or https:// address, got «\(raw)»")
+                throw ConfigError(
+                    variable: "PORTAL_BASE_URL", problem: "expected an http:// or https:// address, got «\(raw)»")
             }
             config.baseURL = url
         }
@@ -100,13 +102,15 @@ public struct PortalConfig: Sendable {
             guard let smtp = SMTPConfiguration(url: raw) else {
                 throw ConfigError(
                     variable: "SMTP_URL",
-                    problem: "expected smtp://, smtps:// or smtp+plain://user:password@host:port, got «\(redacted(raw))»")
+                    problem:
+                        "expected smtp://, smtps:// or smtp+plain://user:password@host:port, got «\(redacted(raw))»")
             }
             config.mailer = .smtp(smtp)
         }
         if let raw = value("MAIL_FROM") {
             guard let address = MailAddress(parsing: raw) else {
-                throw ConfigError(variable: "MAIL_FROM", problem: "expected an address such as «ЛКК <noreply@example.ru>»")
+                throw ConfigError(
+                    variable: "MAIL_FROM", problem: "expected an address such as «ЛКК <noreply@example.ru>»")
             }
             config.mailFrom = address
         }
@@ -122,8 +126,10 @@ public struct PortalConfig: Sendable {
         }
         if let raw = value("PORTAL_RESOURCES_DIR") {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: raw + "/css", isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ConfigError(variable: "PORTAL_RESOURCES_DIR", problem: "«\(raw)» has no css/ folder of the portal")
+            guard FileManager.default.fileExists(atPath: raw + "/css", isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                throw ConfigError(
+                    variable: "PORTAL_RESOURCES_DIR", problem: "«\(raw)» has no css/ folder of the portal")
             }
             config.resourcesDirectory = raw
         }
@@ -140,7 +146,8 @@ public struct PortalConfig: Sendable {
         let lower = raw.lowercased()
         if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
             guard let url = URLComponents(string: raw), url.host?.isEmpty == false else {
-                throw ConfigError(variable: "DATABASE_URL", problem: "cannot read the PostgreSQL address «\(redacted(raw))»")
+                throw ConfigError(
+                    variable: "DATABASE_URL", problem: "cannot read the PostgreSQL address «\(redacted(raw))»")
             }
             return .postgres(raw)
         }

@@ -16,7 +16,8 @@ enum Resources {
         candidates.append(folder.appendingPathComponent("../../lkk_App.resources/Public"))
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         candidates.append(source.appendingPathComponent("Public"))
-        for candidate in candidates where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("css").path) {
+        for candidate in candidates
+        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("css").path) {
             return candidate.standardizedFileURL.path
         }
         return nil

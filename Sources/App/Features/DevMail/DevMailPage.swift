@@ -8,7 +8,11 @@ struct DevMailPage: Sendable {
 
     static let mock = DevMailPage(
         context: .anonymous,
-        messages: [DevMailbox.Message(name: "1-a.eml", to: "<buh@romashka.example>", subject: "Код подтверждения", date: "Sun, 29 Nov 2026 05:50:43 +0000", text: "Ваш код: 123456")],
+        messages: [
+            DevMailbox.Message(
+                name: "1-a.eml", to: "<buh@romashka.example>", subject: "Код подтверждения",
+                date: "Sun, 29 Nov 2026 05:50:43 +0000", text: "Ваш код: 123456")
+        ],
         opened: nil)
 
     func render() -> HTML {

@@ -57,7 +57,9 @@ struct DevMailbox: Sendable {
         var out = ""
         var rest = Substring(value)
         while let start = rest.range(of: "=?UTF-8?B?") {
-            out += rest[..<start.lowerBound].trimmingCharacters(in: .whitespaces).isEmpty ? "" : String(rest[..<start.lowerBound])
+            out +=
+                rest[..<start.lowerBound].trimmingCharacters(in: .whitespaces).isEmpty
+                ? "" : String(rest[..<start.lowerBound])
             let afterStart = rest[start.upperBound...]
             guard let end = afterStart.range(of: "?=") else { break }
             let bytes = Data(base64Encoded: String(afterStart[..<end.lowerBound])) ?? Data()

@@ -11,7 +11,8 @@ struct ShellContext: Sendable {
     var currentPath: String
     var account: Account?
 
-    static let mock = ShellContext(currentPath: "/", account: Account(displayName: "Иванова А. П.", unreadNotifications: 3))
+    static let mock = ShellContext(
+        currentPath: "/", account: Account(displayName: "Иванова А. П.", unreadNotifications: 3))
     static let anonymous = ShellContext(currentPath: "/", account: nil)
 }
 
@@ -81,7 +82,8 @@ enum Layout {
 
     static func menuLink(_ item: MenuItem, current: String) -> HTML {
         let active = item.path.path == current
-        return "<li><a href=\"\(item.path.path)\"\(active ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(item.title)</a></li>"
+        return
+            "<li><a href=\"\(item.path.path)\"\(active ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(item.title)</a></li>"
     }
 
     /// «Уведомления» and «Профиль», top right (manual §3), for a signed-in person.

@@ -1,0 +1,94 @@
+"""Fixtures for the end-to-end tests: a real `lkk serve` on a temporary SQLite file and headless Chromium."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ARTIFACTS = os.environ.get("LKK_E2E_ARTIFACTS", os.path.join(ROOT, ".build", "e2e-artifacts"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def portal():
+    """Starts the built binary from an unrelated working directory, as an operator would."""
+    binary = os.environ.get("LKK_BIN", os.path.join(ROOT, ".build", "debug", "lkk"))
+    if not os.path.exists(binary):
+        pytest.fail(f"{binary} is missing: run `swift build` first")
+    workdir = tempfile.mkdtemp(prefix="lkk-e2e-")
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), PORTAL_DATA_DIR=os.path.join(workdir, "data"))
+    env.pop("DATABASE_URL", None)
+    env.pop("SMTP_URL", None)
+    log = open(os.path.join(workdir, "serve.log"), "w")
+    process = subprocess.Popen([binary, "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.time() > deadline:
+            log.flush()
+            pytest.fail("lkk serve did not start:\n" + open(os.path.join(workdir, "serve.log")).read())
+        time.sleep(0.2)
+    yield {"base": base, "workdir": workdir}
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def make_driver(width, height):
+    options = Options()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"]:
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver_path = shutil.which("chromedriver")
+    if not options.binary_location or not driver_path:
+        pytest.fail("chromium and chromium-driver are needed: apt-get install chromium chromium-driver")
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+@pytest.fixture
+def browser():
+    driver = make_driver(1366, 900)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def phone():
+    driver = make_driver(360, 740)
+    yield driver
+    driver.quit()
+
+
+def console_errors(driver):
+    """Console messages of level SEVERE (script errors, CSP violations, failed loads)."""
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def screenshot(driver, name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
