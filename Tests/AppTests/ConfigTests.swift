@@ -49,7 +49,8 @@ import Testing
         ("DATABASE_URL", "mysql://x@y/z"), ("DATABASE_URL", "sqlite://relative.db"), ("DATABASE_URL", "postgres://"),
         ("PORT", "http"), ("PORT", "70000"), ("PORTAL_BASE_URL", "lk.example.ru"), ("PORTAL_TIME_ZONE", "Mars/Olympus"),
         ("SMTP_URL", "imap://mail.example.ru"), ("SESSION_SECURE_COOKIES", "maybe"), ("SESSION_IDLE_MINUTES", "-5"),
-        ("PORTAL_ENV", "staging"), ("PORTAL_RESOURCES_DIR", "/nonexistent"),
+        ("PORTAL_ENV", "staging"), ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/33"), ("PORTAL_TRUSTED_PROXIES", "lb.local"),
+        ("PORTAL_RESOURCES_DIR", "/nonexistent"),
     ])
     func wrongValueNamesTheVariable(name: String, value: String) {
         do {
@@ -62,6 +63,26 @@ import Testing
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test func clientAddressThroughTrustedProxies() throws {
+        let trusted = try PortalConfig.load(["PORTAL_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.10, ::1"]).trustedProxies
+        #expect(trusted.count == 3)
+        // A direct client: its own address, whatever it claims.
+        #expect(
+            TrustedProxy.clientAddress(peer: "203.0.113.7", forwardedFor: ["1.2.3.4"], trusted: trusted)
+                == "203.0.113.7")
+        // Through the load balancer: the nearest untrusted hop; a spoofed first hop is ignored.
+        #expect(
+            TrustedProxy.clientAddress(peer: "10.1.2.3", forwardedFor: ["6.6.6.6, 198.51.100.9"], trusted: trusted)
+                == "198.51.100.9")
+        #expect(
+            TrustedProxy.clientAddress(peer: "::1", forwardedFor: ["198.51.100.9", "192.168.1.10"], trusted: trusted)
+                == "198.51.100.9")
+        #expect(TrustedProxy.clientAddress(peer: "10.1.2.3", forwardedFor: [], trusted: trusted) == "10.1.2.3")
+        #expect(TrustedProxy.clientAddress(peer: nil, forwardedFor: [], trusted: trusted) == "unknown")
+        #expect(TrustedProxy("10.0.0.0/8")?.contains("11.0.0.1") == false)
+        #expect(TrustedProxy("0.0.0.0/0")?.contains("11.0.0.1") == true)
     }
 
     @Test func passwordsAreNotPrinted() {

@@ -53,7 +53,10 @@ extension Request {
     public var portal: PortalServices { application.portal }
     /// The time of this request.
     public var now: Date { application.portal.clock.now() }
-    /// The address of the client: the first `X-Forwarded-For` hop only when behind a trusted proxy is not known
-    /// here, so the socket's peer is used.
-    public var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+    /// The address of the client, seen through the load balancers listed in `PORTAL_TRUSTED_PROXIES`.
+    public var clientAddress: String {
+        TrustedProxy.clientAddress(
+            peer: remoteAddress?.ipAddress, forwardedFor: headers[.xForwardedFor],
+            trusted: application.portal.config.trustedProxies)
+    }
 }

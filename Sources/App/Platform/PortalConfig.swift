@@ -42,6 +42,8 @@ public struct PortalConfig: Sendable {
     public var resourcesDirectory: String?
     /// Unsafe requests (forms) one address may make per minute.
     public var formsPerMinutePerAddress = 120
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    public var trustedProxies: [TrustedProxy] = []
     /// Whether `serve` also runs the jobs worker.
     public var runJobsInServe = true
     public var jobPollInterval: TimeInterval = 1
@@ -135,6 +137,17 @@ public struct PortalConfig: Sendable {
         }
         if let raw = value("PORTAL_FORMS_PER_MINUTE") {
             config.formsPerMinutePerAddress = try positive(raw, "PORTAL_FORMS_PER_MINUTE")
+        }
+        if let raw = value("PORTAL_TRUSTED_PROXIES") {
+            config.trustedProxies = try raw.split(separator: ",").map { item in
+                let text = item.trimmingCharacters(in: .whitespaces)
+                guard let proxy = TrustedProxy(text) else {
+                    throw ConfigError(
+                        variable: "PORTAL_TRUSTED_PROXIES",
+                        problem: "expected addresses or IPv4 networks, got «\(text)»")
+                }
+                return proxy
+            }
         }
         if let raw = value("PORTAL_JOBS_IN_SERVE") {
             config.runJobsInServe = try bool(raw, "PORTAL_JOBS_IN_SERVE")
