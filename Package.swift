@@ -14,10 +14,13 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .target(name: "PortalDomain"),
         .target(name: "Markup"),
+        .target(name: "XLSX", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .executableTarget(name: "xlsx-bench", dependencies: ["XLSX"], path: "Tests/bench/xlsx-bench"),
         .target(
             name: "Mail",
             dependencies: [
@@ -41,6 +44,7 @@ let package = Package(
         .executableTarget(name: "lkk", dependencies: ["App"]),
         .testTarget(name: "PortalDomainTests", dependencies: ["PortalDomain"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
+        .testTarget(name: "XLSXTests", dependencies: ["XLSX"]),
         .testTarget(name: "MailTests", dependencies: ["Mail"]),
         .testTarget(
             name: "AppTests",
