@@ -45,6 +45,7 @@ struct SheetHandler: XMLEventHandler {
                 column = try Self.column(of: reference, part: part)
             } else {
                 column += 1
+                if column > 16_384 { throw XLSXError.invalidCellReference("column \(column)") }
             }
             style = try attributes.rawValue("s").map { Self.integer($0) ?? 0 } ?? 0
             kind = .number
@@ -82,6 +83,7 @@ struct SheetHandler: XMLEventHandler {
             } else {
                 rowIndex += 1
             }
+            if rowIndex > 1_048_576 { throw XLSXError.invalidCellReference("row \(rowIndex)") }
         }
     }
 

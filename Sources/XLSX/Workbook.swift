@@ -19,6 +19,8 @@ public final class Workbook {
     private let sheetPaths: [String: String]
     private let sharedStrings: [String]
     private let dateStyles: [Bool]
+    /// What opening actually unpacked; a sheet read may add up to the rest of `maxTotalSize`.
+    private let unpackedAtOpen: Int64
 
     /// Opens a workbook held in memory (an upload). The bytes go through a temporary file: ZIPFoundation's
     /// file reader is the path hardened against damaged archives.
@@ -69,18 +71,22 @@ public final class Workbook {
             if total > limits.maxTotalSize { throw XLSXError.totalTooLarge(limit: limits.maxTotalSize) }
         }
 
-        let types = try Self.parse(archive, "[Content_Types].xml", limits, ContentTypesHandler(), required: true)!
-        let packageRels = try Self.parse(archive, "_rels/.rels", limits, RelationshipsHandler(), required: false)
+        var unpacked: Int64 = 0
+        let types = try Self.parse(
+            archive, "[Content_Types].xml", limits, ContentTypesHandler(), required: true, total: &unpacked)!
+        let packageRels = try Self.parse(
+            archive, "_rels/.rels", limits, RelationshipsHandler(), required: false, total: &unpacked)
         let officeDocument = packageRels?.relationships.first { $0.type.hasSuffix("/officeDocument") }?.target
         let workbookPath = Self.normalize(officeDocument ?? "xl/workbook.xml", relativeTo: "")
         if let type = types.overrides["/" + workbookPath], !type.contains("spreadsheetml") && !type.contains("ms-excel")
         {
             throw XLSXError.wrongContentType(type)
         }
-        let workbook = try Self.parse(archive, workbookPath, limits, WorkbookHandler(), required: true)!
+        let workbook = try Self.parse(
+            archive, workbookPath, limits, WorkbookHandler(), required: true, total: &unpacked)!
         let folder = (workbookPath as NSString).deletingLastPathComponent
         let relsPath = folder + "/_rels/" + (workbookPath as NSString).lastPathComponent + ".rels"
-        let rels = try Self.parse(archive, relsPath, limits, RelationshipsHandler(), required: true)!
+        let rels = try Self.parse(archive, relsPath, limits, RelationshipsHandler(), required: true, total: &unpacked)!
         var targets: [String: String] = [:]
         var sharedPath: String?
         var stylesPath: String?
@@ -100,12 +106,20 @@ public final class Workbook {
         sheetPaths = paths
         sheetNames = names
         date1904 = workbook.date1904
-        sharedStrings =
-            try sharedPath.flatMap { try Self.parse(archive, $0, limits, SharedStringsHandler(), required: true) }?
-            .strings ?? []
-        dateStyles =
-            try stylesPath.flatMap { try Self.parse(archive, $0, limits, StylesHandler(), required: false) }?
-            .dateStyles() ?? []
+        var strings: [String] = []
+        if let sharedPath {
+            strings = try Self.parse(
+                archive, sharedPath, limits, SharedStringsHandler(), required: true, total: &unpacked)!.strings
+        }
+        sharedStrings = strings
+        var styles: [Bool] = []
+        if let stylesPath {
+            styles =
+                try Self.parse(archive, stylesPath, limits, StylesHandler(), required: false, total: &unpacked)?
+                .dateStyles() ?? []
+        }
+        dateStyles = styles
+        unpackedAtOpen = unpacked
     }
 
     /// Calls `body` with each non-empty row of the sheet, in order, without holding the sheet in memory.
@@ -119,7 +133,8 @@ public final class Workbook {
                     emit: { row in
                         do { try body(row) } catch { throw CallerError(error: error) }
                     })
-                _ = try Self.stream(archive, path, limits, handler, required: true)
+                var total = unpackedAtOpen
+                _ = try Self.stream(archive, path, limits, handler, required: true, total: &total)
             }
         } catch let wrapped as CallerError {
             throw wrapped.error
@@ -152,14 +167,16 @@ public final class Workbook {
     }
 
     static func parse<H: XMLEventHandler>(
-        _ archive: Archive, _ path: String, _ limits: XLSXLimits, _ handler: H, required: Bool
+        _ archive: Archive, _ path: String, _ limits: XLSXLimits, _ handler: H, required: Bool,
+        total: inout Int64
     ) throws -> H? {
-        try stream(archive, path, limits, handler, required: required)
+        try stream(archive, path, limits, handler, required: required, total: &total)
     }
 
     /// Unpacks `path` chunk by chunk into the scanner, counting what is actually unpacked.
     static func stream<H: XMLEventHandler>(
-        _ archive: Archive, _ path: String, _ limits: XLSXLimits, _ handler: H, required: Bool
+        _ archive: Archive, _ path: String, _ limits: XLSXLimits, _ handler: H, required: Bool,
+        total: inout Int64
     ) throws -> H? {
         guard let entry = archive[path] ?? archive.first(where: { $0.path.lowercased() == path.lowercased() }) else {
             if required { throw XLSXError.missingPart(path) }
@@ -170,9 +187,11 @@ public final class Workbook {
         do {
             _ = try archive.extract(entry, bufferSize: 1 << 18, skipCRC32: false) { chunk in
                 unpacked += Int64(chunk.count)
+                total += Int64(chunk.count)
                 if unpacked > limits.maxEntrySize {
                     throw XLSXError.entryTooLarge(path: path, limit: limits.maxEntrySize)
                 }
+                if total > limits.maxTotalSize { throw XLSXError.totalTooLarge(limit: limits.maxTotalSize) }
                 try scanner.feed(chunk)
             }
         } catch let error as XLSXError {

@@ -199,3 +199,33 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct BoundsTests {
+    @Test func endlessRowWithoutReferencesIsStopped() throws {
+        let cells = String(repeating: "<c><v>1</v></c>", count: 16_385)
+        let sheet =
+            "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row>\(cells)</row></sheetData></worksheet>"
+        #expect(throws: XLSXError.invalidCellReference("column 16385")) {
+            try Workbook(data: try FixtureBuilder.workbook(sheetXML: sheet)).forEachRow(inSheet: "Sheet1") { _ in }
+        }
+    }
+
+    @Test func totalActuallyUnpackedIsBounded() throws {
+        // Two sheets' worth of data under a total limit that one read of the sheet exceeds.
+        var rows = ""
+        for index in 1...30_000 { rows += "<row r=\"\(index)\"><c r=\"A\(index)\"><v>\(index)</v></c></row>" }
+        let sheet =
+            "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>\(rows)</sheetData></worksheet>"
+        let honest = try FixtureBuilder.workbook(sheetXML: sheet)
+        let lying = FixtureBuilder.lyingAboutSize(honest, path: "xl/worksheets/sheet1.xml", declared: 100)
+        do {
+            let book = try Workbook(data: lying, limits: XLSXLimits(maxEntrySize: 64 << 20, maxTotalSize: 256 << 10))
+            try book.forEachRow(inSheet: "Sheet1") { _ in }
+            Issue.record("a sheet larger than the total limit was read")
+        } catch let error as XLSXError {
+            #expect(
+                error == .totalTooLarge(limit: 256 << 10)
+                    || error == .damaged("xl/worksheets/sheet1.xml cannot be unpacked"))
+        }
+    }
+}
