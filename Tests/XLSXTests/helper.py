@@ -48,14 +48,6 @@ def write(path):
     book.save(path)
 
 
-def bench_write(path, rows):
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("data")
-    for r in range(rows):
-        sheet.append([f"ПУ-{r}", r, r * 1.5, f"Объект {r % 100}", r % 7, r * 0.001, "А+", "Круглосуточно", r + 0.25, "x"])
-    book.save(path)
-
-
 if __name__ == "__main__":
     command, path = sys.argv[1], sys.argv[2]
     {"read": read, "write": write}[command](path)
