@@ -39,7 +39,7 @@ let package = Package(
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
             ],
-            resources: [.copy("Public")]
+            resources: [.copy("Public"), .copy("Resources")]
         ),
         .executableTarget(name: "lkk", dependencies: ["App"]),
         .testTarget(name: "PortalDomainTests", dependencies: ["PortalDomain"]),

@@ -55,9 +55,12 @@ public func configure(
     app.middleware.use(
         RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60))
     app.middleware.use(CSRFMiddleware())
+    app.middleware.use(CurrentAccountMiddleware())
 
     app.asyncCommands.use(JobsCommand(), as: "jobs")
-    try routes(app)
+    let passwords = Passwords(
+        cost: config.bcryptCost, common: try Passwords.loadCommonList(publicDirectory: publicDirectory))
+    try routes(app, passwords: passwords)
 
     if config.database.isSQLite {
         // WAL lets page reads go on while a job or a form writes.

@@ -1,8 +1,10 @@
 import Vapor
 
 /// Each feature registers its own routes.
-func routes(_ app: Application) throws {
-    HelpController().register(app)
+func routes(_ app: Application, passwords: Passwords) throws {
+    let auth = AuthController(passwords: passwords)
+    auth.register(app)
+    HelpController(auth: auth).register(app)
     SystemController().register(app)
     if app.portal.config.mode == .development, case .files(let directory) = app.portal.config.mailer {
         DevMailController(mailbox: DevMailbox(directory: directory)).register(app)

@@ -59,7 +59,7 @@ import VaporTesting
 
     @Test func pageViewsWithoutFormsCreateNoSession() async throws {
         try await withPortal { world in
-            try await world.app.testing().test(.GET, "/") { res async in
+            try await world.app.testing().test(.GET, "/manual") { res async in
                 #expect(res.headers.first(name: .setCookie) == nil)
             }
             #expect(try await world.count("sessions") == 0)

@@ -10,6 +10,7 @@ import VaporTesting
     @Test func layoutHasTheMenuAndFooterOfTheManual() {
         let html = HomePage.mock.render().rendered
         #expect(html.contains("<html lang=\"ru\">"))
+        #expect(!html.contains(">Выйти</button>"), "no «Выйти» for a visitor")
         #expect(html.contains("<summary>Ещё</summary>"))
         #expect(html.contains(">Инструкция пользователя</a>"))
         #expect(html.contains(">Пользовательское соглашение</a>"))
@@ -25,6 +26,7 @@ import VaporTesting
         #expect(html.contains("aria-label=\"Уведомления\""))
         #expect(html.contains("aria-label=\"Профиль\""))
         #expect(html.contains(">3</span>"))
+        #expect(html.contains("<button class=\"link-button\" type=\"submit\">Выйти</button>"))
         #expect(html.contains("&lt;script&gt;x&lt;/script&gt;"))
         #expect(!html.contains("<script>x"))
     }
@@ -53,7 +55,8 @@ import VaporTesting
     @Test func pagesAreServed() async throws {
         try await withPortal { world in
             for (path, title) in [
-                ("/", "Главная"), ("/manual", "Инструкция пользователя"), ("/agreement", "Пользовательское соглашение"),
+                ("/", "Вход"), ("/login", "Вход"), ("/register", "Регистрация"), ("/recover", "Восстановление пароля"),
+                ("/manual", "Инструкция пользователя"), ("/agreement", "Пользовательское соглашение"),
             ] {
                 try await world.app.testing().test(.GET, path) { res async in
                     #expect(res.status == .ok)

@@ -219,3 +219,56 @@ import Testing
         #expect(rows.first { $0.index == 4 }?[2] == .number(2))
     }
 }
+
+@Suite struct ExcelShapedTests {
+    /// Parts shaped the way Microsoft Excel writes them: markup-compatibility namespaces, `x14ac`
+    /// attributes, `spans`, rich-text runs and phonetic hints in the shared strings, a formula with its
+    /// cached value, a locale date format, and a `dimension` that does not match the data.
+    @Test func readsAnExcelShapedWorkbook() throws {
+        let sst = """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3" uniqueCount="3">\
+            <si><t>Номер ПУ</t></si>\
+            <si><r><rPr><b/><sz val="11"/><color theme="1"/><rFont val="Calibri"/><family val="2"/><charset val="204"/><scheme val="minor"/></rPr><t>Текущие</t></r>\
+            <r><rPr><sz val="11"/><color theme="1"/><rFont val="Calibri"/><family val="2"/><charset val="204"/><scheme val="minor"/></rPr><t xml:space="preserve"> показания</t></r></si>\
+            <si><t>ЦЕХ</t><rPh sb="0" eb="1"><t>ツ</t></rPh><phoneticPr fontId="1"/></si></sst>
+            """
+        let styles = """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+            xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x14ac x16r2" \
+            xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">\
+            <numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy;@"/><numFmt numFmtId="165" formatCode="0.000"/></numFmts>\
+            <fonts count="1" x14ac:knownFonts="1"><font><sz val="11"/></font></fonts>\
+            <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
+            <cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+            <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+            <xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+            <xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>
+            """
+        let sheet = """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+            xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" \
+            xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x14ac xr xr2 xr3" \
+            xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" \
+            xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" xr:uid="{00000000-0001-0000-0000-000000000000}">\
+            <dimension ref="A1:B2"/><sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>\
+            <sheetFormatPr defaultRowHeight="15" x14ac:dyDescent="0.25"/><sheetData>\
+            <row r="1" spans="1:3" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>\
+            <row r="2" spans="1:4" x14ac:dyDescent="0.25"><c r="A2" s="2"><v>12345.678</v></c><c r="B2" s="1"><v>46357</v></c>\
+            <c r="C2"><f>A2*2</f><v>24691.356</v></c><c r="D2" s="3"><v>46357.5</v></c></row>\
+            <row r="5" spans="1:4" x14ac:dyDescent="0.25"><c r="B5" s="1"/><c r="D5"><v>7</v></c></row>\
+            </sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>
+            """
+        let book = try Workbook(data: try FixtureBuilder.workbook(sheetXML: sheet, styles: styles, sharedStrings: sst))
+        let rows = try book.rows(inSheet: "Sheet1")
+        #expect(rows.map(\.index) == [1, 2, 5])
+        #expect(rows[0].cells.map(\.value) == [.string("Номер ПУ"), .string("Текущие показания"), .string("ЦЕХ")])
+        #expect(rows[1][1] == .number(12345.678))
+        #expect(rows[1][2] == .date(Date(timeIntervalSince1970: 1_796_083_200)))
+        #expect(rows[1][3] == .number(24691.356))
+        #expect(rows[1][4] == .date(Date(timeIntervalSince1970: 1_796_083_200 + 43200)))
+        #expect(rows[2].cells.map(\.column) == [4], "a styled empty cell is no cell")
+    }
+}

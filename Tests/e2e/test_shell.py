@@ -12,8 +12,8 @@ def wait(driver):
 
 def test_home_page_opens_without_console_errors(portal, browser):
     browser.get(portal["base"] + "/")
-    assert browser.title == "Главная — Личный кабинет клиента"
-    assert "Личный кабинет клиента – юридического лица" in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.title == "Вход — Личный кабинет клиента"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Вход в личный кабинет"
     # The stylesheet applied: the header is laid out as a flex row.
     header = browser.find_element(By.CSS_SELECTOR, "header.topbar")
     assert header.value_of_css_property("display") == "flex"
@@ -58,7 +58,7 @@ def test_unknown_page_is_a_russian_404_in_the_shell(portal, browser):
     browser.get(portal["base"] + "/no/such/page")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Страница не найдена"
     browser.find_element(By.LINK_TEXT, "На главную").click()
-    wait(browser).until(EC.title_is("Главная — Личный кабинет клиента"))
+    wait(browser).until(EC.title_is("Вход — Личный кабинет клиента"))
 
 
 def test_phone_width_has_a_menu_button_and_no_sideways_scroll(portal, phone):

@@ -8,5 +8,6 @@ enum PortalMigrations {
         CreateOutbox(),
         CreateRateLimits(),
         CreateAuditLog(),
+        CreateAccounts(),
     ]
 }

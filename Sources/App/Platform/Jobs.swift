@@ -222,5 +222,6 @@ enum Housekeeping {
         try await Sessions.sweep(on: app.db, now: now, config: app.portal.config)
         try await RateLimiter.sweep(on: app.db, now: now)
         try await JobQueue.sweep(on: app.db, now: now)
+        try await PendingCodes.sweep(on: app.db, now: now)
     }
 }

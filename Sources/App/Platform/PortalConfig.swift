@@ -42,6 +42,8 @@ public struct PortalConfig: Sendable {
     public var resourcesDirectory: String?
     /// Unsafe requests (forms) one address may make per minute.
     public var formsPerMinutePerAddress = 120
+    /// bcrypt work factor: 12 in production; tests use the minimum, 4.
+    public var bcryptCost = 12
     /// Load balancers whose `X-Forwarded-For` names the client.
     public var trustedProxies: [TrustedProxy] = []
     /// Whether `serve` also runs the jobs worker.
@@ -137,6 +139,12 @@ public struct PortalConfig: Sendable {
         }
         if let raw = value("PORTAL_FORMS_PER_MINUTE") {
             config.formsPerMinutePerAddress = try positive(raw, "PORTAL_FORMS_PER_MINUTE")
+        }
+        if let raw = value("PORTAL_BCRYPT_COST") {
+            guard let cost = Int(raw), (4...31).contains(cost) else {
+                throw ConfigError(variable: "PORTAL_BCRYPT_COST", problem: "expected 4–31, got «\(raw)»")
+            }
+            config.bcryptCost = cost
         }
         if let raw = value("PORTAL_TRUSTED_PROXIES") {
             config.trustedProxies = try raw.split(separator: ",").map { item in

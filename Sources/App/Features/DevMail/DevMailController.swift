@@ -5,8 +5,8 @@ struct DevMailController {
     let mailbox: DevMailbox
 
     func register(_ routes: any RoutesBuilder) {
-        routes.get(SitePath.devMail.components.map(PathComponent.init(stringLiteral:)), use: list)
-        routes.get(SitePath.devMailMessage("").components.map(PathComponent.init(stringLiteral:)), use: show)
+        routes.get(SitePath.devMail.route, use: list)
+        routes.get(SitePath.devMailMessage("").route, use: show)
     }
 
     @Sendable func list(req: Request) async throws -> Response {

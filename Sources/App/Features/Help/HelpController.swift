@@ -2,14 +2,18 @@ import Vapor
 
 /// The start page, «Инструкция пользователя» and «Пользовательское соглашение».
 struct HelpController {
+    let auth: AuthController
+
     func register(_ routes: any RoutesBuilder) {
         routes.get(use: home)
-        routes.get(SitePath.manual.components.map(PathComponent.init(stringLiteral:)), use: manual)
-        routes.get(SitePath.agreement.components.map(PathComponent.init(stringLiteral:)), use: agreement)
+        routes.get(SitePath.manual.route, use: manual)
+        routes.get(SitePath.agreement.route, use: agreement)
     }
 
+    /// The portal's address opens the sign-in page (manual §2.1); a signed-in person sees the start page.
     @Sendable func home(req: Request) async throws -> Response {
-        HomePage(context: req.shellContext).render().response()
+        guard req.account != nil else { return try await auth.loginPage(req: req) }
+        return HomePage(context: req.shellContext).render().response()
     }
 
     @Sendable func manual(req: Request) async throws -> Response {

@@ -10,9 +10,17 @@ struct ShellContext: Sendable {
 
     var currentPath: String
     var account: Account?
+    /// The session's CSRF token, for the «Выйти» form.
+    var csrf: String?
+
+    init(currentPath: String, account: Account?, csrf: String? = nil) {
+        self.currentPath = currentPath
+        self.account = account
+        self.csrf = csrf
+    }
 
     static let mock = ShellContext(
-        currentPath: "/", account: Account(displayName: "Иванова А. П.", unreadNotifications: 3))
+        currentPath: "/", account: Account(displayName: "Иванова А. П.", unreadNotifications: 3), csrf: "token")
     static let anonymous = ShellContext(currentPath: "/", account: nil)
 }
 
@@ -75,7 +83,7 @@ enum Layout {
             </li>
             </ul>
             </nav>
-            \(context.account.map(accountIcons))
+            \(context.account.map { accountIcons($0, csrf: context.csrf ?? "") })
             </header>
             """
     }
@@ -87,7 +95,7 @@ enum Layout {
     }
 
     /// «Уведомления» and «Профиль», top right (manual §3), for a signed-in person.
-    static func accountIcons(_ account: ShellContext.Account) -> HTML {
+    static func accountIcons(_ account: ShellContext.Account, csrf: String) -> HTML {
         let badge: HTML =
             account.unreadNotifications > 0
             ? "<span class=\"badge\" aria-label=\"непрочитанных: \(account.unreadNotifications)\">\(account.unreadNotifications)</span>"
@@ -96,6 +104,7 @@ enum Layout {
             <div class="account-icons">
             <a class="icon-link" href="/notifications" title="Уведомления" aria-label="Уведомления">\(Icons.bell)\(badge)</a>
             <a class="icon-link" href="/profile" title="Профиль" aria-label="Профиль">\(Icons.person)<span class="account-name">\(account.displayName)</span></a>
+            <form method="post" action="\(SitePath.logout.path)" class="inline-form">\(Forms.csrf(csrf))<button class="link-button" type="submit">Выйти</button></form>
             </div>
             """
     }
@@ -115,6 +124,9 @@ enum Layout {
 
 /// Inline SVG icons (trusted constants).
 enum Icons {
+    static let save: HTML = """
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M17 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V7Zm-5 16a3 3 0 1 1 3-3 3 3 0 0 1-3 3Zm3-10H5V5h10Z"/></svg>
+        """
     static let bell: HTML = """
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.71V3.5a2 2 0 1 0-4 0v.79A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>
         """

@@ -11,8 +11,11 @@ extension HTML {
 }
 
 extension Request {
-    /// The shell for this request. The account part is filled once accounts exist (their issue).
+    /// The shell for this request.
     var shellContext: ShellContext {
-        ShellContext(currentPath: url.path, account: nil)
+        ShellContext(
+            currentPath: url.path,
+            account: account.map { ShellContext.Account(displayName: $0.shortName, unreadNotifications: 0) },
+            csrf: sessions.current?.csrfToken)
     }
 }

@@ -5,8 +5,8 @@ import Vapor
 /// `/health` for load balancers and `/metrics` for Prometheus.
 struct SystemController {
     func register(_ routes: any RoutesBuilder) {
-        routes.get(SitePath.health.components.map(PathComponent.init(stringLiteral:)), use: health)
-        routes.get(SitePath.metrics.components.map(PathComponent.init(stringLiteral:)), use: metrics)
+        routes.get(SitePath.health.route, use: health)
+        routes.get(SitePath.metrics.route, use: metrics)
     }
 
     struct Health: Content {

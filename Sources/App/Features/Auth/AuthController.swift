@@ -1,0 +1,412 @@
+import Fluent
+import Foundation
+import Mail
+import PortalDomain
+import Vapor
+
+/// Sign-in, registration with its code, «Давайте познакомимся», the phone, password recovery, sign-out
+/// (manual §2).
+struct AuthController {
+    let passwords: Passwords
+
+    func register(_ routes: any RoutesBuilder) {
+        routes.get(SitePath.login.route, use: loginPage)
+        routes.post(SitePath.login.route, use: login)
+        routes.post(SitePath.logout.route, use: logout)
+        routes.get(SitePath.register.route, use: registerPage)
+        routes.post(SitePath.register.route, use: registerSubmit)
+        routes.get(SitePath.registerCode.route, use: registerCodePage)
+        routes.post(SitePath.registerCode.route, use: registerCode)
+        routes.post(SitePath.registerResend.route, use: registerResend)
+        routes.get(SitePath.welcome.route, use: welcomePage)
+        routes.post(SitePath.welcome.route, use: welcome)
+        routes.get(SitePath.welcomePhone.route, use: phonePage)
+        routes.post(SitePath.welcomePhone.route, use: phone)
+        routes.get(SitePath.recover.route, use: recoverPage)
+        routes.post(SitePath.recover.route, use: recoverSubmit)
+        routes.get(SitePath.recoverCode.route, use: recoverCodePage)
+        routes.post(SitePath.recoverCode.route, use: recoverCode)
+        routes.post(SitePath.recoverResend.route, use: recoverResend)
+    }
+
+    // MARK: - Sign-in
+
+    struct LoginForm: Content {
+        var email: String?
+        var password: String?
+    }
+
+    static let badCredentials = "Неверный e-mail (логин) или пароль"
+
+    @Sendable func loginPage(req: Request) async throws -> Response {
+        if req.account != nil { return req.redirect(to: SitePath.home.path) }
+        return LoginPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+    }
+
+    @Sendable func login(req: Request) async throws -> Response {
+        let form = try req.content.decode(LoginForm.self)
+        let identifier = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let password = form.password ?? ""
+        var page = LoginPage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: form.email ?? "")
+        if identifier.isEmpty { page.errors["email"] = "Введите e-mail или логин" }
+        if password.isEmpty { page.errors["password"] = "Введите пароль" }
+        guard page.errors.isEmpty else { return page.render().response(status: .unprocessableEntity) }
+
+        if let wait = try await Throttle.check(
+            req, [("signin-ip:\(req.clientAddress)", 30), ("signin-id:\(identifier)", 10)], window: 900)
+        {
+            page.errors.form = "Слишком много попыток входа. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        let candidates = try await Account.query(on: req.db)
+            .group(.or) { $0.filter(\.$email == identifier).filter(\.$login == identifier) }
+            .limit(5).all()
+        var matched: Account?
+        for candidate in candidates
+        where try await passwords.verify(password, hash: candidate.passwordHash, on: req.application.threadPool) {
+            matched = candidate
+            break
+        }
+        if candidates.isEmpty {
+            _ = try await passwords.verify(password, hash: Passwords.decoy, on: req.application.threadPool)
+        }
+        guard let account = matched else {
+            try await AuditLog.record("signin.failed", subject: identifier, request: req)
+            page.errors.form = Self.badCredentials
+            return page.render().response(status: .unprocessableEntity)
+        }
+        try await req.sessions.signIn(accountID: account.id!)
+        try await AuditLog.record("signin", request: req)
+        return req.redirect(to: SitePath.home.path)
+    }
+
+    @Sendable func logout(req: Request) async throws -> Response {
+        if req.sessions.accountID != nil { try await AuditLog.record("signout", request: req) }
+        try await req.sessions.signOut()
+        return req.redirect(to: SitePath.login.path)
+    }
+
+    // MARK: - Registration
+
+    struct RegisterForm: Content {
+        var email: String?
+        var password: String?
+        var agree: String?
+        var marketing: String?
+    }
+
+    @Sendable func registerPage(req: Request) async throws -> Response {
+        if req.account != nil { return req.redirect(to: SitePath.home.path) }
+        return RegisterPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+    }
+
+    @Sendable func registerSubmit(req: Request) async throws -> Response {
+        let form = try req.content.decode(RegisterForm.self)
+        var page = RegisterPage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: form.email ?? "",
+            agreed: form.agree != nil, marketing: form.marketing != nil)
+        let email = EmailAddress.normalize(form.email ?? "")
+        if email == nil { page.errors["email"] = EmailAddress.invalidMessage }
+        if let problem = passwords.problem(form.password ?? "", repeated: nil, email: email) {
+            page.errors["password"] = problem.message
+        }
+        if form.agree == nil { page.errors["agree"] = "Для регистрации необходимо принять пользовательское соглашение" }
+        guard let email, page.errors.isEmpty else { return page.render().response(status: .unprocessableEntity) }
+        if let wait = try await Throttle.check(
+            req, [("register-ip:\(req.clientAddress)", 20), ("register-email:\(email)", 5)], window: 3600)
+        {
+            page.errors.form = "Слишком много попыток регистрации. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+
+        let session = try await req.sessions.ensure()
+        let exists = try await Account.query(on: req.db).filter(\.$email == email).count() > 0
+        let hash = exists ? nil : try await passwords.hash(form.password ?? "", on: req.application.threadPool)
+        let now = req.now
+        let from = req.portal.config.mailFrom
+        try await req.db.transaction { tx in
+            let (_, code) = try await PendingCodes.issue(
+                .registration, session: session.id!, email: email, accountID: nil, passwordHash: hash,
+                marketing: form.marketing != nil, decoy: exists, now: now, on: tx)
+            // The page looks the same either way; only the owner of the address learns of the attempt.
+            let letter =
+                code.map { AuthMails.registrationCode($0, to: email, from: from, now: now) }
+                ?? AuthMails.alreadyRegistered(to: email, from: from, now: now)
+            try await Outbox.enqueue(letter, now: now, on: tx)
+        }
+        return req.redirect(to: SitePath.registerCode.path)
+    }
+
+    struct CodeForm: Content {
+        var code: String?
+        var password: String?
+        var `repeat`: String?
+    }
+
+    @Sendable func registerCodePage(req: Request) async throws -> Response {
+        guard let session = req.sessions.current,
+            let row = try await PendingCodes.current(.registration, session: session.id!, on: req.db)
+        else { return req.redirect(to: SitePath.register.path) }
+        return CodePage(context: req.shellContext, csrf: session.csrfToken, purpose: .registration, email: row.email)
+            .render().response()
+    }
+
+    @Sendable func registerCode(req: Request) async throws -> Response {
+        guard let session = req.sessions.current,
+            let row = try await PendingCodes.current(.registration, session: session.id!, on: req.db)
+        else { return req.redirect(to: SitePath.register.path) }
+        let form = try req.content.decode(CodeForm.self)
+        var page = CodePage(
+            context: req.shellContext, csrf: session.csrfToken, purpose: .registration, email: row.email)
+        if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        let verdict = try await PendingCodes.verify(form.code ?? "", row: row, now: req.now, on: req.db)
+        guard verdict == .accepted, let hash = row.passwordHash else {
+            page.errors["code"] = verdict.message ?? OneTimeCodePolicy.Verdict.wrong(remaining: 0).message
+            return page.render().response(status: .unprocessableEntity)
+        }
+        let now = req.now
+        let email = row.email
+        let marketing = row.marketing
+        let account = try await req.db.transaction { tx -> Account? in
+            // Someone may have registered the same address meanwhile.
+            guard try await Account.query(on: tx).filter(\.$email == email).count() == 0 else { return nil }
+            let account = Account(email: email, passwordHash: hash, marketing: marketing, now: now)
+            try await account.create(on: tx)
+            try await row.delete(on: tx)
+            return account
+        }
+        guard let account else {
+            page.errors["code"] = OneTimeCodePolicy.Verdict.alreadyUsed.message
+            return page.render().response(status: .unprocessableEntity)
+        }
+        try await req.sessions.signIn(accountID: account.id!)
+        try await AuditLog.record("account.registered", subject: email, request: req)
+        return req.redirect(to: SitePath.welcome.path)
+    }
+
+    @Sendable func registerResend(req: Request) async throws -> Response {
+        try await resend(req, purpose: .registration)
+    }
+
+    private func resend(_ req: Request, purpose: PendingCode.Purpose) async throws -> Response {
+        let back = purpose == .registration ? SitePath.register : SitePath.recover
+        guard let session = req.sessions.current,
+            let row = try await PendingCodes.current(purpose, session: session.id!, on: req.db)
+        else { return req.redirect(to: back.path) }
+        var page = CodePage(
+            context: req.shellContext, csrf: session.csrfToken,
+            purpose: purpose == .registration ? .registration : .recovery,
+            email: row.email)
+        let now = req.now
+        let (wait, code) = try await PendingCodes.reissue(row, now: now, on: req.db)
+        if wait > 0 {
+            page.errors.form = "Отправить код повторно можно через \(wait) с."
+            return page.render().response(status: .tooManyRequests)
+        }
+        if let code {
+            let from = req.portal.config.mailFrom
+            let letter =
+                purpose == .registration
+                ? AuthMails.registrationCode(code, to: row.email, from: from, now: now)
+                : AuthMails.recoveryCode(code, to: row.email, from: from, now: now)
+            try await Outbox.enqueue(letter, now: now, on: req.db)
+        }
+        page.notice = "Мы отправили новый код."
+        return page.render().response()
+    }
+
+    // MARK: - «Давайте познакомимся» and the phone
+
+    struct WelcomeForm: Content {
+        var lastName: String?
+        var firstName: String?
+        var middleName: String?
+        var organization: String?
+        var position: String?
+        var address: String?
+    }
+
+    @Sendable func welcomePage(req: Request) async throws -> Response {
+        guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
+        var values = WelcomePage.Values()
+        values.lastName = account.lastName ?? ""
+        values.firstName = account.firstName ?? ""
+        values.middleName = account.middleName ?? ""
+        values.organization = account.organization ?? ""
+        values.position = account.position ?? ""
+        values.address = account.address ?? ""
+        return WelcomePage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values)
+            .render().response()
+    }
+
+    @Sendable func welcome(req: Request) async throws -> Response {
+        guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
+        let form = try req.content.decode(WelcomeForm.self)
+        func clean(_ text: String?) -> String { (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+        var values = WelcomePage.Values()
+        values.lastName = clean(form.lastName)
+        values.firstName = clean(form.firstName)
+        values.middleName = clean(form.middleName)
+        values.organization = clean(form.organization)
+        values.position = clean(form.position)
+        values.address = clean(form.address)
+        var page = WelcomePage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values)
+        let required: [(String, String, Int)] = [
+            ("lastName", values.lastName, 100), ("firstName", values.firstName, 100),
+            ("organization", values.organization, 300), ("position", values.position, 200),
+            ("address", values.address, 500),
+        ]
+        for (name, value, limit) in required {
+            if value.isEmpty {
+                page.errors[name] = "Заполните поле"
+            } else if value.count > limit {
+                page.errors[name] = "Не более \(limit) символов"
+            }
+        }
+        if values.middleName.count > 100 { page.errors["middleName"] = "Не более 100 символов" }
+        guard page.errors.isEmpty else { return page.render().response(status: .unprocessableEntity) }
+        account.lastName = values.lastName
+        account.firstName = values.firstName
+        account.middleName = values.middleName.isEmpty ? nil : values.middleName
+        account.organization = values.organization
+        account.position = values.position
+        account.address = values.address
+        try await account.update(on: req.db)
+        return req.redirect(to: account.phone == nil ? SitePath.welcomePhone.path : SitePath.home.path)
+    }
+
+    struct PhoneForm: Content { var phone: String? }
+
+    @Sendable func phonePage(req: Request) async throws -> Response {
+        guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
+        return PhonePage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(),
+            phone: account.phone.map(PhoneNumber.formatted) ?? ""
+        ).render().response()
+    }
+
+    @Sendable func phone(req: Request) async throws -> Response {
+        guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
+        let form = try req.content.decode(PhoneForm.self)
+        guard let phone = PhoneNumber.normalize(form.phone ?? "") else {
+            var page = PhonePage(
+                context: req.shellContext, csrf: try await req.sessions.csrfToken(), phone: form.phone ?? "")
+            page.errors["phone"] = (form.phone ?? "").isEmpty ? "Заполните поле" : PhoneNumber.invalidMessage
+            return page.render().response(status: .unprocessableEntity)
+        }
+        account.phone = phone
+        try await account.update(on: req.db)
+        return req.redirect(to: account.hasPersonalData ? SitePath.home.path : SitePath.welcome.path)
+    }
+
+    // MARK: - Recovery
+
+    struct RecoverForm: Content { var email: String? }
+
+    @Sendable func recoverPage(req: Request) async throws -> Response {
+        RecoverPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+    }
+
+    @Sendable func recoverSubmit(req: Request) async throws -> Response {
+        let form = try req.content.decode(RecoverForm.self)
+        var page = RecoverPage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: form.email ?? "")
+        guard let email = EmailAddress.normalize(form.email ?? "") else {
+            page.errors["email"] = EmailAddress.invalidMessage
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if let wait = try await Throttle.check(
+            req, [("recover-ip:\(req.clientAddress)", 20), ("recover-email:\(email)", 5)], window: 3600)
+        {
+            page.errors.form = "Слишком много запросов. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        let owners = try await Account.query(on: req.db).filter(\.$email == email).limit(2).all()
+        if owners.count > 1 {
+            page.shared = true
+            return page.render().response()
+        }
+        let session = try await req.sessions.ensure()
+        let now = req.now
+        let from = req.portal.config.mailFrom
+        try await req.db.transaction { tx in
+            // An unknown address gets the same page and a code that cannot match: nothing tells
+            // whether the address has an account.
+            let (_, code) = try await PendingCodes.issue(
+                .recovery, session: session.id!, email: email, accountID: owners.first?.id, passwordHash: nil,
+                marketing: false, decoy: owners.isEmpty, now: now, on: tx)
+            if let code {
+                try await Outbox.enqueue(
+                    AuthMails.recoveryCode(code, to: email, from: from, now: now), now: now, on: tx)
+            }
+        }
+        return req.redirect(to: SitePath.recoverCode.path)
+    }
+
+    @Sendable func recoverCodePage(req: Request) async throws -> Response {
+        guard let session = req.sessions.current,
+            let row = try await PendingCodes.current(.recovery, session: session.id!, on: req.db)
+        else { return req.redirect(to: SitePath.recover.path) }
+        return CodePage(context: req.shellContext, csrf: session.csrfToken, purpose: .recovery, email: row.email)
+            .render().response()
+    }
+
+    @Sendable func recoverCode(req: Request) async throws -> Response {
+        guard let session = req.sessions.current,
+            let row = try await PendingCodes.current(.recovery, session: session.id!, on: req.db)
+        else { return req.redirect(to: SitePath.recover.path) }
+        let form = try req.content.decode(CodeForm.self)
+        var page = CodePage(context: req.shellContext, csrf: session.csrfToken, purpose: .recovery, email: row.email)
+        if let problem = passwords.problem(form.password ?? "", repeated: form.repeat ?? "", email: row.email) {
+            page.errors[problem == .mismatch ? "repeat" : "password"] = problem.message
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        let verdict = try await PendingCodes.verify(form.code ?? "", row: row, now: req.now, on: req.db)
+        guard verdict == .accepted, let accountID = row.accountID,
+            let account = try await Account.find(accountID, on: req.db)
+        else {
+            page.errors["code"] = verdict.message ?? OneTimeCodePolicy.Verdict.alreadyUsed.message
+            return page.render().response(status: .unprocessableEntity)
+        }
+        account.passwordHash = try await passwords.hash(form.password ?? "", on: req.application.threadPool)
+        account.passwordChangedAt = req.now
+        try await req.db.transaction { tx in
+            try await account.update(on: tx)
+            try await row.delete(on: tx)
+            // A new password ends every session of the account, wherever it was signed in.
+            try await PortalSession.query(on: tx).filter(\.$accountID == accountID).delete()
+        }
+        try await req.sessions.signIn(accountID: accountID)
+        try await AuditLog.record("password.recovered", request: req)
+        return req.redirect(to: SitePath.home.path)
+    }
+
+    @Sendable func recoverResend(req: Request) async throws -> Response {
+        try await resend(req, purpose: .recovery)
+    }
+}
+
+/// Several rate limits at once; the longest wait wins.
+enum Throttle {
+    static func check(_ req: Request, _ buckets: [(String, Int)], window: TimeInterval) async throws -> Int? {
+        var wait: Int?
+        for (bucket, limit) in buckets {
+            let decision = try await RateLimiter.hit(bucket, limit: limit, window: window, now: req.now, on: req.db)
+            if !decision.allowed { wait = max(wait ?? 0, decision.retryAfter) }
+        }
+        return wait
+    }
+
+    static func minutes(_ seconds: Int) -> String {
+        let minutes = max(1, (seconds + 59) / 60)
+        return "\(minutes) мин."
+    }
+}

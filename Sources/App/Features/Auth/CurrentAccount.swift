@@ -1,0 +1,36 @@
+import Fluent
+import Vapor
+
+/// Loads the signed-in account once per request and keeps a person who has not finished registration on
+/// the step they left (AUTH-3): «Давайте познакомимся», then the phone.
+struct CurrentAccountMiddleware: AsyncMiddleware {
+    struct Key: StorageKey { typealias Value = Account }
+
+    /// Pages a person may open before finishing registration.
+    static let openPaths: Set<String> = [
+        SitePath.welcome.path, SitePath.welcomePhone.path, SitePath.logout.path, SitePath.manual.path,
+        SitePath.agreement.path, SitePath.health.path, SitePath.metrics.path,
+    ]
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let id = request.sessions.accountID else { return try await next.respond(to: request) }
+        guard let account = try await Account.find(id, on: request.db) else {
+            try await request.sessions.signOut()
+            return request.redirect(to: SitePath.login.path)
+        }
+        request.storage[Key.self] = account
+        let path = request.url.path
+        if !Self.openPaths.contains(path) && !path.hasPrefix("/dev/") {
+            if !account.hasPersonalData { return request.redirect(to: SitePath.welcome.path) }
+            if account.phone == nil && path != SitePath.welcomePhone.path {
+                return request.redirect(to: SitePath.welcomePhone.path)
+            }
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+extension Request {
+    /// The signed-in account, if any.
+    var account: Account? { storage[CurrentAccountMiddleware.Key.self] }
+}

@@ -1,0 +1,42 @@
+import Markup
+
+/// Form parts shared by every page: labelled inputs with their error next to them, checkboxes, the CSRF
+/// field. A field keeps what was typed (passwords never come back).
+enum Forms {
+    static func csrf(_ token: String) -> HTML {
+        "<input type=\"hidden\" name=\"\(CSRFMiddleware.fieldName)\" value=\"\(token)\">"
+    }
+
+    static func input(
+        name: String, label: String, type: String = "text", value: String? = nil, error: String? = nil,
+        autocomplete: String? = nil, required: Bool = true, inputmode: String? = nil, autofocus: Bool = false
+    ) -> HTML {
+        let id = "f-\(name)"
+        let errorID = "\(id)-error"
+        return """
+            <div class="field\(error == nil ? "" : " field-invalid")">
+            <label for="\(id)">\(label)</label>
+            <input id="\(id)" name="\(name)" type="\(type)"\(attr: "value", type == "password" ? nil : value)\(attr: "autocomplete", autocomplete)\(attr: "inputmode", inputmode)\(flag: "required", required)\(flag: "autofocus", autofocus)\(attr: "aria-describedby", error == nil ? nil : errorID)\(attr: "aria-invalid", error == nil ? nil : "true")>
+            \(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(errorID)\">\(message)</p>" })
+            </div>
+            """
+    }
+
+    static func checkbox(name: String, label: HTML, checked: Bool, error: String? = nil, required: Bool = false) -> HTML
+    {
+        let id = "f-\(name)"
+        return """
+            <div class="field field-check\(error == nil ? "" : " field-invalid")">
+            <input id="\(id)" name="\(name)" type="checkbox" value="on"\(flag: "checked", checked)\(flag: "required", required)>
+            <label for="\(id)">\(label)</label>
+            \(error.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })
+            </div>
+            """
+    }
+
+    /// A message for the whole form, above its fields.
+    static func alert(_ message: String?, kind: String = "error") -> HTML {
+        guard let message else { return .empty }
+        return "<div class=\"alert alert-\(kind)\" role=\"alert\">\(message)</div>"
+    }
+}

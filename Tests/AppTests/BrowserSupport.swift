@@ -1,0 +1,115 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import App
+
+/// A browser for app tests: keeps the session cookie, picks the CSRF token from each page, and sends it
+/// with every form.
+final class TestBrowser: @unchecked Sendable {
+    struct Page {
+        let status: HTTPStatus
+        let body: String
+        let location: String?
+    }
+
+    let world: TestWorld
+    var cookie: String?
+    var csrf: String?
+    var userAgent: String
+
+    init(_ world: TestWorld, userAgent: String = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36") {
+        self.world = world
+        self.userAgent = userAgent
+    }
+
+    @discardableResult
+    func get(_ path: String) async throws -> Page {
+        try await send(.GET, path, body: nil)
+    }
+
+    @discardableResult
+    func post(_ path: String, _ fields: [String: String] = [:]) async throws -> Page {
+        var all = fields
+        if let csrf, all[CSRFMiddleware.fieldName] == nil { all[CSRFMiddleware.fieldName] = csrf }
+        let body = all.map { key, value in
+            "\(Self.encode(key))=\(Self.encode(value))"
+        }.joined(separator: "&")
+        return try await send(.POST, path, body: body)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: String?) async throws -> Page {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .host, value: "localhost:8080")
+        headers.replaceOrAdd(name: .userAgent, value: userAgent)
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: "lkk_session=\(cookie)") }
+        if body != nil {
+            headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
+            headers.replaceOrAdd(name: .origin, value: "http://localhost:8080")
+        }
+        var page = Page(status: .ok, body: "", location: nil)
+        try await world.app.testing().test(method, path, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
+            res async in
+            if let set = res.headers.setCookie?["lkk_session"] {
+                cookie = set.string.isEmpty ? nil : set.string
+            }
+            let text = res.body.string
+            if let token = Self.csrfToken(in: text) { csrf = token }
+            page = Page(status: res.status, body: text, location: res.headers.first(name: .location))
+        }
+        return page
+    }
+
+    static func csrfToken(in html: String) -> String? {
+        guard let range = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+extension TestWorld {
+    /// Runs the jobs worker and returns the letters it sent, decoded.
+    func deliveredMail() async throws -> [DevMailbox.Message] {
+        let before = mail.sent.count
+        try await JobWorker(application: app).drain()
+        return mail.sent[before...].enumerated().map { index, sent in
+            DevMailbox.parse(name: "\(index).eml", data: sent.mime)
+        }
+    }
+
+    /// The six-digit code in a letter's subject.
+    static func code(in message: DevMailbox.Message) -> String? {
+        let digits = message.subject.split(separator: " ").last.map(String.init) ?? ""
+        return digits.count == 6 && digits.allSatisfy(\.isNumber) ? digits : nil
+    }
+
+    /// An account that has finished registration.
+    @discardableResult
+    func makeAccount(email: String?, password: String, login: String? = nil, complete: Bool = true) async throws
+        -> Account
+    {
+        let account = Account(
+            email: email ?? "", passwordHash: try Bcrypt.hash(Passwords.prepared(password), cost: 4), marketing: false,
+            now: clock.now())
+        account.email = email
+        account.login = login
+        if complete {
+            account.lastName = "Иванова"
+            account.firstName = "Анна"
+            account.middleName = "Петровна"
+            account.organization = "ООО «Ромашка»"
+            account.position = "Главный бухгалтер"
+            account.address = "г. Екатеринбург, ул. Ленина, 1"
+            account.phone = "+73431234567"
+        }
+        try await account.create(on: app.db)
+        return account
+    }
+}
