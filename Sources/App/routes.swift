@@ -5,6 +5,7 @@ func routes(_ app: Application, passwords: Passwords) throws {
     let auth = AuthController(passwords: passwords)
     auth.register(app)
     HelpController(auth: auth).register(app)
+    ProfileController(passwords: passwords).register(app)
     SystemController().register(app)
     if app.portal.config.mode == .development, case .files(let directory) = app.portal.config.mailer {
         DevMailController(mailbox: DevMailbox(directory: directory)).register(app)

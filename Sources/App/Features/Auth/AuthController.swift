@@ -232,20 +232,28 @@ struct AuthController {
 
     @Sendable func welcomePage(req: Request) async throws -> Response {
         guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
-        var values = WelcomePage.Values()
-        values.lastName = account.lastName ?? ""
-        values.firstName = account.firstName ?? ""
-        values.middleName = account.middleName ?? ""
-        values.organization = account.organization ?? ""
-        values.position = account.position ?? ""
-        values.address = account.address ?? ""
-        return WelcomePage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values)
-            .render().response()
+        return WelcomePage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: Self.values(of: account)
+        )
+        .render().response()
     }
 
     @Sendable func welcome(req: Request) async throws -> Response {
         guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
-        let form = try req.content.decode(WelcomeForm.self)
+        let (values, errors) = Self.personalData(try req.content.decode(WelcomeForm.self))
+        guard errors.isEmpty else {
+            return WelcomePage(
+                context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values, errors: errors
+            )
+            .render().response(status: .unprocessableEntity)
+        }
+        Self.apply(values, to: account)
+        try await account.update(on: req.db)
+        return req.redirect(to: account.phone == nil ? SitePath.welcomePhone.path : SitePath.home.path)
+    }
+
+    /// Checks «Давайте познакомимся» (also «Редактирование профиля»): all but the patronymic required.
+    static func personalData(_ form: WelcomeForm) -> (WelcomePage.Values, FormErrors) {
         func clean(_ text: String?) -> String { (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         var values = WelcomePage.Values()
         values.lastName = clean(form.lastName)
@@ -254,7 +262,7 @@ struct AuthController {
         values.organization = clean(form.organization)
         values.position = clean(form.position)
         values.address = clean(form.address)
-        var page = WelcomePage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values)
+        var errors = FormErrors()
         let required: [(String, String, Int)] = [
             ("lastName", values.lastName, 100), ("firstName", values.firstName, 100),
             ("organization", values.organization, 300), ("position", values.position, 200),
@@ -262,21 +270,33 @@ struct AuthController {
         ]
         for (name, value, limit) in required {
             if value.isEmpty {
-                page.errors[name] = "Заполните поле"
+                errors[name] = "Заполните поле"
             } else if value.count > limit {
-                page.errors[name] = "Не более \(limit) символов"
+                errors[name] = "Не более \(limit) символов"
             }
         }
-        if values.middleName.count > 100 { page.errors["middleName"] = "Не более 100 символов" }
-        guard page.errors.isEmpty else { return page.render().response(status: .unprocessableEntity) }
+        if values.middleName.count > 100 { errors["middleName"] = "Не более 100 символов" }
+        return (values, errors)
+    }
+
+    static func apply(_ values: WelcomePage.Values, to account: Account) {
         account.lastName = values.lastName
         account.firstName = values.firstName
         account.middleName = values.middleName.isEmpty ? nil : values.middleName
         account.organization = values.organization
         account.position = values.position
         account.address = values.address
-        try await account.update(on: req.db)
-        return req.redirect(to: account.phone == nil ? SitePath.welcomePhone.path : SitePath.home.path)
+    }
+
+    static func values(of account: Account) -> WelcomePage.Values {
+        var values = WelcomePage.Values()
+        values.lastName = account.lastName ?? ""
+        values.firstName = account.firstName ?? ""
+        values.middleName = account.middleName ?? ""
+        values.organization = account.organization ?? ""
+        values.position = account.position ?? ""
+        values.address = account.address ?? ""
+        return values
     }
 
     struct PhoneForm: Content { var phone: String? }

@@ -43,4 +43,18 @@ enum AuthMails {
                 """,
             date: now)
     }
+
+    static func emailChangeCode(_ code: String, to email: String, from: MailAddress, now: Date) -> MailMessage {
+        MailMessage(
+            from: from, to: [MailAddress(email)], subject: "Код подтверждения адреса: \(code)",
+            text: """
+                Здравствуйте!
+
+                Этот адрес указан в профиле личного кабинета клиента – юридического лица.
+                Код подтверждения: \(code)
+
+                Код действует 15 минут. Пока адрес не подтвержден, оплата в личном кабинете недоступна.
+                """,
+            date: now)
+    }
 }

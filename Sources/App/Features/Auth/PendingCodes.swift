@@ -8,7 +8,7 @@ import PortalDomain
 final class PendingCode: Model, @unchecked Sendable {
     static let schema = "pending_codes"
 
-    enum Purpose: String, Codable { case registration, recovery }
+    enum Purpose: String, Codable { case registration, recovery, emailChange }
 
     @ID(key: .id) var id: UUID?
     @Field(key: "purpose") var purposeName: String

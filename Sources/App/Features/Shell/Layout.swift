@@ -6,6 +6,8 @@ struct ShellContext: Sendable {
     struct Account: Sendable {
         var displayName: String
         var unreadNotifications: Int
+        /// A changed e-mail waits for its code: every page says so (SHELL-2).
+        var emailConfirmed = true
     }
 
     var currentPath: String
@@ -56,6 +58,7 @@ enum Layout {
         <body>
         \(header(context))
         <main class="page" id="main">
+        \(context.account.map { $0.emailConfirmed ? .empty : unconfirmedWarning })
         \(content)
         </main>
         \(footer())
@@ -103,10 +106,20 @@ enum Layout {
         return """
             <div class="account-icons">
             <a class="icon-link" href="/notifications" title="Уведомления" aria-label="Уведомления">\(Icons.bell)\(badge)</a>
-            <a class="icon-link" href="/profile" title="Профиль" aria-label="Профиль">\(Icons.person)<span class="account-name">\(account.displayName)</span></a>
+            <a class="icon-link" href="\(SitePath.profile.path)" title="Профиль" aria-label="Профиль">\(Icons.person)<span class="account-name">\(account.displayName)</span></a>
             <form method="post" action="\(SitePath.logout.path)" class="inline-form">\(Forms.csrf(csrf))<button class="link-button" type="submit">Выйти</button></form>
             </div>
             """
+    }
+
+    /// SHELL-2, manual §11.1.2: payments wait for a confirmed e-mail.
+    static var unconfirmedWarning: HTML {
+        """
+        <div class="alert alert-warn" role="status">
+        <p>Адрес электронной почты не подтвержден. Пока он не подтвержден, оплата в личном кабинете недоступна.</p>
+        <p><a class="button" href="\(SitePath.profile.path)">Перейти в профиль</a></p>
+        </div>
+        """
     }
 
     static func footer() -> HTML {

@@ -15,7 +15,10 @@ extension Request {
     var shellContext: ShellContext {
         ShellContext(
             currentPath: url.path,
-            account: account.map { ShellContext.Account(displayName: $0.shortName, unreadNotifications: 0) },
+            account: account.map {
+                ShellContext.Account(
+                    displayName: $0.shortName, unreadNotifications: 0, emailConfirmed: $0.emailConfirmed)
+            },
             csrf: sessions.current?.csrfToken)
     }
 }

@@ -13,6 +13,17 @@ enum SitePath: Sendable {
     case recover
     case recoverCode
     case recoverResend
+    case profile
+    case profileEdit
+    case profilePhone
+    case profileEmail
+    case profileEmailConfirm
+    case profileEmailResend
+    case profilePassword
+    case profileSettings
+    case profileDelete
+    case profileSessions
+    case profileSessionEnd(String)
     case manual
     case agreement
     case devMail
@@ -33,6 +44,17 @@ enum SitePath: Sendable {
         case .recover: "/recover"
         case .recoverCode: "/recover/code"
         case .recoverResend: "/recover/code/resend"
+        case .profile: "/profile"
+        case .profileEdit: "/profile/edit"
+        case .profilePhone: "/profile/phone"
+        case .profileEmail: "/profile/email"
+        case .profileEmailConfirm: "/profile/email/confirm"
+        case .profileEmailResend: "/profile/email/resend"
+        case .profilePassword: "/profile/password"
+        case .profileSettings: "/profile/settings"
+        case .profileDelete: "/profile/delete"
+        case .profileSessions: "/profile/sessions"
+        case .profileSessionEnd(let id): "/profile/sessions/\(id)/end"
         case .manual: "/manual"
         case .agreement: "/agreement"
         case .devMail: "/dev/mail"
@@ -46,6 +68,7 @@ enum SitePath: Sendable {
     var components: [String] {
         switch self {
         case .devMailMessage: ["dev", "mail", ":name"]
+        case .profileSessionEnd: ["profile", "sessions", ":id", "end"]
         default: path.split(separator: "/").map(String.init)
         }
     }

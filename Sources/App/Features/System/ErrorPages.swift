@@ -71,6 +71,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
+        } catch let abort as AbortError where (300..<400).contains(abort.status.code) {
+            return Response(status: abort.status, headers: abort.headers)
         } catch let abort as AbortError {
             if abort.status.code >= 500 {
                 request.logger.error("\(request.method) \(request.url.path): \(String(reflecting: abort))")

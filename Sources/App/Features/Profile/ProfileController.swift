@@ -1,0 +1,310 @@
+import Fluent
+import Foundation
+import PortalDomain
+import Vapor
+
+/// «Профиль» and «Сессии» (manual §11.1, §11.3; PRF-1…6).
+struct ProfileController {
+    let passwords: Passwords
+
+    func register(_ routes: any RoutesBuilder) {
+        routes.get(SitePath.profile.route, use: show)
+        routes.get(SitePath.profileEdit.route, use: editPage)
+        routes.post(SitePath.profileEdit.route, use: edit)
+        routes.post(SitePath.profilePhone.route, use: phone)
+        routes.post(SitePath.profileEmail.route, use: email)
+        routes.get(SitePath.profileEmailConfirm.route, use: confirmPage)
+        routes.post(SitePath.profileEmailConfirm.route, use: confirm)
+        routes.post(SitePath.profileEmailResend.route, use: resend)
+        routes.post(SitePath.profilePassword.route, use: password)
+        routes.post(SitePath.profileSettings.route, use: settings)
+        routes.get(SitePath.profileDelete.route, use: deletePage)
+        routes.post(SitePath.profileDelete.route, use: delete)
+        routes.get(SitePath.profileSessions.route, use: sessions)
+        routes.post(SitePath.profileSessionEnd("").route, use: endSession)
+    }
+
+    /// The signed-in account, or a redirect to the sign-in page.
+    private func signedIn(_ req: Request) throws -> Account {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        return account
+    }
+
+    private func page(_ req: Request, _ account: Account) async throws -> ProfilePage {
+        let name = [account.lastName, account.firstName, account.middleName].compactMap { $0 }.joined(separator: " ")
+        return ProfilePage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(),
+            person: .init(
+                fullName: name, organization: account.organization ?? "", position: account.position ?? "",
+                address: account.address ?? "", phone: account.phone.map(PhoneNumber.formatted) ?? "",
+                email: account.email ?? "", emailConfirmed: account.emailConfirmed,
+                notifyByEmail: account.notifyByEmail, marketing: account.marketing))
+    }
+
+    @Sendable func show(req: Request) async throws -> Response {
+        try await page(req, try signedIn(req)).render().response()
+    }
+
+    // MARK: - Personal data, phone, settings
+
+    @Sendable func editPage(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        return ProfileEditPage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(),
+            values: AuthController.values(of: account)
+        ).render().response()
+    }
+
+    @Sendable func edit(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let (values, errors) = AuthController.personalData(try req.content.decode(AuthController.WelcomeForm.self))
+        guard errors.isEmpty else {
+            return ProfileEditPage(
+                context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values, errors: errors
+            ).render().response(status: .unprocessableEntity)
+        }
+        AuthController.apply(values, to: account)
+        try await account.update(on: req.db)
+        try await AuditLog.record("profile.updated", request: req)
+        return req.redirect(to: SitePath.profile.path)
+    }
+
+    @Sendable func phone(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let typed = try req.content.decode(AuthController.PhoneForm.self).phone ?? ""
+        guard let phone = PhoneNumber.normalize(typed) else {
+            var page = try await page(req, account)
+            page.errors["phone"] = typed.isEmpty ? "Заполните поле" : PhoneNumber.invalidMessage
+            page.typed["phone"] = typed
+            return page.render().response(status: .unprocessableEntity)
+        }
+        account.phone = phone
+        try await account.update(on: req.db)
+        return req.redirect(to: SitePath.profile.path)
+    }
+
+    struct SettingsForm: Content {
+        var notifyByEmail: String?
+        var marketing: String?
+    }
+
+    @Sendable func settings(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let form = try req.content.decode(SettingsForm.self)
+        account.notifyByEmail = form.notifyByEmail != nil
+        account.marketing = form.marketing != nil
+        try await account.update(on: req.db)
+        return req.redirect(to: SitePath.profile.path)
+    }
+
+    // MARK: - E-mail
+
+    struct EmailForm: Content { var email: String? }
+
+    @Sendable func email(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let typed = try req.content.decode(EmailForm.self).email ?? ""
+        var page = try await page(req, account)
+        page.typed["email"] = typed
+        guard let email = EmailAddress.normalize(typed) else {
+            page.errors["email"] = EmailAddress.invalidMessage
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if email == account.email && account.emailConfirmed { return req.redirect(to: SitePath.profile.path) }
+        let taken =
+            try await Account.query(on: req.db).filter(\.$email == email).filter(\.$id != account.id!).count() > 0
+        if taken {
+            page.errors["email"] = "Этот адрес уже указан в другой учетной записи"
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if let wait = try await Throttle.check(req, [("email-change:\(account.id!)", 10)], window: 3600) {
+            page.errors["email"] = "Слишком много изменений адреса. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        // A changed address is unconfirmed until its code is typed in (PRF-1).
+        account.email = email
+        account.emailConfirmed = false
+        try await sendCode(req, account: account)
+        try await AuditLog.record("email.changed", subject: email, request: req)
+        return req.redirect(to: SitePath.profileEmailConfirm.path)
+    }
+
+    private func sendCode(_ req: Request, account: Account) async throws {
+        let session = try await req.sessions.ensure()
+        let now = req.now
+        let from = req.portal.config.mailFrom
+        let email = account.email ?? ""
+        try await req.db.transaction { tx in
+            try await account.update(on: tx)
+            let (_, code) = try await PendingCodes.issue(
+                .emailChange, session: session.id!, email: email, accountID: account.id, passwordHash: nil,
+                marketing: false, decoy: false, now: now, on: tx)
+            if let code {
+                try await Outbox.enqueue(
+                    AuthMails.emailChangeCode(code, to: email, from: from, now: now), now: now, on: tx)
+            }
+        }
+    }
+
+    @Sendable func confirmPage(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        guard !account.emailConfirmed, let email = account.email else { return req.redirect(to: SitePath.profile.path) }
+        var page = EmailConfirmPage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: email)
+        if let session = req.sessions.current,
+            try await PendingCodes.current(.emailChange, session: session.id!, on: req.db) == nil
+        {
+            // «Подтвердить» from the profile: the first code for this session.
+            try await sendCode(req, account: account)
+            page.notice = "Мы отправили код на этот адрес."
+        }
+        return page.render().response()
+    }
+
+    struct CodeForm: Content { var code: String? }
+
+    @Sendable func confirm(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        guard let session = req.sessions.current, let email = account.email,
+            let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db),
+            row.email == email
+        else { return req.redirect(to: SitePath.profileEmailConfirm.path) }
+        var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: email)
+        if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        let verdict = try await PendingCodes.verify(
+            try req.content.decode(CodeForm.self).code ?? "", row: row, now: req.now, on: req.db)
+        guard verdict == .accepted else {
+            page.errors["code"] = verdict.message
+            return page.render().response(status: .unprocessableEntity)
+        }
+        account.emailConfirmed = true
+        try await account.update(on: req.db)
+        try await row.delete(on: req.db)
+        try await AuditLog.record("email.confirmed", subject: email, request: req)
+        return req.redirect(to: SitePath.profile.path)
+    }
+
+    @Sendable func resend(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        guard let session = req.sessions.current, let email = account.email,
+            let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db)
+        else { return req.redirect(to: SitePath.profileEmailConfirm.path) }
+        var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: email)
+        let now = req.now
+        let (wait, code) = try await PendingCodes.reissue(row, now: now, on: req.db)
+        if wait > 0 {
+            page.errors.form = "Отправить код повторно можно через \(wait) с."
+            return page.render().response(status: .tooManyRequests)
+        }
+        if let code {
+            let letter = AuthMails.emailChangeCode(code, to: email, from: req.portal.config.mailFrom, now: now)
+            try await Outbox.enqueue(letter, now: now, on: req.db)
+        }
+        page.notice = "Мы отправили новый код."
+        return page.render().response()
+    }
+
+    // MARK: - Password
+
+    struct PasswordForm: Content {
+        var current: String?
+        var password: String?
+        var `repeat`: String?
+    }
+
+    @Sendable func password(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let form = try req.content.decode(PasswordForm.self)
+        var page = try await page(req, account)
+        let pool = req.application.threadPool
+        if let wait = try await Throttle.check(req, [("password-change:\(account.id!)", 10)], window: 900) {
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        guard try await passwords.verify(form.current ?? "", hash: account.passwordHash, on: pool) else {
+            page.errors["current"] = "Неверный текущий пароль"
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if let problem = passwords.problem(form.password ?? "", repeated: form.repeat ?? "", email: account.email) {
+            page.errors[problem == .mismatch ? "repeat" : "password"] = problem.message
+            return page.render().response(status: .unprocessableEntity)
+        }
+        account.passwordHash = try await passwords.hash(form.password ?? "", on: pool)
+        account.passwordChangedAt = req.now
+        let id = account.id!
+        try await req.db.transaction { tx in
+            try await account.update(on: tx)
+            // Every other session ends; this one gets a new token.
+            try await PortalSession.query(on: tx).filter(\.$accountID == id).delete()
+        }
+        try await req.sessions.signIn(accountID: id)
+        try await AuditLog.record("password.changed", request: req)
+        var done = try await self.page(req, account)
+        done.notice = "Пароль изменен. Сеансы на других устройствах завершены."
+        return done.render().response()
+    }
+
+    // MARK: - Deleting the account
+
+    @Sendable func deletePage(req: Request) async throws -> Response {
+        _ = try signedIn(req)
+        return DeleteAccountPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render()
+            .response()
+    }
+
+    @Sendable func delete(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let id = account.id!
+        try await AuditLog.record("account.deleted", subject: account.email, request: req)
+        try await req.db.transaction { tx in
+            try await PendingCode.query(on: tx).filter(\.$accountID == id).delete()
+            try await PortalSession.query(on: tx).filter(\.$accountID == id).delete()
+            try await account.delete(on: tx)
+        }
+        try await req.sessions.signOut()
+        let page = LoginPage(
+            context: ShellContext(currentPath: SitePath.login.path, account: nil),
+            csrf: try await req.sessions.csrfToken(),
+            notice: "Аккаунт удален.")
+        return page.render().response()
+    }
+
+    // MARK: - Sessions
+
+    @Sendable func sessions(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let current = req.sessions.current?.id
+        let format = RussianDateFormat(timeZone: req.portal.config.timeZone)
+        let rows = try await PortalSession.query(on: req.db).filter(\.$accountID == account.id!)
+            .sort(\.$lastSeenAt, .descending).all()
+            .filter { Sessions.isAlive($0, now: req.now, config: req.portal.config) }
+            .map { row in
+                let agent = UserAgent(parsing: row.userAgent)
+                return SessionsPage.Row(
+                    id: row.id!.uuidString, browser: agent.browser, system: agent.operatingSystem,
+                    lastSeen: format.dateTime(row.lastSeenAt), current: row.id == current)
+            }
+        return SessionsPage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), rows: rows)
+            .render().response()
+    }
+
+    /// «Завершить»: this session is a sign-out; another one is removed and its browser signed out.
+    @Sendable func endSession(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
+        if id == req.sessions.current?.id {
+            try await AuditLog.record("signout", request: req)
+            try await req.sessions.signOut()
+            return req.redirect(to: SitePath.login.path)
+        }
+        // Only the account's own sessions: another's is «not found», like any unknown id.
+        let deleted = try await PortalSession.query(on: req.db).filter(\.$id == id).filter(\.$accountID == account.id!)
+            .count()
+        guard deleted == 1 else { throw Abort(.notFound) }
+        try await PortalSession.query(on: req.db).filter(\.$id == id).filter(\.$accountID == account.id!).delete()
+        try await AuditLog.record("session.ended", subject: id.uuidString, request: req)
+        return req.redirect(to: SitePath.profileSessions.path)
+    }
+}
