@@ -93,4 +93,50 @@ def test_register_sign_out_sign_in_and_recover(portal, browser):
     fill(browser, "f-repeat", "Весенний-день-2027")
     browser.find_element(By.XPATH, "//button[text()='Сохранить пароль']").click()
     wait(browser).until(EC.title_contains("Главная"))
+    password = "Весенний-день-2027"
+
+    # Change the password in the profile.
+    browser.find_element(By.CSS_SELECTOR, "a[aria-label='Профиль']").click()
+    wait(browser).until(EC.title_contains("Профиль"))
+    fill(browser, "f-current", password)
+    fill(browser, "f-password", "Летний-вечер-2028")
+    fill(browser, "f-repeat", "Летний-вечер-2028")
+    browser.find_element(By.XPATH, "//button[text()='Изменить пароль']").click()
+    wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-info")))
+    password = "Летний-вечер-2028"
+
+    # A second browser signs in; the first sees two sessions and ends the other one.
+    from conftest import make_driver
+    second = make_driver(1366, 900)
+    try:
+        second.get(base + "/login")
+        fill(second, "f-email", email)
+        fill(second, "f-password", password)
+        second.find_element(By.XPATH, "//button[text()='Войти']").click()
+        wait(second).until(EC.title_contains("Главная"))
+
+        browser.get(base + "/profile/sessions")
+        rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert len(rows) == 2
+        assert sum("Текущая" in row.text for row in rows) == 1
+        other = next(row for row in rows if "Текущая" not in row.text)
+        other.find_element(By.XPATH, ".//button[text()='Завершить']").click()
+        wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1)
+        screenshot(browser, "sessions")
+
+        second.get(base + "/profile")
+        wait(second).until(EC.title_contains("Вход"))
+    finally:
+        second.quit()
+
+    # Delete the account; it can no longer sign in.
+    browser.get(base + "/profile")
+    browser.find_element(By.LINK_TEXT, "Удалить аккаунт").click()
+    browser.find_element(By.XPATH, "//button[text()='Удалить']").click()
+    wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-info")))
+    assert "Аккаунт удален." in browser.find_element(By.CSS_SELECTOR, ".alert-info").text
+    fill(browser, "f-email", email)
+    fill(browser, "f-password", password)
+    browser.find_element(By.XPATH, "//button[text()='Войти']").click()
+    wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-error")))
     assert console_errors(browser, expected_statuses=(422,)) == []
