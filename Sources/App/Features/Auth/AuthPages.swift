@@ -147,16 +147,25 @@ struct WelcomePage: Sendable {
                 <p class="hint">Без этих данных продолжить работу с личным кабинетом невозможно.</p>
                 <form method="post" action="\(SitePath.welcome.path)" novalidate>
                 \(Forms.csrf(csrf))
-                \(Forms.input(name: "lastName", label: "Фамилия", value: values.lastName, error: errors["lastName"], autocomplete: "family-name", autofocus: true))
-                \(Forms.input(name: "firstName", label: "Имя", value: values.firstName, error: errors["firstName"], autocomplete: "given-name"))
-                \(Forms.input(name: "middleName", label: "Отчество", value: values.middleName, error: errors["middleName"], autocomplete: "additional-name", required: false))
-                \(Forms.input(name: "organization", label: "Организация", value: values.organization, error: errors["organization"], autocomplete: "organization"))
-                \(Forms.input(name: "position", label: "Должность", value: values.position, error: errors["position"], autocomplete: "organization-title"))
-                \(Forms.input(name: "address", label: "Адрес", value: values.address, error: errors["address"], autocomplete: "street-address"))
+                \(Self.fields(values, errors))
                 <button class="button button-wide" type="submit">Сохранить</button>
                 </form>
                 </section>
                 """)
+    }
+}
+
+extension WelcomePage {
+    /// Фамилия, имя, отчество, организация, должность, адрес: here and in «Редактирование профиля».
+    static func fields(_ values: Values, _ errors: FormErrors) -> HTML {
+        """
+        \(Forms.input(name: "lastName", label: "Фамилия", value: values.lastName, error: errors["lastName"], autocomplete: "family-name", autofocus: true))
+        \(Forms.input(name: "firstName", label: "Имя", value: values.firstName, error: errors["firstName"], autocomplete: "given-name"))
+        \(Forms.input(name: "middleName", label: "Отчество", value: values.middleName, error: errors["middleName"], autocomplete: "additional-name", required: false))
+        \(Forms.input(name: "organization", label: "Организация", value: values.organization, error: errors["organization"], autocomplete: "organization"))
+        \(Forms.input(name: "position", label: "Должность", value: values.position, error: errors["position"], autocomplete: "organization-title"))
+        \(Forms.input(name: "address", label: "Адрес", value: values.address, error: errors["address"], autocomplete: "street-address"))
+        """
     }
 }
 

@@ -127,12 +127,7 @@ struct ProfileEditPage: Sendable {
                 <h1>Редактирование профиля</h1>
                 <form method="post" action="\(SitePath.profileEdit.path)" novalidate>
                 \(Forms.csrf(csrf))
-                \(Forms.input(name: "lastName", label: "Фамилия", value: values.lastName, error: errors["lastName"], autocomplete: "family-name"))
-                \(Forms.input(name: "firstName", label: "Имя", value: values.firstName, error: errors["firstName"], autocomplete: "given-name"))
-                \(Forms.input(name: "middleName", label: "Отчество", value: values.middleName, error: errors["middleName"], autocomplete: "additional-name", required: false))
-                \(Forms.input(name: "organization", label: "Организация", value: values.organization, error: errors["organization"], autocomplete: "organization"))
-                \(Forms.input(name: "position", label: "Должность", value: values.position, error: errors["position"], autocomplete: "organization-title"))
-                \(Forms.input(name: "address", label: "Адрес", value: values.address, error: errors["address"], autocomplete: "street-address"))
+                \(WelcomePage.fields(values, errors))
                 <button class="button button-wide" type="submit">Сохранить</button>
                 </form>
                 <p class="auth-links"><a href="\(SitePath.profile.path)">Вернуться в профиль</a></p>
