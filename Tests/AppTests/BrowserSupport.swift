@@ -95,11 +95,20 @@ extension TestWorld {
     func makeAccount(email: String?, password: String, login: String? = nil, complete: Bool = true) async throws
         -> Account
     {
-        let account = Account(
-            email: email ?? "", passwordHash: try Bcrypt.hash(Passwords.prepared(password), cost: 4), marketing: false,
-            now: clock.now())
-        account.email = email
+        let account = Account.sample(
+            email: email, passwordHash: try Bcrypt.hash(Passwords.prepared(password), cost: 4), now: clock.now(),
+            complete: complete)
         account.login = login
+        try await account.create(on: app.db)
+        return account
+    }
+}
+
+extension Account {
+    /// An account as the tests need it; `complete` fills «Давайте познакомимся» and the phone.
+    static func sample(email: String?, passwordHash: String, now: Date, complete: Bool = true) -> Account {
+        let account = Account(email: email ?? "", passwordHash: passwordHash, marketing: false, now: now)
+        account.email = email
         if complete {
             account.lastName = "Иванова"
             account.firstName = "Анна"
@@ -109,7 +118,6 @@ extension TestWorld {
             account.address = "г. Екатеринбург, ул. Ленина, 1"
             account.phone = "+73431234567"
         }
-        try await account.create(on: app.db)
         return account
     }
 }

@@ -120,14 +120,8 @@ extension TestWorld {
         app.post("test", "signin") { req async throws -> String in
             let id = UUID(uuidString: "00000000-0000-0000-0000-0000000000AA")!
             if try await Account.find(id, on: req.db) == nil {
-                let account = Account(email: "test@romashka.ru", passwordHash: "-", marketing: false, now: req.now)
+                let account = Account.sample(email: "test@romashka.ru", passwordHash: "-", now: req.now)
                 account.id = id
-                account.lastName = "Тестова"
-                account.firstName = "Анна"
-                account.organization = "ООО «Ромашка»"
-                account.position = "Бухгалтер"
-                account.address = "Екатеринбург"
-                account.phone = "+73431234567"
                 try await account.create(on: req.db)
             }
             try await req.sessions.signIn(accountID: id)

@@ -201,21 +201,12 @@ struct AuthController {
             context: req.shellContext, csrf: session.csrfToken,
             purpose: purpose == .registration ? .registration : .recovery,
             email: row.email)
-        let now = req.now
-        let (wait, code) = try await PendingCodes.reissue(row, now: now, on: req.db)
+        let wait = try await PendingCodes.resend(row, from: req.portal.config.mailFrom, now: req.now, on: req.db)
         if wait > 0 {
-            page.errors.form = "Отправить код повторно можно через \(wait) с."
+            page.errors.form = PendingCodes.waitMessage(wait)
             return page.render().response(status: .tooManyRequests)
         }
-        if let code {
-            let from = req.portal.config.mailFrom
-            let letter =
-                purpose == .registration
-                ? AuthMails.registrationCode(code, to: row.email, from: from, now: now)
-                : AuthMails.recoveryCode(code, to: row.email, from: from, now: now)
-            try await Outbox.enqueue(letter, now: now, on: req.db)
-        }
-        page.notice = "Мы отправили новый код."
+        page.notice = PendingCodes.resentNotice
         return page.render().response()
     }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Fluent
 import Foundation
+import Mail
 import PortalDomain
 
 /// A code sent by e-mail and waiting to be typed in: a registration (the account is created only when its
@@ -88,6 +89,26 @@ enum PendingCodes {
         try await row.update(on: db)
         return (0, decoy ? nil : code)
     }
+
+    /// «Отправить повторно»: a new code in a new letter; returns the seconds still to wait (0 when sent).
+    /// A decoy row sends nothing but answers the same.
+    static func resend(_ row: PendingCode, from: MailAddress, now: Date, on db: Database) async throws -> Int {
+        let (wait, code) = try await reissue(row, now: now, on: db)
+        if let code {
+            let letter: MailMessage
+            switch row.purpose {
+            case .registration: letter = AuthMails.registrationCode(code, to: row.email, from: from, now: now)
+            case .recovery: letter = AuthMails.recoveryCode(code, to: row.email, from: from, now: now)
+            case .emailChange: letter = AuthMails.emailChangeCode(code, to: row.email, from: from, now: now)
+            }
+            try await Outbox.enqueue(letter, now: now, on: db)
+        }
+        return wait
+    }
+
+    static let resentNotice = "Мы отправили новый код."
+
+    static func waitMessage(_ seconds: Int) -> String { "Отправить код повторно можно через \(seconds) с." }
 
     /// Checks a typed code and records the outcome.
     static func verify(_ typed: String, row: PendingCode, now: Date, on db: Database) async throws

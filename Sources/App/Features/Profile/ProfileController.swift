@@ -192,17 +192,12 @@ struct ProfileController {
             let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db)
         else { return req.redirect(to: SitePath.profileEmailConfirm.path) }
         var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: email)
-        let now = req.now
-        let (wait, code) = try await PendingCodes.reissue(row, now: now, on: req.db)
+        let wait = try await PendingCodes.resend(row, from: req.portal.config.mailFrom, now: req.now, on: req.db)
         if wait > 0 {
-            page.errors.form = "Отправить код повторно можно через \(wait) с."
+            page.errors.form = PendingCodes.waitMessage(wait)
             return page.render().response(status: .tooManyRequests)
         }
-        if let code {
-            let letter = AuthMails.emailChangeCode(code, to: email, from: req.portal.config.mailFrom, now: now)
-            try await Outbox.enqueue(letter, now: now, on: req.db)
-        }
-        page.notice = "Мы отправили новый код."
+        page.notice = PendingCodes.resentNotice
         return page.render().response()
     }
 
