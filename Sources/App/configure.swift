@@ -9,7 +9,7 @@ import Vapor
 /// Wires the application: database, services, middleware, routes. No logic of its own.
 public func configure(
     _ app: Application, config: PortalConfig, clock: any PortalClock = SystemClock(),
-    mailTransport: (any MailTransport)? = nil, autoMigrate: Bool = false
+    mailTransport: (any MailTransport)? = nil, autoMigrate: Bool = false, loadDemo: Bool = false
 ) async throws {
     guard let publicDirectory = Resources.publicDirectory(configured: config.resourcesDirectory) else {
         throw ConfigError(
@@ -57,9 +57,11 @@ public func configure(
     app.middleware.use(CSRFMiddleware())
     app.middleware.use(CurrentAccountMiddleware())
 
-    app.asyncCommands.use(JobsCommand(), as: "jobs")
     let passwords = Passwords(
         cost: config.bcryptCost, common: try Passwords.loadCommonList(publicDirectory: publicDirectory))
+    app.asyncCommands.use(JobsCommand(), as: "jobs")
+    app.asyncCommands.use(BillingCommands(), as: "billing")
+    app.asyncCommands.use(DemoCommand(passwords: passwords), as: "demo")
     try routes(app, passwords: passwords)
 
     if config.database.isSQLite {
@@ -70,5 +72,8 @@ public func configure(
     }
     if autoMigrate {
         try await app.autoMigrate()
+    }
+    if loadDemo {
+        await DemoLoader.loadIfEmpty(app, passwords: passwords)
     }
 }

@@ -39,6 +39,46 @@ public enum TaxIdentifiers {
         return true
     }
 
+    /// Whether `bik` has the form of a БИК: 9 digits starting with 04.
+    public static func isValidBIK(_ bik: String) -> Bool {
+        guard let digits = digitsOf(bik) else { return false }
+        return digits.count == 9 && digits[0] == 0 && digits[1] == 4
+    }
+
+    /// Whether a 20-digit settlement account (расчетный счет) matches its bank's БИК: the last three digits of
+    /// the БИК followed by the account, weighted 7, 1, 3, repeated, sum to a multiple of 10.
+    public static func isValidSettlementAccount(_ account: String, bik: String) -> Bool {
+        guard isValidBIK(bik), let digits = digitsOf(account), digits.count == 20 else { return false }
+        return accountKeySum(Array(bik.suffix(3)), digits) % 10 == 0
+    }
+
+    /// Whether a 20-digit correspondent account (корр. счет) matches the БИК: «0» and the 5th–6th digits of the
+    /// БИК followed by the account, with the same weights.
+    public static func isValidCorrespondentAccount(_ account: String, bik: String) -> Bool {
+        guard isValidBIK(bik), let digits = digitsOf(account), digits.count == 20 else { return false }
+        let chars = Array(bik)
+        return accountKeySum(["0", chars[4], chars[5]], digits) % 10 == 0
+    }
+
+    /// The account with its control digit (the 9th) set so that it matches the БИК; `prefix` is "0" plus the
+    /// БИК's 5th–6th digits for a correspondent account, or the БИК's last three digits for a settlement one.
+    public static func withControlDigit(_ account: String, prefix: [Character]) -> String {
+        var chars = Array(account)
+        guard chars.count == 20 else { return account }
+        chars[8] = "0"
+        let sum = accountKeySum(prefix, digitsOf(String(chars)) ?? [])
+        // The 9th digit of the account is the 12th of the 23, weight 3: find d with (sum + 3d) % 10 == 0.
+        let digit = (0...9).first { (sum + 3 * $0) % 10 == 0 } ?? 0
+        chars[8] = Character(String(digit))
+        return String(chars)
+    }
+
+    private static func accountKeySum(_ prefix: [Character], _ digits: [Int]) -> Int {
+        let all = prefix.compactMap(\.wholeNumberValue) + digits
+        let weights = [7, 1, 3]
+        return all.enumerated().reduce(0) { $0 + ($1.element * weights[$1.offset % 3]) % 10 }
+    }
+
     private static func digitsOf(_ text: String) -> [Int]? {
         var out: [Int] = []
         for char in text {

@@ -49,3 +49,18 @@ import Testing
         #expect(RussianDateFormat(timeZone: zone).dateTime(instant) == "01.12.2026 01:30")
     }
 }
+
+@Suite struct BankAccountTests {
+    @Test func settlementAndCorrespondentAccounts() {
+        // The Bank of Russia's published example pair: БИК 044525225, корр. счет 30101810400000000225.
+        #expect(TaxIdentifiers.isValidBIK("044525225"))
+        #expect(!TaxIdentifiers.isValidBIK("144525225"))
+        #expect(TaxIdentifiers.isValidCorrespondentAccount("30101810400000000225", bik: "044525225"))
+        #expect(!TaxIdentifiers.isValidCorrespondentAccount("30101810500000000225", bik: "044525225"))
+        let account = TaxIdentifiers.withControlDigit("40702810000001234567", prefix: Array("225"))
+        #expect(TaxIdentifiers.isValidSettlementAccount(account, bik: "044525225"))
+        #expect(
+            !TaxIdentifiers.isValidSettlementAccount("40702810000001234567", bik: "044525225")
+                || account == "40702810000001234567")
+    }
+}

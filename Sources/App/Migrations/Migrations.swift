@@ -9,5 +9,6 @@ enum PortalMigrations {
         CreateRateLimits(),
         CreateAuditLog(),
         CreateAccounts(),
+        CreateBilling(),
     ]
 }

@@ -34,7 +34,11 @@ public enum Launcher {
         var status: Int32 = 0
         do {
             let serving = command == "serve"
-            try await configure(app, config: config, autoMigrate: serving && config.database.isSQLite)
+            // Commands that write data migrate an embedded database themselves, as `serve` does.
+            let writes = serving || command == "demo" || command == "billing"
+            try await configure(
+                app, config: config, autoMigrate: writes && config.database.isSQLite,
+                loadDemo: serving && config.demoEnabled)
             if serving && config.runJobsInServe {
                 worker = JobWorker(application: app)
                 worker?.start()

@@ -48,6 +48,10 @@ public struct PortalConfig: Sendable {
     public var trustedProxies: [TrustedProxy] = []
     /// Whether `serve` also runs the jobs worker.
     public var runJobsInServe = true
+    /// Whether `serve` loads the demo billing data and the demo account into an empty database
+    /// (PORTAL_DEMO; on by default in development, off in production).
+    public var loadDemo: Bool?
+    public var demoEnabled: Bool { loadDemo ?? (mode == .development) }
     public var jobPollInterval: TimeInterval = 1
 
     public init() {}
@@ -156,6 +160,9 @@ public struct PortalConfig: Sendable {
                 }
                 return proxy
             }
+        }
+        if let raw = value("PORTAL_DEMO") {
+            config.loadDemo = try bool(raw, "PORTAL_DEMO")
         }
         if let raw = value("PORTAL_JOBS_IN_SERVE") {
             config.runJobsInServe = try bool(raw, "PORTAL_JOBS_IN_SERVE")

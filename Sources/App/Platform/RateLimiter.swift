@@ -45,7 +45,10 @@ struct RateLimitMiddleware: AsyncMiddleware {
     let window: TimeInterval
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard CSRFMiddleware.isUnsafe(request.method) else { return try await next.respond(to: request) }
+        // Machine APIs are authenticated by tokens, not limited as forms.
+        guard CSRFMiddleware.isUnsafe(request.method), !request.url.path.hasPrefix("/api/") else {
+            return try await next.respond(to: request)
+        }
         let decision = try await RateLimiter.hit(
             "\(name):\(request.clientAddress)", limit: limit(request), window: window, now: request.now, on: request.db)
         guard decision.allowed else {

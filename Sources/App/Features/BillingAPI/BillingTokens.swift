@@ -1,0 +1,108 @@
+import Crypto
+import Foundation
+import SQLKit
+
+/// Bearer tokens of the billing exchange API. Only their SHA-256 is stored; the token is shown once, when
+/// `lkk billing token create NAME` makes it.
+enum BillingTokens {
+    struct Listed: Sendable {
+        let name: String
+        let createdAt: Date
+        let revokedAt: Date?
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Makes a token named `name` and returns it; the name says who holds it (e.g. «billing-prod»).
+    static func create(name: String, now: Date, on sql: any SQLDatabase) async throws -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        let token =
+            "lkkb_"
+            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        try await sql.insert(into: "billing_tokens")
+            .columns("id", "name", "token_hash", "created_at", "revoked_at")
+            .values(SQLBind(UUID()), SQLBind(name), SQLBind(hash(token)), SQLBind(now), SQLLiteral.null)
+            .run()
+        return token
+    }
+
+    /// Revokes every live token named `name`; returns how many.
+    static func revoke(name: String, now: Date, on sql: any SQLDatabase) async throws -> Int {
+        let live = try await sql.select().column("id").from("billing_tokens")
+            .where("name", .equal, name).where("revoked_at", .is, SQLLiteral.null).all()
+        guard !live.isEmpty else { return 0 }
+        try await sql.update("billing_tokens").set("revoked_at", to: now)
+            .where("name", .equal, name).where("revoked_at", .is, SQLLiteral.null).run()
+        return live.count
+    }
+
+    static func list(on sql: any SQLDatabase) async throws -> [Listed] {
+        try await sql.select().columns("name", "created_at", "revoked_at").from("billing_tokens")
+            .orderBy("created_at").all()
+            .map {
+                Listed(
+                    name: try $0.decode(column: "name", as: String.self),
+                    createdAt: try $0.decode(column: "created_at", as: Date.self),
+                    revokedAt: try $0.decode(column: "revoked_at", as: Date?.self))
+            }
+    }
+
+    /// Whether `token` is a live token.
+    static func isValid(_ token: String, on sql: any SQLDatabase) async throws -> Bool {
+        guard token.hasPrefix("lkkb_"), token.count < 100 else { return false }
+        return try await sql.select().column("id").from("billing_tokens")
+            .where("token_hash", .equal, hash(token)).where("revoked_at", .is, SQLLiteral.null)
+            .first() != nil
+    }
+}
+
+/// What the portal collected for billing, in the order it happened: billing reads it with a cursor.
+enum BillingFeed {
+    /// Kinds of entries; later issues add online payments, appeals and orders.
+    enum Kind: String, Sendable, CaseIterable {
+        /// A reading a person submitted (form or file) for the open period.
+        case reading
+        /// An account gained access to a contract (its role given).
+        case contractLinked
+        /// An account's access to a contract ended.
+        case contractUnlinked
+    }
+
+    struct Item: Sendable {
+        let cursor: Int64
+        let kind: String
+        let entityID: String
+        let createdAt: Date
+        let data: JSONValue
+    }
+
+    static func append(_ kind: Kind, entityID: String, data: JSONValue, now: Date, on sql: any SQLDatabase)
+        async throws
+    {
+        try await sql.insert(into: "billing_feed")
+            .columns("kind", "entity_id", "payload", "created_at")
+            .values(
+                SQLBind(kind.rawValue), SQLBind(entityID), SQLBind(String(decoding: data.json, as: UTF8.self)),
+                SQLBind(now)
+            )
+            .run()
+    }
+
+    /// Entries after `cursor`, oldest first.
+    static func read(after cursor: Int64, limit: Int, on sql: any SQLDatabase) async throws -> [Item] {
+        try await sql.select().columns("seq", "kind", "entity_id", "payload", "created_at").from("billing_feed")
+            .where("seq", .greaterThan, cursor).orderBy("seq").limit(limit).all()
+            .map {
+                Item(
+                    cursor: try $0.decode(column: "seq", as: Int64.self),
+                    kind: try $0.decode(column: "kind", as: String.self),
+                    entityID: try $0.decode(column: "entity_id", as: String.self),
+                    createdAt: try $0.decode(column: "created_at", as: Date.self),
+                    data: JSONValue.parse(Data(try $0.decode(column: "payload", as: String.self).utf8)) ?? .null)
+            }
+    }
+}
