@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "PortalDomain", "Markup", "Mail",
+                "PortalDomain", "Markup", "Mail", "XLSX",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -6,6 +6,7 @@ func routes(_ app: Application, passwords: Passwords) throws {
     auth.register(app)
     HelpController(auth: auth).register(app)
     ProfileController(passwords: passwords).register(app)
+    ContractsController().register(app)
     SystemController().register(app)
     BillingAPIController().register(app)
     if app.portal.config.mode == .development, case .files(let directory) = app.portal.config.mailer {

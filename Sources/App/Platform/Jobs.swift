@@ -223,5 +223,6 @@ enum Housekeeping {
         try await RateLimiter.sweep(on: app.db, now: now)
         try await JobQueue.sweep(on: app.db, now: now)
         try await PendingCodes.sweep(on: app.db, now: now)
+        try await ContractAddition.sweep(on: app.db, now: now)
     }
 }

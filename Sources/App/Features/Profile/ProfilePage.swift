@@ -101,14 +101,14 @@ struct ProfilePage: Sendable {
 
 /// «Профиль» and «Сессии» tabs.
 enum ProfileTabs {
-    enum Tab { case profile, sessions }
+    enum Tab { case profile, contracts, sessions }
 
     static func render(current: Tab) -> HTML {
         func tab(_ title: String, _ path: SitePath, _ tab: Tab) -> HTML {
             "<a href=\"\(path.path)\"\(current == tab ? HTML(trusted: " aria-current=\"page\" class=\"tab active\"") : HTML(trusted: " class=\"tab\""))>\(title)</a>"
         }
         return
-            "<nav class=\"tabs\" aria-label=\"Разделы профиля\">\(tab("Профиль", .profile, .profile))\(tab("Сессии", .profileSessions, .sessions))</nav>"
+            "<nav class=\"tabs\" aria-label=\"Разделы профиля\">\(tab("Профиль", .profile, .profile))\(tab("Договоры", .profileContracts, .contracts))\(tab("Сессии", .profileSessions, .sessions))</nav>"
     }
 }
 

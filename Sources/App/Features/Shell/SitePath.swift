@@ -24,6 +24,12 @@ enum SitePath: Sendable {
     case profileDelete
     case profileSessions
     case profileSessionEnd(String)
+    case profileContracts
+    case contractAdd
+    case contractConfirm
+    case contract(String)
+    case contractDownload(String)
+    case contractRemove(String)
     case manual
     case agreement
     case devMail
@@ -55,6 +61,12 @@ enum SitePath: Sendable {
         case .profileDelete: "/profile/delete"
         case .profileSessions: "/profile/sessions"
         case .profileSessionEnd(let id): "/profile/sessions/\(id)/end"
+        case .profileContracts: "/profile/contracts"
+        case .contractAdd: "/contracts/add"
+        case .contractConfirm: "/contracts/confirm"
+        case .contract(let number): "/contracts/\(number)"
+        case .contractDownload(let number): "/contracts/\(number)/download"
+        case .contractRemove(let number): "/contracts/\(number)/remove"
         case .manual: "/manual"
         case .agreement: "/agreement"
         case .devMail: "/dev/mail"
@@ -69,6 +81,9 @@ enum SitePath: Sendable {
         switch self {
         case .devMailMessage: ["dev", "mail", ":name"]
         case .profileSessionEnd: ["profile", "sessions", ":id", "end"]
+        case .contract: ["contracts", ":number"]
+        case .contractDownload: ["contracts", ":number", "download"]
+        case .contractRemove: ["contracts", ":number", "remove"]
         default: path.split(separator: "/").map(String.init)
         }
     }

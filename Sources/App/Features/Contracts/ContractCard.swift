@@ -1,0 +1,193 @@
+import Foundation
+import PortalDomain
+import SQLKit
+import XLSX
+
+/// Everything the contract page (CON-2) and its `.xlsx` show, read in three queries.
+struct ContractCard: Sendable {
+    struct Contract: Decodable, Sendable {
+        let id: String
+        let number: String
+        let name: String
+        let customerFullName: String
+        let customerShortName: String
+        let inn: String
+        let kpp: String?
+        let ogrn: String?
+        let legalAddress: String
+        let postalAddress: String?
+        let customerPhone: String?
+        let priceCategory: Int
+        let contractDate: String
+        let emails: String
+        let customerBankName: String?
+        let customerBik: String?
+        let customerAccount: String?
+        let customerCorrAccount: String?
+        let supplierName: String
+        let supplierInn: String?
+        let supplierKpp: String?
+        let supplierBankName: String?
+        let supplierBik: String?
+        let supplierAccount: String?
+        let supplierCorrAccount: String?
+        let branchName: String?
+        let branchHead: String?
+        let branchPhone: String?
+        let branchAddress: String?
+        let curatorName: String?
+        let curatorPhone: String?
+        let curatorEmail: String?
+    }
+
+    struct Meter: Decodable, Sendable {
+        let objectId: String
+        let objectCode: String
+        let objectName: String
+        let objectAddress: String
+        let id: String
+        let number: String
+        let model: String
+        let complexName: String
+        let digits: Int
+        let ratio: Int
+        let verifiedOn: String?
+        let hourly: Bool
+    }
+
+    struct Channel: Decodable, Sendable {
+        let meterId: String
+        let quantity: String
+        let zone: String
+    }
+
+    struct Labelled: Sendable {
+        let label: String
+        let value: String
+    }
+
+    /// A labelled value; sections of them make the page and the first sheet.
+    struct Section: Sendable {
+        let title: String
+        let rows: [(String, String)]
+    }
+
+    let contract: Contract
+    let role: Role
+    let meters: [Meter]
+    let channels: [String: [Channel]]
+
+    /// The card of contract `number` as `link` may see it: energy objects outside the link's limits are left out.
+    static func load(number: String, link: ContractLink, on sql: any SQLDatabase) async throws -> ContractCard? {
+        guard let role = link.role,
+            let contract = try await sql.select().column("*").from("contracts")
+                .where("id", .equal, link.contractID).where("number", .equal, number)
+                .first(decoding: Contract.self, keyDecodingStrategy: .convertFromSnakeCase)
+        else { return nil }
+        var meters = try await sql.raw(
+            """
+            SELECT o.id AS object_id, o.code AS object_code, o.name AS object_name, o.address AS object_address,
+                   m.id, m.number, m.model, m.complex_name, m.digits, m.ratio, m.verified_on, m.hourly
+            FROM meters m JOIN energy_objects o ON o.id = m.energy_object_id
+            WHERE m.contract_id = \(bind: contract.id)
+            ORDER BY o.code, m.number
+            """
+        ).all(decoding: Meter.self, keyDecodingStrategy: .convertFromSnakeCase)
+        if let allowed = link.energyObjects { meters = meters.filter { allowed.contains($0.objectId) } }
+        let channels = try await sql.select().columns("meter_id", "quantity", "zone").from("meter_channels")
+            .where("contract_id", .equal, contract.id).orderBy("id")
+            .all(decoding: Channel.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return ContractCard(
+            contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId))
+    }
+
+    var priceCategory: String { PriceCategory(rawValue: contract.priceCategory)?.title ?? String(contract.priceCategory) }
+
+    var emails: [String] { contract.emails.split(separator: "\n").map(String.init) }
+
+    static func date(_ iso: String?) -> String {
+        guard let iso, iso.count == 10 else { return iso ?? "" }
+        let parts = iso.split(separator: "-")
+        return "\(parts[2]).\(parts[1]).\(parts[0])"
+    }
+
+    var sections: [Section] {
+        let c = contract
+        func rows(_ pairs: [(String, String?)]) -> [(String, String)] {
+            pairs.compactMap { label, value in
+                guard let value, !value.isEmpty else { return nil }
+                return (label, value)
+            }
+        }
+        return [
+            Section(
+                title: "Договор",
+                rows: rows([
+                    ("Номер договора", c.number), ("Наименование", c.name), ("Дата договора", Self.date(c.contractDate)),
+                    ("Ценовая категория", priceCategory), ("Ваша роль", role.title),
+                    ("Гарантирующий поставщик", c.supplierName), ("Отделение", c.branchName),
+                    ("Руководитель отделения", c.branchHead), ("Телефон отделения", c.branchPhone),
+                    ("Адрес отделения", c.branchAddress), ("Куратор договора", c.curatorName),
+                    ("Телефон куратора", c.curatorPhone), ("E-mail куратора", c.curatorEmail),
+                ])),
+            Section(
+                title: "Реквизиты и контакты",
+                rows: rows([
+                    ("Полное наименование", c.customerFullName), ("Сокращенное наименование", c.customerShortName),
+                    ("ИНН", c.inn), ("КПП", c.kpp), ("ОГРН", c.ogrn), ("Юридический адрес", c.legalAddress),
+                    ("Почтовый адрес", c.postalAddress), ("Телефон", c.customerPhone),
+                    ("Электронная почта", emails.joined(separator: ", ")),
+                ])),
+            Section(
+                title: "Банковские реквизиты",
+                rows: rows([
+                    ("Банк потребителя", c.customerBankName), ("БИК", c.customerBik),
+                    ("Расчетный счет", c.customerAccount), ("Корреспондентский счет", c.customerCorrAccount),
+                    ("Банк поставщика", c.supplierBankName), ("БИК банка поставщика", c.supplierBik),
+                    ("Расчетный счет поставщика", c.supplierAccount),
+                    ("Корреспондентский счет банка поставщика", c.supplierCorrAccount),
+                    ("ИНН поставщика", c.supplierInn), ("КПП поставщика", c.supplierKpp),
+                ])),
+        ]
+    }
+
+    static let meterColumns = [
+        "Код ЭО", "Энергообъект", "Адрес ЭО", "Номер ПУ", "Тип ПУ", "ИК", "Разрядность", "Коэффициент трансформации",
+        "Дата поверки", "Почасовой учет", "Измеряемые величины и шкалы",
+    ]
+
+    func channelText(_ meter: Meter) -> String {
+        (channels[meter.id] ?? []).map {
+            "\(Quantity(rawValue: $0.quantity)?.title ?? $0.quantity) \(Zone(rawValue: $0.zone)?.title ?? $0.zone)"
+        }.joined(separator: ", ")
+    }
+
+    /// The card as a workbook: «Договор» with the sections, «Приборы учета» with one row per meter.
+    func workbook() throws -> Data {
+        let writer = try WorkbookWriter()
+        let main = try writer.addSheet("Договор", columns: [.init(width: 40), .init(width: 70)])
+        for section in sections {
+            try writer.appendRow([.string(section.title)], to: main, bold: true)
+            for (label, value) in section.rows { try writer.appendRow([.string(label), .string(value)], to: main) }
+            try writer.appendRow([], to: main)
+        }
+        let sheet = try writer.addSheet(
+            "Приборы учета",
+            columns: [
+                .init(width: 10), .init(width: 30), .init(width: 45), .init(width: 12), .init(width: 26),
+                .init(width: 36), .init(width: 12, numberFormat: "0"), .init(width: 14, numberFormat: "0"),
+                .init(width: 12), .init(width: 10), .init(width: 40),
+            ], freezeHeader: true)
+        try writer.appendRow(Self.meterColumns.map { .string($0) }, to: sheet, bold: true)
+        for meter in meters {
+            try writer.appendRow(
+                [
+                    .string(meter.objectCode), .string(meter.objectName), .string(meter.objectAddress),
+                    .string(meter.number), .string(meter.model), .string(meter.complexName),
+                    .number(Double(meter.digits)), .number(Double(meter.ratio)), .string(Self.date(meter.verifiedOn)),
+                    .string(meter.hourly ? "Да" : "Нет"), .string(channelText(meter)),
+                ], to: sheet)
+        }
+        return try writer.finish()
+    }
+}

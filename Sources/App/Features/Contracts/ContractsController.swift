@@ -1,0 +1,339 @@
+import Crypto
+import Fluent
+import Foundation
+import Mail
+import PortalDomain
+import SQLKit
+import Vapor
+
+/// Adding, viewing, downloading and removing contracts (manual §4.3–4.5, §11.2; CON-1, CON-2).
+struct ContractsController {
+    /// How long an e-mailed link to add a contract stays valid.
+    static let linkLifetime: TimeInterval = 24 * 3600
+
+    func register(_ routes: any RoutesBuilder) {
+        routes.get(SitePath.profileContracts.route, use: list)
+        routes.get(SitePath.contractAdd.route, use: addPage)
+        routes.post(SitePath.contractAdd.route, use: add)
+        routes.get(SitePath.contractConfirm.route, use: confirmPage)
+        routes.post(SitePath.contractConfirm.route, use: confirm)
+        routes.get(SitePath.contract("").route, use: show)
+        routes.get(SitePath.contractDownload("").route, use: download)
+        routes.get(SitePath.contractRemove("").route, use: removePage)
+        routes.post(SitePath.contractRemove("").route, use: remove)
+    }
+
+    private func signedIn(_ req: Request) throws -> Account {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        return account
+    }
+
+    /// The account's link to contract `number` if its role allows `action`; anything else is a 404, so that
+    /// contract numbers cannot be probed (ARCHITECTURE.md, authorization).
+    static func link(_ req: Request, number: String, action: ContractAction) async throws -> ContractLink {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        guard ContractNumber(number)?.digits == number,
+            let row = try await (req.db as! any SQLDatabase).select().column("id").from("contracts")
+                .where("number", .equal, number).first(),
+            let contractID = try? row.decode(column: "id", as: String.self),
+            let link = try await ContractLink.query(on: req.db).filter(\.$accountID == account.id!)
+                .filter(\.$contractID == contractID).first(),
+            link.allows(action)
+        else { throw Abort(.notFound) }
+        return link
+    }
+
+    // MARK: - «Профиль» → «Договоры»
+
+    @Sendable func list(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let sql = req.db as! any SQLDatabase
+        struct Row: Decodable {
+            let number: String
+            let name: String
+            let customerShortName: String
+            let role: String
+        }
+        let rows = try await sql.raw(
+            """
+            SELECT c.number, c.name, c.customer_short_name, l.role
+            FROM contract_links l JOIN contracts c ON c.id = l.contract_id
+            WHERE l.account_id = \(bind: account.id!)
+            ORDER BY c.number
+            """
+        ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let pending = try await ContractAddition.query(on: req.db).filter(\.$accountID == account.id!)
+            .filter(\.$createdAt > req.now.addingTimeInterval(-Self.linkLifetime)).sort(\.$createdAt).all()
+        let page = ContractsPage(
+            context: req.shellContext,
+            contracts: rows.map {
+                .init(
+                    number: $0.number, name: $0.name, customer: $0.customerShortName,
+                    role: Role(rawValue: $0.role)?.title ?? $0.role)
+            },
+            pending: pending.map {
+                .init(
+                    number: $0.number, email: $0.email,
+                    until: RussianDateTime.format($0.createdAt.addingTimeInterval(Self.linkLifetime), req))
+            },
+            notice: req.query[String.self, at: "added"] != nil ? ContractsPage.addedNotice : nil)
+        return page.render().response()
+    }
+
+    // MARK: - «Добавить договор» (CON-1)
+
+    struct AddForm: Content {
+        var number: String?
+        var email: String?
+    }
+
+    @Sendable func addPage(req: Request) async throws -> Response {
+        _ = try signedIn(req)
+        return AddContractPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+    }
+
+    @Sendable func add(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let form = try req.content.decode(AddForm.self)
+        var page = AddContractPage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), number: form.number ?? "",
+            email: form.email ?? "")
+        let number = ContractNumber(form.number ?? "")
+        let email = EmailAddress.normalize(form.email ?? "")
+        if number == nil {
+            page.errors["number"] =
+                (form.number ?? "").isEmpty ? "Заполните поле" : "Номер договора состоит из 14 цифр"
+        }
+        if email == nil {
+            page.errors["email"] = (form.email ?? "").isEmpty ? "Заполните поле" : EmailAddress.invalidMessage
+        }
+        guard let number, let email else { return page.render().response(status: .unprocessableEntity) }
+        if let wait = try await Throttle.check(
+            req, [("contract-add:\(account.id!)", 10), ("contract-add-ip:\(req.clientAddress)", 30)], window: 3600)
+        {
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        let sql = req.db as! any SQLDatabase
+        struct Found: Decodable {
+            let id: String
+            let emails: String
+        }
+        let contract = try await sql.select().columns("id", "emails").from("contracts")
+            .where("number", .equal, number.digits).first(decoding: Found.self)
+        if let contract,
+            try await ContractLink.query(on: req.db).filter(\.$accountID == account.id!)
+                .filter(\.$contractID == contract.id).first() != nil
+        {
+            page.errors["number"] = "Этот договор уже добавлен в ваш личный кабинет"
+            return page.render().response(status: .unprocessableEntity)
+        }
+        // The answer is the same whether or not the e-mail is one of the contract's: only its owner learns more.
+        let matches = contract.map { $0.emails.split(separator: "\n").contains(Substring(email)) } ?? false
+        let now = req.now
+        let base = Self.baseURL(req)
+        let from = req.portal.config.mailFrom
+        try await req.db.transaction { tx in
+            let addition = ContractAddition(accountID: account.id!, number: number.digits, email: email, now: now)
+            if matches, let contract {
+                let token = ContractAddition.newToken()
+                addition.contractID = contract.id
+                addition.tokenHash = ContractAddition.hash(token)
+                try await Outbox.enqueue(
+                    ContractMails.confirmation(
+                        number: number.digits, link: "\(base)\(SitePath.contractConfirm.path)?token=\(token)",
+                        requester: account, to: email, from: from, now: now), now: now, on: tx)
+            }
+            try await addition.create(on: tx)
+        }
+        try await AuditLog.record(
+            "contract.addition.requested", subject: number.digits, details: ["matched": matches ? "yes" : "no"],
+            request: req)
+        return req.redirect(to: SitePath.profileContracts.path + "?added=1")
+    }
+
+    static func baseURL(_ req: Request) -> String {
+        if let url = req.portal.config.baseURL?.absoluteString {
+            return url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        return CSRFMiddleware.expectedOrigin(req)
+    }
+
+    // MARK: - The e-mailed link
+
+    private func pendingAddition(_ req: Request, token: String?) async throws -> ContractAddition? {
+        guard let token, !token.isEmpty, token.count < 200,
+            let addition = try await ContractAddition.query(on: req.db)
+                .filter(\.$tokenHash == ContractAddition.hash(token)).first(),
+            addition.createdAt > req.now.addingTimeInterval(-Self.linkLifetime), addition.contractID != nil
+        else { return nil }
+        return addition
+    }
+
+    @Sendable func confirmPage(req: Request) async throws -> Response {
+        let token = req.query[String.self, at: "token"]
+        guard let addition = try await pendingAddition(req, token: token) else {
+            return ConfirmContractPage(context: req.shellContext, state: .invalid).render().response(status: .notFound)
+        }
+        return ConfirmContractPage(
+            context: req.shellContext,
+            state: .ask(number: addition.number, token: token ?? "", csrf: try await req.sessions.csrfToken())
+        ).render().response()
+    }
+
+    struct ConfirmForm: Content { var token: String? }
+
+    @Sendable func confirm(req: Request) async throws -> Response {
+        let token = try req.content.decode(ConfirmForm.self).token
+        guard let addition = try await pendingAddition(req, token: token), let contractID = addition.contractID,
+            try await Account.find(addition.accountID, on: req.db) != nil
+        else {
+            return ConfirmContractPage(context: req.shellContext, state: .invalid).render().response(status: .notFound)
+        }
+        let now = req.now
+        try await req.db.transaction { tx in
+            // Single use: the row goes whatever happens next.
+            try await addition.delete(on: tx)
+            let exists = try await ContractLink.query(on: tx).filter(\.$accountID == addition.accountID)
+                .filter(\.$contractID == contractID).first()
+            guard exists == nil else { return }
+            try await ContractLink(accountID: addition.accountID, contractID: contractID, role: Role.onAddition, now: now)
+                .create(on: tx)
+            try await BillingFeed.append(
+                .contractLinked, entityID: contractID,
+                data: [
+                    "contractId": .string(contractID), "accountId": .string(addition.accountID.uuidString),
+                    "email": .string(addition.email), "role": .string(Role.onAddition.rawValue),
+                ], now: now, on: tx as! any SQLDatabase)
+        }
+        try await AuditLog.record(
+            "contract.linked", actor: "link", accountID: addition.accountID, subject: addition.number,
+            ipAddress: req.clientAddress, at: now, on: req.db)
+        return ConfirmContractPage(
+            context: req.shellContext, state: .done(number: addition.number, signedIn: req.account?.id == addition.accountID)
+        ).render().response()
+    }
+
+    // MARK: - The contract page (CON-2)
+
+    @Sendable func show(req: Request) async throws -> Response {
+        let number = req.parameters.get("number") ?? ""
+        let link = try await Self.link(req, number: number, action: .viewContract)
+        guard let card = try await ContractCard.load(number: number, link: link, on: req.db as! any SQLDatabase) else {
+            throw Abort(.notFound)
+        }
+        return ContractPage(context: req.shellContext, card: card).render().response()
+    }
+
+    @Sendable func download(req: Request) async throws -> Response {
+        let number = req.parameters.get("number") ?? ""
+        let link = try await Self.link(req, number: number, action: .viewContract)
+        guard let card = try await ContractCard.load(number: number, link: link, on: req.db as! any SQLDatabase) else {
+            throw Abort(.notFound)
+        }
+        let data = try await req.application.threadPool.runIfActive { try card.workbook() }
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.replaceOrAdd(
+            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.headers.replaceOrAdd(
+            name: .contentDisposition,
+            value: "attachment; filename=\"contract-\(number).xlsx\"; filename*=UTF-8''%D0%94%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80-\(number).xlsx")
+        return response
+    }
+
+    // MARK: - «Удалить договор» (§4.5)
+
+    @Sendable func removePage(req: Request) async throws -> Response {
+        let number = req.parameters.get("number") ?? ""
+        _ = try await Self.link(req, number: number, action: .removeContract)
+        return RemoveContractPage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), number: number)
+            .render().response()
+    }
+
+    @Sendable func remove(req: Request) async throws -> Response {
+        let number = req.parameters.get("number") ?? ""
+        let link = try await Self.link(req, number: number, action: .removeContract)
+        let now = req.now
+        try await req.db.transaction { tx in
+            try await link.delete(on: tx)
+            try await BillingFeed.append(
+                .contractUnlinked, entityID: link.contractID,
+                data: ["contractId": .string(link.contractID), "accountId": .string(link.accountID.uuidString)],
+                now: now, on: tx as! any SQLDatabase)
+        }
+        try await AuditLog.record("contract.removed", subject: number, request: req)
+        return req.redirect(to: SitePath.profileContracts.path)
+    }
+}
+
+/// A «Добавить договор» waiting for its link (table `contract_additions`).
+final class ContractAddition: Model, @unchecked Sendable {
+    static let schema = "contract_additions"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "account_id") var accountID: UUID
+    @Field(key: "number") var number: String
+    @Field(key: "email") var email: String
+    @OptionalField(key: "contract_id") var contractID: String?
+    @OptionalField(key: "token_hash") var tokenHash: String?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    init(accountID: UUID, number: String, email: String, now: Date) {
+        self.accountID = accountID
+        self.number = number
+        self.email = email
+        createdAt = now
+    }
+
+    static func newToken() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        return bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Removes additions nobody confirmed within 24 hours (run by the housekeeping job).
+    static func sweep(on db: any Database, now: Date) async throws {
+        try await ContractAddition.query(on: db)
+            .filter(\.$createdAt <= now.addingTimeInterval(-ContractsController.linkLifetime)).delete()
+    }
+}
+
+/// The letter with the link that adds a contract.
+enum ContractMails {
+    static func confirmation(
+        number: String, link: String, requester: Account, to email: String, from: MailAddress, now: Date
+    ) -> MailMessage {
+        let who = [requester.lastName, requester.firstName, requester.middleName].compactMap { $0 }.joined(separator: " ")
+        let organization = requester.organization.map { ", \($0)" } ?? ""
+        return MailMessage(
+            from: from, to: [MailAddress(email)], subject: "Добавление договора \(number) в личный кабинет",
+            text: """
+                Здравствуйте!
+
+                Пользователь личного кабинета клиента – юридического лица \(who.isEmpty ? (requester.email ?? "") : who)\(organization) просит добавить договор энергоснабжения № \(number) в свою учетную запись. Этот адрес указан в договоре, поэтому подтверждение приходит сюда.
+
+                Чтобы подтвердить, перейдите по ссылке (она действует 24 часа и только один раз):
+                \(link)
+
+                Если вы не знаете, кто это, не переходите по ссылке: без подтверждения договор не будет добавлен, а заявка удалится через 24 часа.
+                """,
+            date: now)
+    }
+}
+
+/// Dates and times as a person in the portal's time zone reads them.
+enum RussianDateTime {
+    static func format(_ date: Date, _ req: Request) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "ru_RU")
+        formatter.timeZone = req.portal.config.timeZone
+        formatter.dateFormat = "dd.MM.yyyy HH:mm"
+        return formatter.string(from: date)
+    }
+}
