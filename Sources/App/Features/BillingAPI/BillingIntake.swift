@@ -120,8 +120,7 @@ enum BillingIntake {
             let firstValues = Array(Set(rows.compactMap { $0[columns[0]]?.text }))
             for chunk in firstValues.chunked(500) {
                 let query = sql.select().column("id").from(entity.table).where(SQLIdentifier(columns[0]), .in, chunk)
-                for column in columns.dropFirst() { query.column(column) }
-                if columns.count == 1 { query.column(columns[0]) }
+                for column in columns { query.column(column) }
                 for stored in try await query.all() {
                     let id = try stored.decode(column: "id", as: String.self)
                     let storedKey = try columns.map { try stored.decode(column: $0, as: String.self) }

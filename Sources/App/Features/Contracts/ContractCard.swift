@@ -101,7 +101,9 @@ struct ContractCard: Sendable {
             contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId))
     }
 
-    var priceCategory: String { PriceCategory(rawValue: contract.priceCategory)?.title ?? String(contract.priceCategory) }
+    var priceCategory: String {
+        PriceCategory(rawValue: contract.priceCategory)?.title ?? String(contract.priceCategory)
+    }
 
     var emails: [String] { contract.emails.split(separator: "\n").map(String.init) }
 
@@ -123,7 +125,8 @@ struct ContractCard: Sendable {
             Section(
                 title: "Договор",
                 rows: rows([
-                    ("Номер договора", c.number), ("Наименование", c.name), ("Дата договора", Self.date(c.contractDate)),
+                    ("Номер договора", c.number), ("Наименование", c.name),
+                    ("Дата договора", Self.date(c.contractDate)),
                     ("Ценовая категория", priceCategory), ("Ваша роль", role.title),
                     ("Гарантирующий поставщик", c.supplierName), ("Отделение", c.branchName),
                     ("Руководитель отделения", c.branchHead), ("Телефон отделения", c.branchPhone),

@@ -134,7 +134,8 @@ struct ConfirmContractPage: Sendable {
                 <p><a href="\(SitePath.profileContracts.path)">Перейти к договорам</a></p>
                 """
         }
-        return Layout.page(title: "Добавление договора", context: context, content: "<section class=\"auth-card\">\(body)</section>")
+        return Layout.page(
+            title: "Добавление договора", context: context, content: "<section class=\"auth-card\">\(body)</section>")
     }
 }
 

@@ -197,8 +197,10 @@ struct ContractsController {
             let exists = try await ContractLink.query(on: tx).filter(\.$accountID == addition.accountID)
                 .filter(\.$contractID == contractID).first()
             guard exists == nil else { return }
-            try await ContractLink(accountID: addition.accountID, contractID: contractID, role: Role.onAddition, now: now)
-                .create(on: tx)
+            try await ContractLink(
+                accountID: addition.accountID, contractID: contractID, role: Role.onAddition, now: now
+            )
+            .create(on: tx)
             try await BillingFeed.append(
                 .contractLinked, entityID: contractID,
                 data: [
@@ -210,7 +212,8 @@ struct ContractsController {
             "contract.linked", actor: "link", accountID: addition.accountID, subject: addition.number,
             ipAddress: req.clientAddress, at: now, on: req.db)
         return ConfirmContractPage(
-            context: req.shellContext, state: .done(number: addition.number, signedIn: req.account?.id == addition.accountID)
+            context: req.shellContext,
+            state: .done(number: addition.number, signedIn: req.account?.id == addition.accountID)
         ).render().response()
     }
 
@@ -237,7 +240,9 @@ struct ContractsController {
             name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response.headers.replaceOrAdd(
             name: .contentDisposition,
-            value: "attachment; filename=\"contract-\(number).xlsx\"; filename*=UTF-8''%D0%94%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80-\(number).xlsx")
+            value:
+                "attachment; filename=\"contract-\(number).xlsx\"; filename*=UTF-8''%D0%94%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80-\(number).xlsx"
+        )
         return response
     }
 
@@ -309,7 +314,8 @@ enum ContractMails {
     static func confirmation(
         number: String, link: String, requester: Account, to email: String, from: MailAddress, now: Date
     ) -> MailMessage {
-        let who = [requester.lastName, requester.firstName, requester.middleName].compactMap { $0 }.joined(separator: " ")
+        let who = [requester.lastName, requester.firstName, requester.middleName].compactMap { $0 }.joined(
+            separator: " ")
         let organization = requester.organization.map { ", \($0)" } ?? ""
         return MailMessage(
             from: from, to: [MailAddress(email)], subject: "Добавление договора \(number) в личный кабинет",
