@@ -58,8 +58,11 @@ def portal():
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def make_driver(width, height):
+def make_driver(width, height, download_dir=None):
     options = Options()
+    if download_dir:
+        options.add_experimental_option("prefs", {
+            "download.default_directory": download_dir, "download.prompt_for_download": False})
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"]:
         options.add_argument(argument)
     options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
