@@ -21,8 +21,10 @@ import XLSX
 
     func link(_ world: TestWorld, _ email: String, _ role: Role, objects: [String]? = nil) async throws {
         let account = try await Account.query(on: world.app.db).filter(\.$email == email).first()!
-        try await ContractLink(accountID: account.id!, contractID: "K-1", role: role, energyObjects: objects, now: world.clock.now())
-            .create(on: world.app.db)
+        try await ContractLink(
+            accountID: account.id!, contractID: "K-1", role: role, energyObjects: objects, now: world.clock.now()
+        )
+        .create(on: world.app.db)
     }
 
     /// The link in the letter, as a path.
@@ -35,7 +37,8 @@ import XLSX
         try await withPortal { world in
             let browser = try await setUp(world)
             try await browser.get("/contracts/add")
-            let answer = try await browser.post("/contracts/add", ["number": Self.number, "email": "Energo@Romashka.example"])
+            let answer = try await browser.post(
+                "/contracts/add", ["number": Self.number, "email": "Energo@Romashka.example"])
             #expect(answer.location == "/profile/contracts?added=1")
             let list = try await browser.get("/profile/contracts?added=1")
             #expect(list.body.contains(ContractsPage.addedNotice))
@@ -72,7 +75,8 @@ import XLSX
             #expect(try await ContractLink.query(on: world.app.db).count() == 1)
             // Adding it again says it is already there.
             try await browser.get("/contracts/add")
-            let twice = try await browser.post("/contracts/add", ["number": Self.number, "email": "buh@romashka.example"])
+            let twice = try await browser.post(
+                "/contracts/add", ["number": Self.number, "email": "buh@romashka.example"])
             #expect(twice.status == .unprocessableEntity)
             #expect(twice.body.contains("уже добавлен"))
         }
@@ -82,9 +86,11 @@ import XLSX
         try await withPortal { world in
             let browser = try await setUp(world)
             try await browser.get("/contracts/add")
-            let other = try await browser.post("/contracts/add", ["number": Self.number, "email": "boss@gmail.example"])
+            let other = try await browser.post(
+                "/contracts/add", ["number": Self.number, "email": "boss@gmail.example"])
             try await browser.get("/contracts/add")
-            let unknown = try await browser.post("/contracts/add", ["number": "74070100099999", "email": "energo@romashka.example"])
+            let unknown = try await browser.post(
+                "/contracts/add", ["number": "74070100099999", "email": "energo@romashka.example"])
             #expect(other.location == "/profile/contracts?added=1")
             #expect(unknown.location == other.location)
             #expect(try await world.deliveredMail().isEmpty)
@@ -98,7 +104,8 @@ import XLSX
         try await withPortal { world in
             let browser = try await setUp(world)
             try await browser.get("/contracts/add")
-            let short = try await browser.post("/contracts/add", ["number": "7407010009990", "email": "buh@romashka.example"])
+            let short = try await browser.post(
+                "/contracts/add", ["number": "7407010009990", "email": "buh@romashka.example"])
             #expect(short.status == .unprocessableEntity)
             #expect(short.body.contains("Номер договора состоит из 14 цифр"))
             #expect(short.body.contains("value=\"buh@romashka.example\""), "the valid e-mail is kept")
@@ -140,9 +147,11 @@ import XLSX
             try await link(world, "buh@romashka.ru", role)
             let page = try await browser.get("/contracts/\(Self.number)")
             #expect(page.status == .ok)
-            for text in ["Договор № \(Self.number)", "ООО «Ромашка»", "7707083893", "30101810400000000225", "01234567",
-                "Меркурий 230 ART-03", "A+ День, A+ Ночь", "Скачать", "Удалить договор", "Ценовая категория", role.title]
-            {
+            for text in [
+                "Договор № \(Self.number)", "ООО «Ромашка»", "7707083893", "30101810400000000225", "01234567",
+                "Меркурий 230 ART-03", "A+ День, A+ Ночь", "Скачать", "Удалить договор", "Ценовая категория",
+                role.title,
+            ] {
                 #expect(page.body.contains(text), "\(text)")
             }
             // «Скачать»: the same card as a workbook our reader opens.
@@ -181,9 +190,10 @@ import XLSX
             let owner = try await setUp(world, email: "owner@romashka.ru")
             try await link(world, "owner@romashka.ru", .administrator)
             let stranger = try await setUp(world, email: "stranger@vasilek.ru")
-            for path in ["/contracts/\(Self.number)", "/contracts/\(Self.number)/download", "/contracts/\(Self.number)/remove",
-                "/contracts/74070100000000", "/contracts/not-a-number"]
-            {
+            for path in [
+                "/contracts/\(Self.number)", "/contracts/\(Self.number)/download", "/contracts/\(Self.number)/remove",
+                "/contracts/74070100000000", "/contracts/not-a-number",
+            ] {
                 let page = try await stranger.get(path)
                 #expect(page.status == .notFound, "\(path)")
                 #expect(!page.body.contains("Ромашка"))
