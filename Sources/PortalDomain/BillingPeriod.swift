@@ -22,7 +22,13 @@ public struct BillingPeriod: Sendable, Hashable, Comparable, Codable, CustomStri
     }
 
     /// `2026-11`, the form used in URLs and the API.
-    public var description: String { String(format: "%04d-%02d", year, month) }
+    public var description: String { Self.padded(year, 4) + "-" + Self.padded(month, 2) }
+
+    /// `value` with leading zeros to `width` digits (`String(format:)` is slow on Linux).
+    public static func padded(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
 
     /// Parses `2026-11`.
     public init?(_ text: String) {

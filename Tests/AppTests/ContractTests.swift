@@ -145,6 +145,9 @@ import XLSX
         try await withPortal { world in
             let browser = try await setUp(world)
             try await link(world, "buh@romashka.ru", role)
+            let home = try await browser.get("/")
+            #expect(home.body.contains("/contracts/\(Self.number)"))
+            #expect(home.body.contains(role.title))
             let page = try await browser.get("/contracts/\(Self.number)")
             #expect(page.status == .ok)
             for text in [

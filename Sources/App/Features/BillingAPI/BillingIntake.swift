@@ -39,13 +39,13 @@ enum BillingIntake {
         var rows: [[String: SQLValue]] = []
         rows.reserveCapacity(items.count)
         var seen: [String: Int] = [:]
+        let known = Set(entity.fields.map(\.name))
         for (index, item) in items.enumerated() {
             let base = "/items/\(index)"
             guard case .object(let record) = item else {
                 problems.append(.init(path: base, message: "must be an object"))
                 continue
             }
-            let known = Set(entity.fields.map(\.name))
             for key in record.keys.sorted() where !known.contains(key) {
                 problems.append(.init(path: "\(base)/\(pointer(key))", message: "unknown field"))
             }

@@ -45,32 +45,36 @@ struct ContractsController {
 
     // MARK: - «Профиль» → «Договоры»
 
-    @Sendable func list(req: Request) async throws -> Response {
-        let account = try signedIn(req)
-        let sql = req.db as! any SQLDatabase
+    /// The account's contracts with its role on each, by number.
+    static func contracts(of accountID: UUID, on db: any Database) async throws -> [ContractsPage.Row] {
         struct Row: Decodable {
             let number: String
             let name: String
             let customerShortName: String
             let role: String
         }
-        let rows = try await sql.raw(
+        return try await (db as! any SQLDatabase).raw(
             """
             SELECT c.number, c.name, c.customer_short_name, l.role
             FROM contract_links l JOIN contracts c ON c.id = l.contract_id
-            WHERE l.account_id = \(bind: account.id!)
+            WHERE l.account_id = \(bind: accountID)
             ORDER BY c.number
             """
-        ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+            .init(
+                number: $0.number, name: $0.name, customer: $0.customerShortName,
+                role: Role(rawValue: $0.role)?.title ?? $0.role)
+        }
+    }
+
+    @Sendable func list(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        let rows = try await Self.contracts(of: account.id!, on: req.db)
         let pending = try await ContractAddition.query(on: req.db).filter(\.$accountID == account.id!)
             .filter(\.$createdAt > req.now.addingTimeInterval(-Self.linkLifetime)).sort(\.$createdAt).all()
         let page = ContractsPage(
             context: req.shellContext,
-            contracts: rows.map {
-                .init(
-                    number: $0.number, name: $0.name, customer: $0.customerShortName,
-                    role: Role(rawValue: $0.role)?.title ?? $0.role)
-            },
+            contracts: rows,
             pending: pending.map {
                 .init(
                     number: $0.number, email: $0.email,

@@ -45,7 +45,7 @@ struct DemoBilling: Sendable {
                 "postalAddress": .string(Self.address(region, &rng)),
                 "customerPhone": .string(Self.phone(region.phoneCode, &rng)),
                 "priceCategory": .number(Double(category.rawValue)),
-                "contractDate": .string(String(format: "%04d-%02d-%02d", signed.year, signed.month, 1 + rng.int(28))),
+                "contractDate": .string(Self.isoDate(signed.year, signed.month, 1 + rng.int(28))),
                 "emails": .array(emails),
                 "customerBankName": .string(bank.name), "customerBik": .string(bank.bik),
                 "customerAccount": .string(Self.settlementAccount(bik: bank.bik, &rng)),
@@ -71,7 +71,7 @@ struct DemoBilling: Sendable {
                 .energyObjects,
                 [
                     "id": .string(objectID), "contractId": .string(id),
-                    "code": .string(String(format: "%06d", index * 60 + o)),
+                    "code": .string(BillingPeriod.padded(index * 60 + o, 6)),
                     "name": .string(site), "address": .string(Self.address(region, &rng)),
                     "status": .string(objectStatus.rawValue),
                 ])
@@ -87,11 +87,11 @@ struct DemoBilling: Sendable {
                     [
                         "id": .string(meterID), "energyObjectId": .string(objectID),
                         "number": .string(
-                            String(format: "%08d", 10_000_000 + (index * 1013 + o * 37 + m) % 89_999_999)),
+                            BillingPeriod.padded(10_000_000 + (index * 1013 + o * 37 + m) % 89_999_999, 8)),
                         "model": .string(model), "complexName": .string("ИК \(site), ввод \(m)"),
                         "digits": .number(Double(digits)), "ratio": .number(Double(ratio)),
                         "verifiedOn": .string(
-                            String(format: "%04d-%02d-%02d", 2019 + rng.int(7), 1 + rng.int(12), 1 + rng.int(28))),
+                            Self.isoDate(2019 + rng.int(7), 1 + rng.int(12), 1 + rng.int(28))),
                         "hourly": .bool(category.needsHourlyProfile),
                         "status": .string(
                             objectStatus == .waiting ? ReadingStatus.waiting.rawValue : objectStatus.rawValue),
@@ -146,7 +146,7 @@ struct DemoBilling: Sendable {
                     .paymentDocuments,
                     [
                         "id": .string(docID), "contractId": .string(id),
-                        "number": .string("\(String(format: "%02d", period.month))-\(index + 1)/\(k + 1)"),
+                        "number": .string("\(BillingPeriod.padded(period.month, 2))-\(index + 1)/\(k + 1)"),
                         "saleKind": .string(kind.0), "issuedOn": .string(Self.day(period.next, 5)),
                         "dueOn": .string(Self.day(period.next, 18)), "amountKopecks": .number(Double(amount)),
                         "outstandingKopecks": .number(Double(outstanding)),
@@ -159,7 +159,7 @@ struct DemoBilling: Sendable {
                             "paidOn": .string(Self.day(period.next, 10 + rng.int(8))),
                             "amountKopecks": .number(Double(amount - outstanding)), "paymentDocumentId": .string(docID),
                             "purpose": .string(
-                                "Оплата по счету \(String(format: "%02d", period.month))-\(index + 1)/\(k + 1)"),
+                                "Оплата по счету \(BillingPeriod.padded(period.month, 2))-\(index + 1)/\(k + 1)"),
                         ])
                 }
             }
@@ -199,10 +199,10 @@ struct DemoBilling: Sendable {
 
     // MARK: - Identifiers
 
-    static func number(_ index: Int) -> String { "740701" + String(format: "%08d", index + 1) }
+    static func number(_ index: Int) -> String { "740701" + BillingPeriod.padded(index + 1, 8) }
 
     static func inn(region: String, _ rng: inout SplitMix64) -> String {
-        let body = region + String(format: "%02d", 1 + rng.int(99)) + String(format: "%05d", rng.int(100_000))
+        let body = region + BillingPeriod.padded(1 + rng.int(99), 2) + BillingPeriod.padded(rng.int(100_000), 5)
         let digits = body.compactMap(\.wholeNumberValue)
         let weights = [2, 4, 10, 3, 5, 9, 4, 6, 8]
         let check = zip(weights, digits).reduce(0) { $0 + $1.0 * $1.1 } % 11 % 10
@@ -210,24 +210,29 @@ struct DemoBilling: Sendable {
     }
 
     static func ogrn(region: String, _ rng: inout SplitMix64) -> String {
-        let body = "1" + String(format: "%02d", 2 + rng.int(24)) + region + String(format: "%07d", rng.int(10_000_000))
+        let body =
+            "1" + BillingPeriod.padded(2 + rng.int(24), 2) + region + BillingPeriod.padded(rng.int(10_000_000), 7)
         var remainder = 0
         for digit in body.compactMap(\.wholeNumberValue) { remainder = (remainder * 10 + digit) % 11 }
         return body + String(remainder % 10)
     }
 
     static func settlementAccount(bik: String, _ rng: inout SplitMix64) -> String {
-        let raw = "40702810" + "0" + String(format: "%011ld", rng.int(99_999_999_999))
+        let raw = "40702810" + "0" + BillingPeriod.padded(rng.int(99_999_999_999), 11)
         return TaxIdentifiers.withControlDigit(raw, prefix: Array(bik.suffix(3)))
     }
 
     static func phone(_ code: String, _ rng: inout SplitMix64) -> String {
-        "+7 (\(code)) \(100 + rng.int(900))-\(String(format: "%02d", rng.int(100)))-\(String(format: "%02d", rng.int(100)))"
+        "+7 (\(code)) \(100 + rng.int(900))-\(BillingPeriod.padded(rng.int(100), 2))-\(BillingPeriod.padded(rng.int(100), 2))"
     }
 
     static func firstDay(_ period: BillingPeriod) -> String { day(period, 1) }
     static func day(_ period: BillingPeriod, _ day: Int) -> String {
-        String(format: "%04d-%02d-%02d", period.year, period.month, min(day, period.dayCount))
+        isoDate(period.year, period.month, min(day, period.dayCount))
+    }
+
+    static func isoDate(_ year: Int, _ month: Int, _ day: Int) -> String {
+        BillingPeriod.padded(year, 4) + "-" + BillingPeriod.padded(month, 2) + "-" + BillingPeriod.padded(day, 2)
     }
 
     static func documentPrefix(_ type: DocumentType) -> String {

@@ -12,8 +12,9 @@ struct HelpController {
 
     /// The portal's address opens the sign-in page (manual §2.1); a signed-in person sees the start page.
     @Sendable func home(req: Request) async throws -> Response {
-        guard req.account != nil else { return try await auth.loginPage(req: req) }
-        return HomePage(context: req.shellContext).render().response()
+        guard let account = req.account else { return try await auth.loginPage(req: req) }
+        let contracts = try await ContractsController.contracts(of: account.id!, on: req.db)
+        return HomePage(context: req.shellContext, contracts: contracts).render().response()
     }
 
     @Sendable func manual(req: Request) async throws -> Response {
