@@ -7,6 +7,7 @@ func routes(_ app: Application, passwords: Passwords) throws {
     HelpController(auth: auth).register(app)
     ProfileController(passwords: passwords).register(app)
     ContractsController().register(app)
+    ReadingsController().register(app)
     SystemController().register(app)
     BillingAPIController().register(app)
     if app.portal.config.mode == .development, case .files(let directory) = app.portal.config.mailer {

@@ -95,14 +95,13 @@ enum PeriodClosing {
                 guard row.quantity == Quantity.activeImport.rawValue, let before = previous[row.channel_id],
                     let category = PriceCategory(rawValue: row.price_category), let zone = Zone(rawValue: row.zone)
                 else { continue }
-                var delta = row.value_milli - before
-                if delta < 0 {
-                    // The register went past its maximum.
-                    var full: Int64 = 1000
-                    for _ in 0..<row.digits { full *= 10 }
-                    delta += full
-                }
-                let kopecks = (delta * row.ratio * DemoTariffs.kopecksPerKWh(category, zone) + 500) / 1000
+                // A value below the previous one was confirmed as a rollover when it was submitted.
+                guard
+                    case .success(let consumed) = RegisterReading.consumption(
+                        previous: before, current: row.value_milli, ratio: Int(row.ratio), digits: Int(row.digits),
+                        rollover: true)
+                else { continue }
+                let kopecks = (consumed * DemoTariffs.kopecksPerKWh(category, zone) + 500) / 1000
                 amounts[row.contract_id, default: 0] += kopecks
             }
             try await BillingIntake.upsert(

@@ -32,7 +32,9 @@ struct MenuItem: Sendable {
     var path: SitePath
 
     /// «Оплата», «Показания», «История», «Обращения», «Помощь» join here as their sections are built.
-    static let main: [MenuItem] = []
+    static let main: [MenuItem] = [
+        MenuItem(title: "Показания", path: .readings)
+    ]
 
     /// The items under «Ещё».
     static let more: [MenuItem] = [

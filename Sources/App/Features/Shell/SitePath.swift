@@ -25,6 +25,7 @@ enum SitePath: Sendable {
     case profileSessions
     case profileSessionEnd(String)
     case profileContracts
+    case readings
     case contractAdd
     case contractConfirm
     case contract(String)
@@ -62,6 +63,7 @@ enum SitePath: Sendable {
         case .profileSessions: "/profile/sessions"
         case .profileSessionEnd(let id): "/profile/sessions/\(id)/end"
         case .profileContracts: "/profile/contracts"
+        case .readings: "/readings"
         case .contractAdd: "/contracts/add"
         case .contractConfirm: "/contracts/confirm"
         case .contract(let number): "/contracts/\(number)"

@@ -27,3 +27,62 @@ function setUpMoreMenu() {
 
 setUpMenu();
 setUpMoreMenu();
+
+// «Показания»: «Расход по ПУ» follows the typed value ((current − previous) × ratio, RD-3), and typed values
+// survive filtering and paging (kept in this tab's sessionStorage until they are sent).
+function parseReading(text) {
+  const cleaned = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+  if (!/^\d*\.?\d{0,3}$/.test(cleaned) || cleaned === "" || cleaned === ".") return null;
+  return Math.round(parseFloat(cleaned) * 1000);
+}
+
+function formatThousandths(value) {
+  const sign = value < 0 ? "−" : "";
+  const magnitude = Math.abs(value);
+  const whole = Math.floor(magnitude / 1000).toString().replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
+  const fraction = (magnitude % 1000).toString().padStart(3, "0").replace(/0+$/, "");
+  return sign + whole + (fraction ? "," + fraction : "");
+}
+
+function setUpReadings() {
+  const form = document.querySelector("[data-readings]");
+  if (!form) return;
+  const storageKey = "lkk-readings:" + (form.querySelector("input[name=contract]")?.value || "");
+  let stored = {};
+  try { stored = JSON.parse(sessionStorage.getItem(storageKey) || "{}"); } catch (_) { stored = {}; }
+  if (form.dataset.saved === "1") { stored = {}; sessionStorage.removeItem(storageKey); }
+  const update = (input) => {
+    const output = document.querySelector(`[data-consumption-for="${input.id}"]`);
+    if (!output) return;
+    const current = parseReading(input.value);
+    const previous = input.dataset.previous === "" ? null : Number(input.dataset.previous);
+    const ratio = Number(input.dataset.ratio || "1");
+    if (current === null || previous === null) { output.textContent = "0"; return; }
+    let delta = current - previous;
+    const rollover = form.querySelector(`input[name="o_${input.dataset.meter}"]`);
+    if (delta < 0 && rollover && rollover.checked) delta += Math.pow(10, Number(input.dataset.digits)) * 1000;
+    output.textContent = formatThousandths(delta * ratio);
+  };
+  for (const input of form.querySelectorAll("input[data-previous]")) {
+    if (stored[input.name] !== undefined && !input.disabled && !input.getAttribute("aria-invalid")) {
+      input.value = stored[input.name];
+    }
+    update(input);
+    input.addEventListener("input", () => {
+      stored[input.name] = input.value;
+      try { sessionStorage.setItem(storageKey, JSON.stringify(stored)); } catch (_) { /* full or disabled */ }
+      update(input);
+    });
+  }
+  for (const box of form.querySelectorAll("input[name^=o_]")) {
+    box.addEventListener("change", () => {
+      for (const input of form.querySelectorAll(`input[data-meter="${box.name.slice(2)}"]`)) update(input);
+    });
+  }
+  // Choosing another contract applies the filter at once.
+  document.querySelector("[data-filters] select[name=contract]")?.addEventListener("change", (event) => {
+    event.target.form.submit();
+  });
+}
+
+setUpReadings();

@@ -1,0 +1,162 @@
+import Foundation
+import PortalDomain
+import SQLKit
+
+/// What the «Показания» page shows for one contract, read in a fixed number of queries whatever its size.
+struct ReadingsData: Sendable {
+    struct ContractChoice: Sendable, Decodable {
+        let id: String
+        let number: String
+        let name: String
+    }
+
+    struct Object: Sendable {
+        let id: String
+        let code: String
+        let name: String
+        let address: String
+        let status: ReadingStatus?
+        var meters: [Meter]
+        /// Every channel of the object has a reading submitted this period.
+        var submitted: Bool { !meters.isEmpty && meters.allSatisfy { $0.channels.allSatisfy { $0.submitted != nil } } }
+    }
+
+    struct Meter: Sendable {
+        let id: String
+        let number: String
+        let complexName: String
+        let ratio: Int
+        let digits: Int
+        let status: ReadingStatus?
+        var channels: [Channel]
+    }
+
+    struct Channel: Sendable {
+        let id: String
+        let quantity: Quantity?
+        let zone: Zone?
+        var previous: Int64?
+        var previousDate: String?
+        var submitted: Int64?
+    }
+
+    let contract: ContractChoice
+    let period: BillingPeriod
+    var objects: [Object]
+
+    /// Contracts on which `accountID` may submit readings, by number ascending (RD-1).
+    static func contracts(of accountID: UUID, on sql: any SQLDatabase) async throws -> [(ContractChoice, ContractLink)]
+    {
+        struct Row: Decodable {
+            let id: String
+            let number: String
+            let name: String
+            let linkId: UUID
+            let role: String
+            let energyObjectIds: String?
+        }
+        return try await sql.raw(
+            """
+            SELECT c.id, c.number, c.name, l.id AS link_id, l.role, l.energy_object_ids
+            FROM contract_links l JOIN contracts c ON c.id = l.contract_id
+            WHERE l.account_id = \(bind: accountID)
+            ORDER BY c.number
+            """
+        ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+            let link = ContractLink()
+            link.id = row.linkId
+            link.accountID = accountID
+            link.contractID = row.id
+            link.roleName = row.role
+            link.energyObjectIDs = row.energyObjectIds
+            guard link.allows(.submitReadings) else { return nil }
+            return (ContractChoice(id: row.id, number: row.number, name: row.name), link)
+        }
+    }
+
+    /// The contract's energy objects, meters and channels with the last closed period's readings and this
+    /// period's submitted ones; objects outside the link's limits are left out.
+    static func load(_ contract: ContractChoice, link: ContractLink, period: BillingPeriod, on sql: any SQLDatabase)
+        async throws -> ReadingsData
+    {
+        struct ObjectRow: Decodable {
+            let id: String
+            let code: String
+            let name: String
+            let address: String
+            let status: String
+        }
+        struct MeterRow: Decodable {
+            let id: String
+            let energyObjectId: String
+            let number: String
+            let complexName: String
+            let ratio: Int
+            let digits: Int
+            let status: String
+        }
+        struct ChannelRow: Decodable {
+            let id: String
+            let meterId: String
+            let quantity: String
+            let zone: String
+        }
+        struct ValueRow: Decodable {
+            let channelId: String
+            let valueMilli: Int64
+            let readOn: String?
+        }
+        let allowed = link.energyObjects
+        let objectRows = try await sql.select().columns("id", "code", "name", "address", "status")
+            .from("energy_objects").where("contract_id", .equal, contract.id).orderBy("code")
+            .all(decoding: ObjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .filter { allowed?.contains($0.id) ?? true }
+        let meterRows = try await sql.select()
+            .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status")
+            .from("meters").where("contract_id", .equal, contract.id).orderBy("number")
+            .all(decoding: MeterRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let channelRows = try await sql.select().columns("id", "meter_id", "quantity", "zone")
+            .from("meter_channels").where("contract_id", .equal, contract.id)
+            .all(decoding: ChannelRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let previous = try await sql.select().columns("channel_id", "value_milli", "read_on")
+            .from("accepted_readings").where("contract_id", .equal, contract.id)
+            .where("period", .equal, period.previous.description)
+            .all(decoding: ValueRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let submitted = try await sql.select().columns("channel_id", "value_milli")
+            .column(SQLLiteral.null, as: "read_on")
+            .from("submitted_readings").where("contract_id", .equal, contract.id)
+            .where("period", .equal, period.description)
+            .all(decoding: ValueRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+
+        let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
+        let submittedByChannel = Dictionary(
+            submitted.map { ($0.channelId, $0.valueMilli) }, uniquingKeysWith: { a, _ in a })
+        let quantityOrder = Dictionary(uniqueKeysWithValues: Quantity.allCases.enumerated().map { ($1.rawValue, $0) })
+        let zoneOrder = Dictionary(uniqueKeysWithValues: Zone.allCases.enumerated().map { ($1.rawValue, $0) })
+        var channelsByMeter: [String: [Channel]] = [:]
+        for row in channelRows.sorted(by: {
+            (quantityOrder[$0.quantity] ?? 9, zoneOrder[$0.zone] ?? 9, $0.id)
+                < (quantityOrder[$1.quantity] ?? 9, zoneOrder[$1.zone] ?? 9, $1.id)
+        }) {
+            channelsByMeter[row.meterId, default: []].append(
+                Channel(
+                    id: row.id, quantity: Quantity(rawValue: row.quantity), zone: Zone(rawValue: row.zone),
+                    previous: previousByChannel[row.id]?.valueMilli,
+                    previousDate: previousByChannel[row.id]?.readOn, submitted: submittedByChannel[row.id]))
+        }
+        var metersByObject: [String: [Meter]] = [:]
+        for row in meterRows {
+            metersByObject[row.energyObjectId, default: []].append(
+                Meter(
+                    id: row.id, number: row.number, complexName: row.complexName, ratio: row.ratio, digits: row.digits,
+                    status: ReadingStatus(rawValue: row.status), channels: channelsByMeter[row.id] ?? []))
+        }
+        return ReadingsData(
+            contract: contract, period: period,
+            objects: objectRows.map {
+                Object(
+                    id: $0.id, code: $0.code, name: $0.name, address: $0.address,
+                    status: ReadingStatus(rawValue: $0.status), meters: metersByObject[$0.id] ?? [])
+            })
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Markup
+import PortalDomain
+
+/// «Показания» (manual §5.1, figure 12).
+struct ReadingsPage: Sendable {
+    static let savedMessage = "Показания сохранены"
+
+    var context: ShellContext
+    var csrf: String
+    var contracts: [ReadingsData.ContractChoice]
+    var filters: ReadingsController.Filters
+    var data: ReadingsData?
+    var notice: String?
+    var typed: [String: String] = [:]
+    var rollover: Set<String> = []
+    var errors: [String: String] = [:]
+    var meterErrors: [String: String] = [:]
+
+    /// Objects that pass the status and text filters.
+    var filtered: [ReadingsData.Object] {
+        guard let data else { return [] }
+        let text = filters.text.lowercased()
+        return data.objects.filter { object in
+            (filters.status == nil || object.status == filters.status)
+                && (text.isEmpty || object.name.lowercased().contains(text)
+                    || object.address.lowercased().contains(text)
+                    || object.code.contains(text))
+        }
+    }
+
+    func render() -> HTML {
+        Layout.page(
+            title: "Показания", context: context,
+            content: """
+                <h1>Показания</h1>
+                \(contracts.isEmpty ? noContracts : body)
+                """)
+    }
+
+    var noContracts: HTML {
+        """
+        <p class="empty">Нет договоров, по которым вам доступна передача показаний.</p>
+        <p><a class="button" href="\(SitePath.contractAdd.path)">Добавить договор</a></p>
+        """
+    }
+
+    var body: HTML {
+        let objects = filtered
+        let pageCount = max(
+            1, (objects.count + ReadingsController.objectsPerPage - 1) / ReadingsController.objectsPerPage)
+        let page = min(filters.page, pageCount)
+        let shown = Array(
+            objects.dropFirst((page - 1) * ReadingsController.objectsPerPage).prefix(ReadingsController.objectsPerPage))
+        let number = data?.contract.number ?? ""
+        return """
+            <form class="filters" method="get" action="\(SitePath.readings.path)" data-filters>
+            <div class="field"><label for="f-contract">Договор</label>
+            <select id="f-contract" name="contract">\(each: contracts, option)</select></div>
+            <div class="field"><label for="f-status">Статус показаний</label>
+            <select id="f-status" name="status"><option value="">Все</option>\(each: ReadingStatus.allCases, statusOption)</select></div>
+            <div class="field"><label for="f-q">Энергообъект</label>
+            <input id="f-q" name="q" type="search" value="\(filters.text)" placeholder="Наименование или адрес"></div>
+            <button class="button button-secondary" type="submit">Применить</button>
+            </form>
+            \(data.map { data -> HTML in "<p class=\"period\">Расчетный период: \(data.period.russianName)</p>" })
+            \(Forms.alert(notice, kind: "info"))
+            \(errors.isEmpty && meterErrors.isEmpty ? HTML.empty : Forms.alert("Показания не переданы по отмеченным приборам учета"))
+            <form method="post" action="\(SitePath.readings.path)" novalidate data-readings data-saved="\(notice == Self.savedMessage ? "1" : "0")">
+            \(Forms.csrf(csrf))
+            <input type="hidden" name="contract" value="\(number)">
+            <input type="hidden" name="status" value="\(filters.status?.rawValue ?? "")">
+            <input type="hidden" name="q" value="\(filters.text)">
+            <input type="hidden" name="page" value="\(String(page))">
+            \(shown.isEmpty ? HTML(trusted: "<p class=\"empty\">Нет энергообъектов, подходящих под фильтр.</p>") : HTML.empty)
+            \(each: shown.enumerated().map { $0 }, objectBlock)
+            \(pager(page: page, count: pageCount, number: number))
+            <div class="page-actions"><button class="button" type="submit">Передать показания</button></div>
+            </form>
+            """
+    }
+
+    func option(_ contract: ReadingsData.ContractChoice) -> HTML {
+        "<option value=\"\(contract.number)\"\(flag: "selected", contract.number == data?.contract.number)>\(contract.number) — \(contract.name)</option>"
+    }
+
+    func statusOption(_ status: ReadingStatus) -> HTML {
+        "<option value=\"\(status.rawValue)\"\(flag: "selected", status == filters.status)>\(status.title)</option>"
+    }
+
+    func pager(page: Int, count: Int, number: String) -> HTML {
+        guard count > 1 else { return .empty }
+        var links: [HTML] = []
+        for index in 1...count {
+            var query = "?contract=\(number)&page=\(index)"
+            if let status = filters.status { query += "&status=\(status.rawValue)" }
+            if !filters.text.isEmpty {
+                query += "&q=" + (filters.text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            }
+            links.append(
+                index == page
+                    ? "<span aria-current=\"page\">\(String(index))</span>"
+                    : "<a href=\"\(SitePath.readings.path + query)\">\(String(index))</a>")
+        }
+        return "<nav class=\"pager\" aria-label=\"Страницы\">\(HTML.join(links, separator: " "))</nav>"
+    }
+
+    func objectBlock(_ item: (offset: Int, element: ReadingsData.Object)) -> HTML {
+        let object = item.element
+        let hasErrors = object.meters.contains { meter in
+            meterErrors[meter.id] != nil || meter.channels.contains { errors[$0.id] != nil }
+        }
+        let open = hasErrors || item.offset == 0
+        return """
+            <details class="eo"\(flag: "open", open)>
+            <summary><span class="eo-code">\(object.code)</span> <span class="eo-name">\(object.name)</span> <span class="eo-address">\(object.address)</span>
+            <span class="badge-status">\(object.status?.title ?? "—")</span>\(object.submitted ? HTML(trusted: " <span class=\"check\" title=\"Показания переданы\" aria-label=\"Показания переданы\">✓</span>") : .empty)</summary>
+            <div class="table-scroll"><table class="table readings">
+            <thead><tr><th>Номер ПУ</th><th>ИК</th><th>Величина</th><th>Шкала</th><th>Предыдущие показания</th><th>Текущие показания</th><th>Расход по ПУ</th><th>Статус</th></tr></thead>
+            <tbody>
+            \(each: object.meters.map { (object, $0) }, meterRows)
+            </tbody>
+            </table></div>
+            </details>
+            """
+    }
+
+    func meterRows(_ pair: (ReadingsData.Object, ReadingsData.Meter)) -> HTML {
+        let (object, meter) = pair
+        let open = object.status == .waiting && meter.status == .waiting
+        let span = String(meter.channels.count + 1)
+        let statusCell: HTML = "<td rowspan=\"\(span)\">\(meter.status?.title ?? "—")</td>"
+        var rows: [HTML] = []
+        for (index, channel) in meter.channels.enumerated() {
+            let name = ReadingFields.value(channel.id)
+            let fieldID = "r-\(ReadingFields.hex(channel.id))"
+            let shownValue =
+                typed[channel.id]
+                ?? channel.submitted.map {
+                    RegisterReading.formatted($0).replacingOccurrences(of: "\u{202F}", with: "")
+                }
+            let consumption: String = {
+                guard let submitted = channel.submitted, let previous = channel.previous,
+                    case .success(let value) = RegisterReading.consumption(
+                        previous: previous, current: submitted, ratio: meter.ratio, digits: meter.digits, rollover: true
+                    )
+                else { return "0" }
+                return RegisterReading.formatted(value)
+            }()
+            let error = errors[channel.id]
+            let head: HTML =
+                index == 0
+                ? "<td rowspan=\"\(span)\">\(meter.number)</td><td rowspan=\"\(span)\">\(meter.complexName)</td>"
+                : .empty
+            let previous: HTML =
+                channel.previous.map { value -> HTML in
+                    "\(RegisterReading.formatted(value))\(channel.previousDate.map { date -> HTML in "<small> на \(ContractCard.date(date))</small>" })"
+                } ?? "—"
+            rows.append(
+                """
+                <tr>\(head)<td>\(channel.quantity?.title ?? "")</td><td>\(channel.zone?.title ?? "")</td><td>\(previous)</td>
+                <td class="\(error == nil ? "" : "field-invalid")"><label class="visually-hidden" for="\(fieldID)">Текущие показания ПУ \(meter.number) \(channel.quantity?.title ?? "") \(channel.zone?.title ?? "")</label><input id="\(fieldID)" name="\(name)" inputmode="decimal" autocomplete="off"\(attr: "value", shownValue)\(flag: "disabled", !open) data-meter="\(ReadingFields.hex(meter.id))" data-previous="\(channel.previous.map { String($0) } ?? "")" data-ratio="\(String(meter.ratio))" data-digits="\(String(meter.digits))"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : fieldID + "-error")>\(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(fieldID)-error\">\(message)</p>" })</td>
+                <td><output data-consumption-for="\(fieldID)">\(consumption)</output></td>
+                \(index == 0 ? statusCell : HTML.empty)</tr>
+                """)
+        }
+        let meterError = meterErrors[meter.id]
+        rows.append(
+            """
+            <tr class="meter-extra"><td colspan="5">\(open ? Forms.checkbox(name: ReadingFields.rollover(meter.id), label: "Счетчик перешел через ноль (показания меньше предыдущих)", checked: rollover.contains(meter.id)) : HTML.empty)\(meterError.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</td></tr>
+            """)
+        return HTML.join(rows)
+    }
+}

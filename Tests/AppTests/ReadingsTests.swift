@@ -1,0 +1,151 @@
+import Fluent
+import Foundation
+import PortalDomain
+import SQLKit
+import Testing
+import Vapor
+
+@testable import App
+
+@Suite struct ReadingsTests {
+    static let number = ContractTests.number
+    let day = ReadingFields.value("CH-1")
+    let night = ReadingFields.value("CH-2")
+    let rollover = ReadingFields.rollover("M-1")
+
+    /// The sample contract with a previous reading on both channels, and a browser holding it with `role`.
+    func setUp(_ world: TestWorld, role: Role, objects: [String]? = nil) async throws -> TestBrowser {
+        let browser = try await ContractTests().setUp(world)
+        guard case .object(var night) = BillingSamples.reading else { fatalError() }
+        night["id"] = "R-2"
+        night["channelId"] = "CH-2"
+        night["value"] = "999990"
+        try await world.api(
+            .PUT, "readings", token: try await world.billingToken("t2"), body: ["items": [.object(night)]])
+        try await ContractTests().link(world, "buh@romashka.ru", role, objects: objects)
+        return browser
+    }
+
+    func submitted(_ world: TestWorld) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for row in try await (world.app.db as! any SQLDatabase).select().columns("channel_id", "value_milli")
+            .from("submitted_readings").all()
+        {
+            out[try row.decode(column: "channel_id", as: String.self)] = try row.decode(
+                column: "value_milli", as: Int64.self)
+        }
+        return out
+    }
+
+    @Test(arguments: [Role.powerEngineer, .manager, .administrator])
+    func rolesThatSubmitSeeTheMetersAndSend(role: Role) async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: role)
+            let page = try await browser.get("/readings")
+            #expect(page.status == .ok)
+            for text in [
+                "Цех № 1", "01234567", "ИК Цех № 1", "A+", "День", "Ночь", "12\u{202F}345,678", "Ожидание",
+                "Передать показания", "Расчетный период: ноябрь 2026",
+            ] {
+                #expect(page.body.contains(text), "\(text)")
+            }
+            let sent = try await browser.post(
+                "/readings", ["contract": Self.number, day: "12445,678", night: "999995.5"])
+            #expect(sent.location == "/readings?contract=\(Self.number)&saved=1")
+            #expect(try await submitted(world) == ["CH-1": 12_445_678, "CH-2": 999_995_500])
+            let after = try await browser.get(sent.location ?? "")
+            #expect(after.body.contains("Показания сохранены"))
+            #expect(after.body.contains("value=\"12445,678\""), "the sent value stays in the input")
+            #expect(after.body.contains("4\u{202F}000"), "«Расход по ПУ»: 100 × 40")
+            #expect(after.body.contains("aria-label=\"Показания переданы\""))
+            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            #expect(feed.filter { $0.kind == "reading" }.count == 2)
+            #expect(feed.last?.data["value"] == "999995.500")
+        }
+    }
+
+    @Test func anAccountantAndAStrangerCannotSubmit() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .accountant)
+            let page = try await browser.get("/readings")
+            #expect(page.body.contains("Нет договоров, по которым вам доступна передача показаний"))
+            #expect(try await browser.get("/readings?contract=\(Self.number)").status == .notFound)
+            #expect(
+                try await browser.post("/readings", ["contract": Self.number, day: "1", night: "1"]).status == .notFound
+            )
+            let stranger = try await ProfileTests().signedIn(world, email: "stranger@vasilek.ru")
+            #expect(try await stranger.get("/readings?contract=\(Self.number)").status == .notFound)
+            #expect(
+                try await stranger.post("/readings", ["contract": Self.number, day: "1", night: "1"]).status
+                    == .notFound)
+            #expect(try await submitted(world).isEmpty)
+            #expect(try await TestBrowser(world).get("/readings").location == "/login")
+        }
+    }
+
+    @Test func aMeterIsSentForAllZonesAndErrorsStandNextToTheField() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .powerEngineer)
+            try await browser.get("/readings")
+            let half = try await browser.post("/readings", ["contract": Self.number, day: "12445,678"])
+            #expect(half.status == .unprocessableEntity)
+            #expect(half.body.contains("Заполните поле"))
+            #expect(half.body.contains("value=\"12445,678\""), "the valid value is kept")
+            let wrong = try await browser.post("/readings", ["contract": Self.number, day: "abc", night: "1000000"])
+            #expect(wrong.body.contains(RegisterReading.Problem.notANumber.message))
+            #expect(wrong.body.contains(RegisterReading.Problem.beyondRegister(digits: 6).message))
+            let below = try await browser.post("/readings", ["contract": Self.number, day: "12000", night: "10"])
+            #expect(below.body.contains(RegisterReading.Problem.belowPrevious.message))
+            #expect(try await submitted(world).isEmpty)
+            // The night register went through zero: confirmed, it is sent.
+            let confirmed = try await browser.post(
+                "/readings", ["contract": Self.number, day: "12445,678", night: "10", rollover: "on"])
+            #expect(confirmed.location?.contains("saved=1") == true)
+            #expect(try await submitted(world) == ["CH-1": 12_445_678, "CH-2": 10_000])
+            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            #expect(feed.last?.data["rollover"] == .bool(true))
+        }
+    }
+
+    @Test func correctionsReplaceAndUnchangedValuesAreNotResent() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .manager)
+            try await browser.get("/readings")
+            try await browser.post("/readings", ["contract": Self.number, day: "12400", night: "999991"])
+            try await browser.post("/readings", ["contract": Self.number, day: "12400", night: "999991"])
+            var feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            #expect(feed.count == 2, "the same values again are not new")
+            try await browser.post("/readings", ["contract": Self.number, day: "12401", night: "999991"])
+            #expect(try await submitted(world) == ["CH-1": 12_401_000, "CH-2": 999_991_000])
+            feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            #expect(feed.count == 4)
+            // Billing closes the period: the submitted values become the previous ones.
+            let result = try await PeriodClosing.close(
+                now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: world.app.db)
+            #expect(result.readings == 2)
+            let page = try await browser.get("/readings")
+            #expect(page.body.contains("Расчетный период: декабрь 2026"))
+            #expect(page.body.contains("12\u{202F}401"))
+        }
+    }
+
+    @Test func closedStatusesAndEnergyObjectLimitsStopInput() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .powerEngineer)
+            try await (world.app.db as! any SQLDatabase).update("meters").set("status", to: "accepted").run()
+            let page = try await browser.get("/readings")
+            #expect(page.body.contains("disabled"))
+            let refused = try await browser.post("/readings", ["contract": Self.number, day: "12400", night: "999991"])
+            #expect(refused.body.contains(ReadingsSubmission.closedMessage))
+            #expect(try await submitted(world).isEmpty)
+        }
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .powerEngineer, objects: ["EO-other"])
+            let page = try await browser.get("/readings")
+            #expect(!page.body.contains("01234567"))
+            let ignored = try await browser.post("/readings", ["contract": Self.number, day: "12400", night: "999991"])
+            #expect(ignored.location?.contains("saved=1") == true)
+            #expect(try await submitted(world).isEmpty, "values for objects outside the link are ignored")
+        }
+    }
+}
