@@ -231,12 +231,20 @@ enum BillingIntake {
 
     private static func text(_ value: JSONValue, max: Int) -> Result<String, Message> {
         guard case .string(let text) = value else { return .failure("must be a string") }
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            return .failure("must not be empty")
+        // Byte-level checks: this runs for every field of every record (millions in `lkk demo`).
+        var blank = true
+        for scalar in text.unicodeScalars {
+            let code = scalar.value
+            if code < 0x20 && code != 0x0A || (0x7F...0x9F).contains(code) {
+                return .failure("must not contain control characters")
+            }
+            if blank && !(code == 0x20 || code == 0x0A || code == 0xA0 || scalar.properties.isWhitespace) {
+                blank = false
+            }
         }
-        guard text.count <= max else { return .failure(Message("must be at most \(max) characters")) }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
-            return .failure("must not contain control characters")
+        guard !blank else { return .failure("must not be empty") }
+        guard text.utf8.count <= max || text.count <= max else {
+            return .failure(Message("must be at most \(max) characters"))
         }
         return .success(text)
     }
@@ -273,10 +281,18 @@ enum BillingIntake {
 enum BillingDates {
     /// Whether `text` is a real calendar date `YYYY-MM-DD`.
     static func isDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return false }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             let period = BillingPeriod(year: year, month: month)
         else { return false }
         return (1...period.dayCount).contains(day)

@@ -19,36 +19,57 @@ enum DemoLoader {
     ) async throws {
         let demo = DemoBilling(openPeriod: BillingPeriod(containing: now, in: timeZone), months: months)
         let slice = 100
-        for start in stride(from: 0, to: count, by: slice) {
-            var records: DemoBilling.Records = [:]
-            for index in start..<min(count, start + slice) {
-                for (path, list) in demo.contract(index) { records[path, default: []].append(contentsOf: list) }
-            }
-            let batch = records
+        let starts = Array(stride(from: 0, to: count, by: slice))
+        // Generating and checking the next slice overlaps with writing the current one.
+        var next: Task<[(BillingEntity, [[String: SQLValue]])], any Error>? = starts.first.map { start in
+            Task { try prepare(demo, start..<min(count, start + slice)) }
+        }
+        for (position, start) in starts.enumerated() {
+            guard let current = next else { break }
+            let batch = try await current.value
+            next =
+                starts.indices.contains(position + 1)
+                ? Task { [starts] in
+                    let nextStart = starts[position + 1]
+                    return try prepare(demo, nextStart..<min(count, nextStart + slice))
+                } : nil
             try await db.transaction { tx in
                 let sql = tx as! any SQLDatabase
-                for entity in BillingEntity.all {
-                    let items = batch[entity.path] ?? []
-                    for chunk in items.chunked(BillingEntity.maxBatch) {
-                        switch BillingIntake.validate(["items": .array(chunk)], as: entity) {
-                        case .failure(let rejected):
-                            throw DemoError(
-                                message: "demo \(entity.path) failed its own checks: \(rejected.problems.prefix(3))")
-                        case .success(var rows):
-                            if entity.contractFrom != nil {
-                                for index in rows.indices {
-                                    let id = rows[index]["id"]?.text ?? ""
-                                    rows[index]["contract_id"] = .text(String(id.prefix { $0 != "-" }))
-                                }
-                            }
-                            try await BillingIntake.upsert(rows, into: entity.table, columns: entity.columns, on: sql)
-                        }
-                    }
+                for (entity, rows) in batch {
+                    try await BillingIntake.upsert(rows, into: entity.table, columns: entity.columns, on: sql)
                 }
             }
             progress?(min(count, start + slice))
         }
         try await PeriodClosing.markClosed(demo.openPeriod.previous, now: now, on: db as! any SQLDatabase)
+    }
+
+    /// Contracts `range` as rows ready to write, in the order parents before children; every record passes the
+    /// API's checks.
+    static func prepare(_ demo: DemoBilling, _ range: Range<Int>) throws -> [(BillingEntity, [[String: SQLValue]])] {
+        var records: DemoBilling.Records = [:]
+        for index in range {
+            for (path, list) in demo.contract(index) { records[path, default: []].append(contentsOf: list) }
+        }
+        var out: [(BillingEntity, [[String: SQLValue]])] = []
+        for entity in BillingEntity.all {
+            for chunk in (records[entity.path] ?? []).chunked(BillingEntity.maxBatch) {
+                switch BillingIntake.validate(["items": .array(chunk)], as: entity) {
+                case .failure(let rejected):
+                    throw DemoError(
+                        message: "demo \(entity.path) failed its own checks: \(rejected.problems.prefix(3))")
+                case .success(var rows):
+                    if entity.contractFrom != nil {
+                        for index in rows.indices {
+                            let id = rows[index]["id"]?.text ?? ""
+                            rows[index]["contract_id"] = .text(String(id.prefix { $0 != "-" }))
+                        }
+                    }
+                    out.append((entity, rows))
+                }
+            }
+        }
+        return out
     }
 
     struct DemoError: Error, CustomStringConvertible {
