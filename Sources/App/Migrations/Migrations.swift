@@ -10,5 +10,6 @@ enum PortalMigrations {
         CreateAuditLog(),
         CreateAccounts(),
         CreateBilling(),
+        CreateReadingUploads(),
     ]
 }

@@ -75,7 +75,7 @@ struct ReadingsPage: Sendable {
             \(shown.isEmpty ? HTML(trusted: "<p class=\"empty\">Нет энергообъектов, подходящих под фильтр.</p>") : HTML.empty)
             \(each: shown.enumerated().map { $0 }, objectBlock)
             \(pager(page: page, count: pageCount, number: number))
-            <div class="page-actions"><button class="button" type="submit">Передать показания</button></div>
+            <div class="page-actions"><a class="button button-secondary" href="\(SitePath.readingsUpload.path)?contract=\(number)">Загрузить файлом</a> <button class="button" type="submit">Передать показания</button></div>
             </form>
             """
     }

@@ -26,6 +26,8 @@ enum SitePath: Sendable {
     case profileSessionEnd(String)
     case profileContracts
     case readings
+    case readingsUpload
+    case readingsTemplate
     case contractAdd
     case contractConfirm
     case contract(String)
@@ -64,6 +66,8 @@ enum SitePath: Sendable {
         case .profileSessionEnd(let id): "/profile/sessions/\(id)/end"
         case .profileContracts: "/profile/contracts"
         case .readings: "/readings"
+        case .readingsUpload: "/readings/upload"
+        case .readingsTemplate: "/readings/template"
         case .contractAdd: "/contracts/add"
         case .contractConfirm: "/contracts/confirm"
         case .contract(let number): "/contracts/\(number)"

@@ -86,3 +86,24 @@ function setUpReadings() {
 }
 
 setUpReadings();
+
+// «Загрузить файлом»: the template link follows the chosen contract; «Корзина» clears the chosen file.
+function setUpUpload() {
+  const form = document.querySelector("[data-upload]");
+  if (!form) return;
+  const contract = form.querySelector("input[name=contract]");
+  const template = form.querySelector("[data-template]");
+  contract?.addEventListener("input", () => {
+    const number = contract.value.replace(/\D/g, "").slice(0, 14);
+    template.href = template.href.split("?")[0] + "?contract=" + number;
+  });
+  const file = form.querySelector("input[type=file]");
+  const clear = form.querySelector("[data-clear-file]");
+  if (!file || !clear) return;
+  const sync = () => { clear.hidden = !file.value; };
+  file.addEventListener("change", sync);
+  clear.addEventListener("click", () => { file.value = ""; sync(); file.focus(); });
+  sync();
+}
+
+setUpUpload();

@@ -1,0 +1,101 @@
+import Foundation
+import PortalDomain
+import XLSX
+
+/// «Шаблон интегральных показаний» and reading it back (manual §5.2; RD-4): one row per channel with the
+/// columns of the «Показания» page; only «Текущие показания» and «Переход через ноль» are editable. The last
+/// column carries billing's channel id, so rows may be sorted or removed freely.
+enum IntegralReadingsFile {
+    static let headers = [
+        "Код ЭО", "Наименование ЭО", "Статус ЭО", "Номер ПУ", "Наименование ИК", "Измеряемая величина", "Шкала",
+        "Предыдущие показания", "Текущие показания", "Переход через ноль (да)", "Идентификатор канала",
+    ]
+    static let currentColumn = 9
+    static let rolloverColumn = 10
+    static let channelColumn = 11
+
+    static func template(_ data: ReadingsData) throws -> Data {
+        let writer = try WorkbookWriter()
+        let sheet = try writer.addSheet(
+            "Показания",
+            columns: [
+                .init(width: 10), .init(width: 30), .init(width: 14), .init(width: 14), .init(width: 30),
+                .init(width: 12), .init(width: 14), .init(width: 16, numberFormat: "0.000"),
+                .init(width: 16, numberFormat: "0.000", editable: true), .init(width: 14, editable: true),
+                .init(width: 24),
+            ], freezeHeader: true, protected: true)
+        try writer.appendRow(headers.map { .string($0) }, to: sheet, bold: true)
+        for object in data.objects {
+            for meter in object.meters {
+                for channel in meter.channels {
+                    try writer.appendRow(
+                        [
+                            .string(object.code), .string(object.name), .string(object.status?.title ?? ""),
+                            .string(meter.number), .string(meter.complexName), .string(channel.quantity?.title ?? ""),
+                            .string(channel.zone?.title ?? ""), channel.previous.map { .number(Double($0) / 1000) },
+                            channel.submitted.map { .number(Double($0) / 1000) }, nil, .string(channel.id),
+                        ], to: sheet)
+                }
+            }
+        }
+        return try writer.finish()
+    }
+
+    struct Parsed: Sendable {
+        var typed: [String: String] = [:]
+        var rollover: Set<String> = []
+        /// The row each channel was read from.
+        var rows: [String: Int] = [:]
+        /// Problems with rows that name no channel of the contract, by row.
+        var rowProblems: [String] = []
+    }
+
+    /// Reads a filled template against the contract's data (only channels the person may see count).
+    static func parse(_ workbook: Workbook, data: ReadingsData) throws -> Parsed {
+        guard let name = workbook.sheetNames.first else { throw XLSXError.missingPart("xl/worksheets") }
+        var meterOf: [String: String] = [:]
+        for object in data.objects {
+            for meter in object.meters { for channel in meter.channels { meterOf[channel.id] = meter.id } }
+        }
+        var parsed = Parsed()
+        try workbook.forEachRow(inSheet: name) { row in
+            guard row.index > 1 else { return }
+            let current = text(row[currentColumn])
+            let rollover = text(row[rolloverColumn]).lowercased()
+            let channel = text(row[channelColumn])
+            guard let meter = meterOf[channel] else {
+                if !current.isEmpty || !rollover.isEmpty {
+                    parsed.rowProblems.append(
+                        "Строка \(row.index): прибор учета не найден в выбранном договоре (изменен столбец «Идентификатор канала» или строка из другого договора)"
+                    )
+                }
+                return
+            }
+            if let earlier = parsed.rows[channel] {
+                parsed.rowProblems.append("Строка \(row.index): повторяет строку \(earlier)")
+                return
+            }
+            parsed.rows[channel] = row.index
+            if !current.isEmpty { parsed.typed[channel] = current }
+            if ["да", "yes", "1", "true", "истина"].contains(rollover) { parsed.rollover.insert(meter) }
+        }
+        return parsed
+    }
+
+    /// A cell as the text a person would have typed: numbers with at most three decimals.
+    static func text(_ value: CellValue?) -> String {
+        switch value {
+        case .none: return ""
+        case .string(let text): return text.trimmingCharacters(in: .whitespaces)
+        case .number(let number):
+            let thousandths = (number * 1000).rounded()
+            guard thousandths.magnitude < 1e17 else { return String(number) }
+            let milli = Int64(thousandths)
+            // A value with more than three decimals is reported as such, not silently rounded.
+            if (number * 1000 - thousandths).magnitude > 1e-6 { return String(number) }
+            return milli < 0 ? "-" + ReadingValue.text(-milli) : ReadingValue.text(milli)
+        case .bool(let flag): return flag ? "1" : "0"
+        case .date, .error: return value?.text ?? ""
+        }
+    }
+}
