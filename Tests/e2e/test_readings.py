@@ -48,3 +48,80 @@ def test_type_and_send_a_reading(portal, browser):
     assert browser.find_element(By.ID, field_id).get_attribute("value").replace(" ", "") == typed
     screenshot(browser, "readings-saved")
     assert console_errors(browser, expected_statuses=(422,)) == []
+
+
+def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffice(portal):
+    """«Загрузить файлом»: our template opens in openpyxl, is filled there, saved again by LibreOffice, and our
+    parser reads it back."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+
+    import openpyxl
+
+    from conftest import make_driver
+
+    base = portal["base"]
+    downloads = tempfile.mkdtemp(prefix="lkk-template-")
+    browser = make_driver(1366, 900, download_dir=downloads)
+    try:
+        browser.get(base + "/login")
+        fill(browser, "f-email", DEMO_EMAIL)
+        fill(browser, "f-password", DEMO_PASSWORD)
+        browser.find_element(By.XPATH, "//button[text()='Войти']").click()
+        WebDriverWait(browser, 15).until(EC.url_to_be(base + "/"))
+        # The third demo contract: the demo account is its «Энергетик»; category III (hourly meters).
+        browser.get(base + "/readings?contract=74070100000003")
+        browser.find_element(By.LINK_TEXT, "Загрузить файлом").click()
+        WebDriverWait(browser, 15).until(EC.title_contains("Загрузка показаний файлом"))
+        assert browser.find_element(By.ID, "f-contract").get_attribute("value") == "74070100000003"
+        browser.find_element(By.LINK_TEXT, "Шаблон интегральных показаний").click()
+        deadline = time.time() + 20
+        files = []
+        while time.time() < deadline:
+            files = [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
+            if files:
+                break
+            time.sleep(0.3)
+        assert files, "the template was not downloaded"
+        template = os.path.join(downloads, files[0])
+
+        book = openpyxl.load_workbook(template)
+        sheet = book.worksheets[0]
+        assert [c.value for c in sheet[1]][:9] == [
+            "Код ЭО", "Наименование ЭО", "Статус ЭО", "Номер ПУ", "Наименование ИК", "Измеряемая величина", "Шкала",
+            "Предыдущие показания", "Текущие показания"]
+        # Fill every channel of the first meter whose object and meter wait for readings.
+        rows = list(sheet.iter_rows(min_row=2))
+        first = next(r for r in rows if r[2].value == "Ожидание" and r[7].value is not None)
+        meter = first[3].value
+        filled = 0
+        for row in rows:
+            if row[3].value == meter:
+                row[8].value = round(row[7].value + 1.5, 3)
+                filled += 1
+        filled_path = os.path.join(downloads, "filled.xlsx")
+        book.save(filled_path)
+
+        upload = filled_path
+        if shutil.which("soffice"):
+            out = os.path.join(downloads, "lo")
+            os.makedirs(out, exist_ok=True)
+            subprocess.run(
+                ["soffice", f"-env:UserInstallation=file://{downloads}/profile", "--headless", "--convert-to", "xlsx",
+                 "--outdir", out, filled_path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                timeout=120)
+            upload = os.path.join(out, "filled.xlsx")
+
+        browser.find_element(By.ID, "f-file").send_keys(upload)
+        trash = browser.find_element(By.CSS_SELECTOR, "[data-clear-file]")
+        assert trash.is_displayed()
+        browser.find_element(By.XPATH, "//button[text()='Передать показания']").click()
+        WebDriverWait(browser, 15).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-info")))
+        assert "Показания сохранены: приборов учета — 1" in browser.find_element(By.CSS_SELECTOR, ".alert-info").text
+        assert not browser.find_elements(By.CSS_SELECTOR, ".upload-problems")
+        assert console_errors(browser) == []
+    finally:
+        browser.quit()
