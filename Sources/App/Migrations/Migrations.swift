@@ -11,5 +11,6 @@ enum PortalMigrations {
         CreateAccounts(),
         CreateBilling(),
         CreateReadingUploads(),
+        CreateIntervalActs(),
     ]
 }

@@ -70,6 +70,8 @@ enum BillingFeed {
         case contractLinked
         /// An account's access to a contract ended.
         case contractUnlinked
+        /// An hourly profile of a meter for a month (an act: primary or correction).
+        case intervalProfile
     }
 
     struct Item: Sendable {

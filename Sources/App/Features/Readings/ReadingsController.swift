@@ -16,6 +16,8 @@ struct ReadingsController {
         routes.get(SitePath.readingsUpload.route, use: uploadPage)
         routes.on(.POST, SitePath.readingsUpload.route, body: .collect(maxSize: "21mb"), use: upload)
         routes.get(SitePath.readingsTemplate.route, use: template)
+        routes.get(SitePath.intervalTemplate.route, use: intervalTemplate)
+        routes.get(SitePath.intervalAct("").route, use: downloadAct)
     }
 
     struct Filters: Sendable {
@@ -147,10 +149,106 @@ struct ReadingsController {
 
     @Sendable func uploadPage(req: Request) async throws -> Response {
         let (all, chosen) = try await chosen(req, number: req.query[String.self, at: "contract"])
-        return ReadingsUploadPage(
+        var page = ReadingsUploadPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all,
-            contract: chosen?.0.number ?? ""
-        ).render().response()
+            contract: chosen?.0.number ?? "")
+        page.hourlyContract = chosen?.0.needsHourlyProfile ?? false
+        if let (contract, link) = chosen, contract.needsHourlyProfile, req.query[String.self, at: "kind"] == "interval"
+        {
+            try await fillInterval(
+                &page, req, contract: contract, link: link, meter: req.query[String.self, at: "meter"],
+                period: req.query[String.self, at: "period"])
+        }
+        return page.render().response()
+    }
+
+    /// The interval part of the upload page: hourly meters, months, and the acts of the chosen meter.
+    private func fillInterval(
+        _ page: inout ReadingsUploadPage, _ req: Request, contract: ReadingsData.ContractChoice, link: ContractLink,
+        meter: String?, period: String?
+    ) async throws {
+        let sql = req.db as! any SQLDatabase
+        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        page.kind = "interval"
+        page.periods = [open, open.previous]
+        page.period = period.flatMap(BillingPeriod.init).flatMap { page.periods.contains($0) ? $0 : nil } ?? open
+        page.hourlyMeters = data.objects.flatMap { object in
+            object.meters.filter { $0.activeImport != nil }.map {
+                ReadingsUploadPage.MeterChoice(id: $0.id, label: "\(object.code) \(object.name) — ПУ \($0.number)")
+            }
+        }
+        page.meter = page.hourlyMeters.first { $0.id == meter }?.id ?? page.hourlyMeters.first?.id ?? ""
+        struct ActRow: Decodable {
+            let id: UUID
+            let kind: String
+            let status: String
+            let period: String
+            let fileName: String
+            let createdAt: Date
+        }
+        page.acts = try await sql.select().columns("id", "kind", "status", "period", "file_name", "created_at")
+            .from("interval_acts").where("contract_id", .equal, contract.id).where("meter_id", .equal, page.meter)
+            .orderBy("created_at", .descending).limit(50)
+            .all(decoding: ActRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .map {
+                .init(
+                    id: $0.id.uuidString, title: $0.kind == "primary" ? "Первичный акт" : "Корректировочный акт",
+                    status: "В ожидании", period: BillingPeriod($0.period)?.russianName ?? $0.period,
+                    fileName: $0.fileName, created: RussianDateTime.format($0.createdAt, req))
+            }
+        let count = try await sql.select().column("id").from("interval_acts").where("meter_id", .equal, page.meter)
+            .where("period", .equal, page.period?.description ?? "").all().count
+        page.nextActTitle = count == 0 ? "Первичный акт" : "Корректировочный акт"
+    }
+
+    @Sendable func intervalTemplate(req: Request) async throws -> Response {
+        let number = req.query[String.self, at: "contract"] ?? ""
+        guard !number.isEmpty, let (contract, link) = try await chosen(req, number: number).chosen,
+            contract.needsHourlyProfile,
+            let period = req.query[String.self, at: "period"].flatMap(BillingPeriod.init),
+            let meterID = req.query[String.self, at: "meter"]
+        else { throw Abort(.notFound) }
+        let sql = req.db as! any SQLDatabase
+        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        guard [open, open.previous].contains(period),
+            let meter = data.objects.flatMap(\.meters).first(where: { $0.id == meterID && $0.activeImport != nil })
+        else { throw Abort(.notFound) }
+        let bytes = try IntervalReadingsFile.template(period: period, meterNumber: meter.number)
+        let response = Response(status: .ok, body: .init(data: bytes))
+        response.headers.replaceOrAdd(
+            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.headers.replaceOrAdd(
+            name: .contentDisposition, value: "attachment; filename=\"interval-\(meter.number)-\(period).xlsx\"")
+        return response
+    }
+
+    @Sendable func downloadAct(req: Request) async throws -> Response {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
+        let sql = req.db as! any SQLDatabase
+        struct Act: Decodable {
+            let contractId: String
+            let meterId: String
+            let fileName: String
+            let fileData: Data
+        }
+        guard
+            let act = try await sql.select().columns("contract_id", "meter_id", "file_name", "file_data")
+                .from("interval_acts").where("id", .equal, id)
+                .first(decoding: Act.self, keyDecodingStrategy: .convertFromSnakeCase),
+            let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)
+                .first(where: { $0.0.id == act.contractId })
+        else { throw Abort(.notFound) }
+        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        guard data.objects.flatMap(\.meters).contains(where: { $0.id == act.meterId }) else { throw Abort(.notFound) }
+        let response = Response(status: .ok, body: .init(data: act.fileData))
+        response.headers.replaceOrAdd(
+            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"act-\(id).xlsx\"")
+        return response
     }
 
     @Sendable func template(req: Request) async throws -> Response {
@@ -172,6 +270,9 @@ struct ReadingsController {
 
     struct UploadForm: Content {
         var contract: String?
+        var kind: String?
+        var meter: String?
+        var period: String?
         var file: File?
     }
 
@@ -197,6 +298,10 @@ struct ReadingsController {
             return page.render().response(status: .unprocessableEntity)
         }
         let (contract, link) = try await chosen(req, number: match.number).chosen!
+        page.hourlyContract = contract.needsHourlyProfile
+        if form.kind == "interval" {
+            return try await uploadInterval(req, page: page, form: form, file: file, contract: contract, link: link)
+        }
         let sql = req.db as! any SQLDatabase
         let period = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
         let data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
@@ -252,5 +357,95 @@ struct ReadingsController {
         }
         let failed = !problems.isEmpty || acceptedMeters == 0
         return page.render().response(status: failed ? .unprocessableEntity : .ok)
+    }
+
+    // MARK: - Interval readings per meter (RD-5)
+
+    private func uploadInterval(
+        _ req: Request, page: ReadingsUploadPage, form: UploadForm, file: File, contract: ReadingsData.ContractChoice,
+        link: ContractLink
+    ) async throws -> Response {
+        var page = page
+        guard contract.needsHourlyProfile else {
+            page.errors["contract"] = "Интервальные показания передаются только по договорам III–VI ценовых категорий"
+            return page.render().response(status: .unprocessableEntity)
+        }
+        try await fillInterval(&page, req, contract: contract, link: link, meter: form.meter, period: form.period)
+        let sql = req.db as! any SQLDatabase
+        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        guard let meter = data.objects.flatMap(\.meters).first(where: { $0.id == form.meter }),
+            let channel = meter.activeImport
+        else {
+            page.errors["meter"] = "Выберите прибор учета с почасовым учетом"
+            return page.render().response(status: .unprocessableEntity)
+        }
+        guard let period = form.period.flatMap(BillingPeriod.init), [open, open.previous].contains(period) else {
+            page.errors["period"] = "Выберите месяц из списка"
+            return page.render().response(status: .unprocessableEntity)
+        }
+        let bytes = Data(buffer: file.data)
+        let grid: [[IntervalProfile.Cell]]
+        do {
+            grid = try await req.application.threadPool.runIfActive {
+                let workbook = try Workbook(data: bytes)
+                guard let name = workbook.sheetNames.first else { throw XLSXError.missingPart("xl/worksheets") }
+                return try IntervalReadingsFile.cells(workbook, sheet: name)
+            }
+        } catch let error as XLSXError {
+            page.errors["file"] = error.russianMessage
+            return page.render().response(status: .unprocessableEntity)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = req.portal.config.timeZone
+        let today = calendar.dateComponents([.year, .month, .day], from: req.now)
+        switch IntervalProfile.parse(
+            grid, period: period, today: (today.year ?? 0, today.month ?? 0, today.day ?? 0))
+        {
+        case .failure(let problems):
+            page.accepted = 0
+            page.problems = problems.list.map(\.description)
+            return page.render().response(status: .unprocessableEntity)
+        case .success(let profile):
+            let earlier = try await sql.select().column("id").from("interval_acts").where("meter_id", .equal, meter.id)
+                .where("period", .equal, period.description).all().count
+            let kind = earlier == 0 ? "primary" : "correction"
+            let id = UUID()
+            let now = req.now
+            let accountID = req.account?.id
+            let hourly = profile.values.map { day in day.map(String.init).joined(separator: ",") }.joined(
+                separator: ";")
+            try await req.db.transaction { tx in
+                let sql = tx as! any SQLDatabase
+                try await sql.insert(into: "interval_acts")
+                    .columns(
+                        "id", "contract_id", "meter_id", "channel_id", "period", "kind", "status", "total_milli",
+                        "hourly_values", "file_name", "file_data", "account_id", "created_at"
+                    )
+                    .values(
+                        SQLBind(id), SQLBind(contract.id), SQLBind(meter.id), SQLBind(channel.id),
+                        SQLBind(period.description), SQLBind(kind), SQLBind("pending"), SQLBind(profile.total),
+                        SQLBind(hourly), SQLBind(String(file.filename.prefix(200))), SQLBind(bytes), SQLBind(accountID),
+                        SQLBind(now)
+                    ).run()
+                try await BillingFeed.append(
+                    .intervalProfile, entityID: id.uuidString,
+                    data: [
+                        "contractId": .string(contract.id), "meterId": .string(meter.id),
+                        "channelId": .string(channel.id),
+                        "period": .string(period.description), "kind": .string(kind),
+                        "total": .string(ReadingValue.text(profile.total)),
+                        "hours": .array(profile.values.map { .array($0.map { .string(ReadingValue.text($0)) }) }),
+                        "accountId": .string(accountID?.uuidString ?? ""),
+                    ], now: now, on: sql)
+            }
+            try await AuditLog.record(
+                "readings.interval.submitted", subject: contract.number,
+                details: ["meter": meter.number, "period": period.description, "kind": kind], request: req)
+            try await fillInterval(
+                &page, req, contract: contract, link: link, meter: meter.id, period: period.description)
+            page.intervalSaved = kind == "primary" ? "Первичный акт" : "Корректировочный акт"
+            return page.render().response()
+        }
     }
 }

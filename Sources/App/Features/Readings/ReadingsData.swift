@@ -8,6 +8,10 @@ struct ReadingsData: Sendable {
         let id: String
         let number: String
         let name: String
+        let priceCategory: Int
+
+        /// Categories III–VI send hourly profiles (manual §5.3).
+        var needsHourlyProfile: Bool { PriceCategory(rawValue: priceCategory)?.needsHourlyProfile ?? false }
     }
 
     struct Object: Sendable {
@@ -28,7 +32,22 @@ struct ReadingsData: Sendable {
         let ratio: Int
         let digits: Int
         let status: ReadingStatus?
+        let hourly: Bool
         var channels: [Channel]
+        /// The hourly profile's total this period (the latest act), thousandths of a kWh.
+        var intervalTotal: Int64?
+
+        /// The A+ channel an hourly profile belongs to.
+        var activeImport: Channel? { hourly ? channels.first { $0.quantity == .activeImport } : nil }
+
+        /// Integral consumption of the A+ channel this period, when both readings are known.
+        var integralConsumption: Int64? {
+            guard let channel = activeImport, let current = channel.submitted, let previous = channel.previous,
+                case .success(let value) = RegisterReading.consumption(
+                    previous: previous, current: current, ratio: ratio, digits: digits, rollover: true)
+            else { return nil }
+            return value
+        }
     }
 
     struct Channel: Sendable {
@@ -51,13 +70,14 @@ struct ReadingsData: Sendable {
             let id: String
             let number: String
             let name: String
+            let priceCategory: Int
             let linkId: UUID
             let role: String
             let energyObjectIds: String?
         }
         return try await sql.raw(
             """
-            SELECT c.id, c.number, c.name, l.id AS link_id, l.role, l.energy_object_ids
+            SELECT c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids
             FROM contract_links l JOIN contracts c ON c.id = l.contract_id
             WHERE l.account_id = \(bind: accountID)
             ORDER BY c.number
@@ -70,7 +90,9 @@ struct ReadingsData: Sendable {
             link.roleName = row.role
             link.energyObjectIDs = row.energyObjectIds
             guard link.allows(.submitReadings) else { return nil }
-            return (ContractChoice(id: row.id, number: row.number, name: row.name), link)
+            return (
+                ContractChoice(id: row.id, number: row.number, name: row.name, priceCategory: row.priceCategory), link
+            )
         }
     }
 
@@ -94,6 +116,7 @@ struct ReadingsData: Sendable {
             let ratio: Int
             let digits: Int
             let status: String
+            let hourly: Bool
         }
         struct ChannelRow: Decodable {
             let id: String
@@ -112,7 +135,7 @@ struct ReadingsData: Sendable {
             .all(decoding: ObjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
             .filter { allowed?.contains($0.id) ?? true }
         let meterRows = try await sql.select()
-            .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status")
+            .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status", "hourly")
             .from("meters").where("contract_id", .equal, contract.id).orderBy("number")
             .all(decoding: MeterRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         let channelRows = try await sql.select().columns("id", "meter_id", "quantity", "zone")
@@ -128,6 +151,15 @@ struct ReadingsData: Sendable {
             .where("period", .equal, period.description)
             .all(decoding: ValueRow.self, keyDecodingStrategy: .convertFromSnakeCase)
 
+        struct ActRow: Decodable {
+            let meterId: String
+            let totalMilli: Int64
+        }
+        let acts = try await sql.select().columns("meter_id", "total_milli").from("interval_acts")
+            .where("contract_id", .equal, contract.id).where("period", .equal, period.description)
+            .orderBy("created_at").all(decoding: ActRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let intervalTotals = Dictionary(
+            acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { _, later in later })
         let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
         let submittedByChannel = Dictionary(
             submitted.map { ($0.channelId, $0.valueMilli) }, uniquingKeysWith: { a, _ in a })
@@ -149,7 +181,8 @@ struct ReadingsData: Sendable {
             metersByObject[row.energyObjectId, default: []].append(
                 Meter(
                     id: row.id, number: row.number, complexName: row.complexName, ratio: row.ratio, digits: row.digits,
-                    status: ReadingStatus(rawValue: row.status), channels: channelsByMeter[row.id] ?? []))
+                    status: ReadingStatus(rawValue: row.status), hourly: row.hourly,
+                    channels: channelsByMeter[row.id] ?? [], intervalTotal: intervalTotals[row.id]))
         }
         return ReadingsData(
             contract: contract, period: period,

@@ -99,3 +99,59 @@ enum IntegralReadingsFile {
         }
     }
 }
+
+/// «Шаблон интервальных показаний» of one meter and month in the layout of the manual's Table 2, and reading
+/// it back into an `IntervalProfile` (RD-5).
+enum IntervalReadingsFile {
+    static func template(period: BillingPeriod, meterNumber: String) throws -> Data {
+        let writer = try WorkbookWriter()
+        let columns =
+            [WorkbookWriter.Column(width: 10)]
+            + Array(repeating: WorkbookWriter.Column(width: 11, editable: true), count: period.dayCount)
+        let sheet = try writer.addSheet(
+            sheetName(meterNumber), columns: columns, freezeHeader: true, protected: true)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let dates: [CellValue?] = (1...period.dayCount).map { day in
+            calendar.date(from: DateComponents(year: period.year, month: period.month, day: day)).map { .date($0) }
+        }
+        try writer.appendRow([.string("Время")] + dates, to: sheet, bold: true)
+        for label in IntervalProfile.hourLabels {
+            try writer.appendRow([.string(label)], to: sheet)
+        }
+        return try writer.finish()
+    }
+
+    /// A sheet name from a meter number (Excel forbids some characters and allows 31).
+    static func sheetName(_ meterNumber: String) -> String {
+        let cleaned = String(meterNumber.map { "[]:*?/\\".contains($0) ? "_" : $0 }.prefix(31))
+        return cleaned.isEmpty ? "ПУ" : cleaned
+    }
+
+    static func cells(_ workbook: Workbook, sheet: String) throws -> [[IntervalProfile.Cell]] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var grid: [[IntervalProfile.Cell]] = []
+        try workbook.forEachRow(inSheet: sheet) { row in
+            guard row.index <= 200 else { return }
+            while grid.count < row.index - 1 { grid.append([]) }
+            let width = min(64, (row.cells.last?.column ?? 0))
+            var line = Array(repeating: IntervalProfile.Cell.empty, count: width)
+            for cell in row.cells where cell.column <= width {
+                line[cell.column - 1] = {
+                    switch cell.value {
+                    case .string(let text):
+                        return text.trimmingCharacters(in: .whitespaces).isEmpty ? .empty : .text(text)
+                    case .number(let number): return .number(number)
+                    case .date(let date):
+                        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+                        return .date(year: parts.year ?? 0, month: parts.month ?? 0, day: parts.day ?? 0)
+                    case .bool, .error: return .text(cell.value.text)
+                    }
+                }()
+            }
+            grid.append(line)
+        }
+        return grid
+    }
+}

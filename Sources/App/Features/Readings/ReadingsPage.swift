@@ -125,6 +125,18 @@ struct ReadingsPage: Sendable {
             """
     }
 
+    /// «Расход интервальный» and «Дельта» (integral − interval consumption) of an hourly meter (RD-5).
+    func intervalLine(_ meter: ReadingsData.Meter) -> HTML {
+        guard meter.activeImport != nil else { return .empty }
+        let interval = meter.intervalTotal.map(RegisterReading.formatted) ?? "—"
+        let delta: String = {
+            guard let integral = meter.integralConsumption, let total = meter.intervalTotal else { return "—" }
+            return RegisterReading.formatted(integral - total)
+        }()
+        return
+            "<p class=\"interval-line\">Расход интервальный: <b>\(interval)</b> · Дельта: <b data-delta>\(delta)</b></p>"
+    }
+
     func meterRows(_ pair: (ReadingsData.Object, ReadingsData.Meter)) -> HTML {
         let (object, meter) = pair
         let open = object.status == .waiting && meter.status == .waiting
@@ -167,7 +179,7 @@ struct ReadingsPage: Sendable {
         let meterError = meterErrors[meter.id]
         rows.append(
             """
-            <tr class="meter-extra"><td colspan="5">\(open ? Forms.checkbox(name: ReadingFields.rollover(meter.id), label: "Счетчик перешел через ноль (показания меньше предыдущих)", checked: rollover.contains(meter.id)) : HTML.empty)\(meterError.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</td></tr>
+            <tr class="meter-extra"><td colspan="5">\(intervalLine(meter))\(open ? Forms.checkbox(name: ReadingFields.rollover(meter.id), label: "Счетчик перешел через ноль (показания меньше предыдущих)", checked: rollover.contains(meter.id)) : HTML.empty)\(meterError.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</td></tr>
             """)
         return HTML.join(rows)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Markup
 import PortalDomain
 
@@ -12,6 +13,28 @@ struct ReadingsUploadPage: Sendable {
     /// Meters stored from the last upload, and what was refused, by row.
     var accepted: Int?
     var problems: [String] = []
+    /// Whether the contract's price category sends hourly profiles (III–VI).
+    var hourlyContract = false
+    var kind = "integral"
+    struct MeterChoice: Sendable {
+        let id: String
+        let label: String
+    }
+    struct Act: Sendable {
+        let id: String
+        let title: String
+        let status: String
+        let period: String
+        let fileName: String
+        let created: String
+    }
+    var hourlyMeters: [MeterChoice] = []
+    var meter = ""
+    var periods: [BillingPeriod] = []
+    var period: BillingPeriod?
+    var acts: [Act] = []
+    var nextActTitle = "Первичный акт"
+    var intervalSaved: String?
 
     func render() -> HTML {
         Layout.page(
@@ -30,10 +53,10 @@ struct ReadingsUploadPage: Sendable {
                 </div>
                 <fieldset class="field">
                 <legend>Тип показаний</legend>
-                <label class="radio"><input type="radio" name="kind" value="integral" checked> Интегральные по договору</label>
+                <label class="radio"><input type="radio" name="kind" value="integral"\(flag: "checked", kind != "interval") data-kind> Интегральные по договору</label>
+                \(hourlyContract || kind == "interval" ? HTML(trusted: "<label class=\"radio\"><input type=\"radio\" name=\"kind\" value=\"interval\"\(kind == "interval" ? " checked" : "") data-kind> Интервальные по прибору учета</label>") : HTML.empty)
                 </fieldset>
-                <p><a class="button button-secondary" href="\(SitePath.readingsTemplate.path)?contract=\(contract)" data-template>Шаблон интегральных показаний</a></p>
-                <p class="hint">В шаблоне заполните столбец «Текущие показания» (и «Переход через ноль», если счетчик перешел через ноль), сохраните файл и загрузите его. Файл — книга Excel .xlsx не больше 20 МБ.</p>
+                \(kind == "interval" ? intervalPart : integralPart)
                 <div class="field\(errors["file"] == nil ? "" : " field-invalid")">
                 <label for="f-file">Загрузите файл</label>
                 <div class="file-row"><input id="f-file" name="file" type="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"\(attr: "aria-describedby", errors["file"] == nil ? nil : "f-file-error")>
@@ -45,11 +68,58 @@ struct ReadingsUploadPage: Sendable {
                 """)
     }
 
+    var integralPart: HTML {
+        """
+        <p><a class="button button-secondary" href="\(SitePath.readingsTemplate.path)?contract=\(contract)" data-template>Шаблон интегральных показаний</a></p>
+        <p class="hint">В шаблоне заполните столбец «Текущие показания» (и «Переход через ноль», если счетчик перешел через ноль), сохраните файл и загрузите его. Файл — книга Excel .xlsx не больше 20 МБ.</p>
+        """
+    }
+
+    var intervalPart: HTML {
+        let templateQuery =
+            "?contract=\(contract)&meter=\(meter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&period=\(period?.description ?? "")"
+        return """
+            <div class="field\(errors["meter"] == nil ? "" : " field-invalid")"><label for="f-meter">Энергообъект и прибор учета</label>
+            <select id="f-meter" name="meter" data-interval-choice>\(each: hourlyMeters, meterOption)</select>
+            \(errors["meter"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
+            <div class="field\(errors["period"] == nil ? "" : " field-invalid")"><label for="f-period">Месяц</label>
+            <select id="f-period" name="period" data-interval-choice>\(each: periods, periodOption)</select>
+            \(errors["period"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
+            <p><a class="button button-secondary" href="\(SitePath.intervalTemplate.path)\(templateQuery)">Шаблон интервальных показаний</a></p>
+            <p class="hint">В столбце A — часы суток от «00-01» до «23-24», в первой строке — даты месяца; на пересечении укажите расход за час (кВт·ч). Дни, которые еще не наступили, оставьте пустыми.</p>
+            <p>Вид показаний: <b>\(nextActTitle)</b></p>
+            \(acts.isEmpty ? HTML.empty : actsTable)
+            """
+    }
+
+    func meterOption(_ choice: MeterChoice) -> HTML {
+        "<option value=\"\(choice.id)\"\(flag: "selected", choice.id == meter)>\(choice.label)</option>"
+    }
+
+    func periodOption(_ choice: BillingPeriod) -> HTML {
+        "<option value=\"\(choice.description)\"\(flag: "selected", choice == period)>\(choice.russianName)</option>"
+    }
+
+    var actsTable: HTML {
+        """
+        <table class="table acts"><thead><tr><th>Акт</th><th>Месяц</th><th>Статус</th><th>Файл</th><th>Загружен</th><th></th></tr></thead>
+        <tbody>\(each: acts, actRow)</tbody></table>
+        """
+    }
+
+    func actRow(_ act: Act) -> HTML {
+        "<tr><td>\(act.title)</td><td>\(act.period)</td><td>\(act.status)</td><td>\(act.fileName)</td><td>\(act.created)</td><td><a href=\"\(SitePath.intervalAct(act.id).path)\" title=\"Скачать\" aria-label=\"Скачать \(act.title)\">\(Icons.download)</a></td></tr>"
+    }
+
     func option(_ contract: ReadingsData.ContractChoice) -> HTML {
         "<option value=\"\(contract.number)\">\(contract.number) — \(contract.name)</option>"
     }
 
     var result: HTML {
+        if let intervalSaved {
+            return
+                "<div class=\"alert alert-info\" role=\"status\">\(ReadingsPage.savedMessage): \(intervalSaved), статус «В ожидании».</div>"
+        }
         guard let accepted else { return .empty }
         let saved: HTML =
             accepted > 0

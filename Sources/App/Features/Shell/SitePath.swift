@@ -28,6 +28,8 @@ enum SitePath: Sendable {
     case readings
     case readingsUpload
     case readingsTemplate
+    case intervalTemplate
+    case intervalAct(String)
     case contractAdd
     case contractConfirm
     case contract(String)
@@ -68,6 +70,8 @@ enum SitePath: Sendable {
         case .readings: "/readings"
         case .readingsUpload: "/readings/upload"
         case .readingsTemplate: "/readings/template"
+        case .intervalTemplate: "/readings/interval-template"
+        case .intervalAct(let id): "/readings/acts/\(id)"
         case .contractAdd: "/contracts/add"
         case .contractConfirm: "/contracts/confirm"
         case .contract(let number): "/contracts/\(number)"
@@ -87,6 +91,7 @@ enum SitePath: Sendable {
         switch self {
         case .devMailMessage: ["dev", "mail", ":name"]
         case .profileSessionEnd: ["profile", "sessions", ":id", "end"]
+        case .intervalAct: ["readings", "acts", ":id"]
         case .contract: ["contracts", ":number"]
         case .contractDownload: ["contracts", ":number", "download"]
         case .contractRemove: ["contracts", ":number", "remove"]

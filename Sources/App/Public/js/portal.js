@@ -107,3 +107,26 @@ function setUpUpload() {
 }
 
 setUpUpload();
+
+// «Загрузить файлом»: switching the kind, the meter or the month reloads the form for that choice.
+function setUpUploadChoices() {
+  const form = document.querySelector("[data-upload]");
+  if (!form) return;
+  const reload = () => {
+    const params = new URLSearchParams();
+    params.set("contract", form.querySelector("input[name=contract]")?.value || "");
+    const kind = form.querySelector("input[name=kind]:checked")?.value || "integral";
+    params.set("kind", kind);
+    if (kind === "interval") {
+      const meter = form.querySelector("select[name=meter]");
+      const period = form.querySelector("select[name=period]");
+      if (meter) params.set("meter", meter.value);
+      if (period) params.set("period", period.value);
+    }
+    window.location.search = params.toString();
+  };
+  for (const radio of form.querySelectorAll("[data-kind]")) radio.addEventListener("change", reload);
+  for (const select of form.querySelectorAll("[data-interval-choice]")) select.addEventListener("change", reload);
+}
+
+setUpUploadChoices();
