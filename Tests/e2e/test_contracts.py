@@ -30,6 +30,14 @@ def fill(driver, field_id, text):
     field.send_keys(text)
 
 
+def sign_in_as_demo(driver, base):
+    """Signs the demo account in through the sign-in page."""
+    driver.get(base + "/login")
+    fill(driver, "f-email", DEMO_EMAIL)
+    fill(driver, "f-password", DEMO_PASSWORD)
+    driver.find_element(By.XPATH, "//button[text()='Войти']").click()
+
+
 def letter_link(driver, base, subject_start):
     """Opens the newest letter whose subject starts with `subject_start`; returns the link in it."""
     deadline = time.time() + 20
@@ -50,10 +58,7 @@ def test_demo_account_opens_downloads_adds_and_removes_contracts(portal):
     downloads = tempfile.mkdtemp(prefix="lkk-downloads-")
     browser = make_driver(1366, 900, download_dir=downloads)
     try:
-        browser.get(base + "/login")
-        fill(browser, "f-email", DEMO_EMAIL)
-        fill(browser, "f-password", DEMO_PASSWORD)
-        browser.find_element(By.XPATH, "//button[text()='Войти']").click()
+        sign_in_as_demo(browser, base)
         wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".account-icons, [href='/profile']")))
 
         browser.get(base + "/profile")

@@ -5,15 +5,12 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import console_errors, screenshot
-from test_contracts import DEMO_EMAIL, DEMO_PASSWORD, fill
+from test_contracts import sign_in_as_demo
 
 
 def test_type_and_send_a_reading(portal, browser):
     base = portal["base"]
-    browser.get(base + "/login")
-    fill(browser, "f-email", DEMO_EMAIL)
-    fill(browser, "f-password", DEMO_PASSWORD)
-    browser.find_element(By.XPATH, "//button[text()='Войти']").click()
+    sign_in_as_demo(browser, base)
     WebDriverWait(browser, 15).until(EC.url_to_be(base + "/"))
 
     browser.find_element(By.LINK_TEXT, "Показания").click()
@@ -67,10 +64,7 @@ def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffic
     downloads = tempfile.mkdtemp(prefix="lkk-template-")
     browser = make_driver(1366, 900, download_dir=downloads)
     try:
-        browser.get(base + "/login")
-        fill(browser, "f-email", DEMO_EMAIL)
-        fill(browser, "f-password", DEMO_PASSWORD)
-        browser.find_element(By.XPATH, "//button[text()='Войти']").click()
+        sign_in_as_demo(browser, base)
         WebDriverWait(browser, 15).until(EC.url_to_be(base + "/"))
         # The third demo contract: the demo account is its «Энергетик»; category III (hourly meters).
         browser.get(base + "/readings?contract=74070100000003")

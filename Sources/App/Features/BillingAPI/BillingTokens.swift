@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SQLKit
 
@@ -11,21 +10,12 @@ enum BillingTokens {
         let revokedAt: Date?
     }
 
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
     /// Makes a token named `name` and returns it; the name says who holds it (e.g. «billing-prod»).
     static func create(name: String, now: Date, on sql: any SQLDatabase) async throws -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        let token =
-            "lkkb_"
-            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = "lkkb_" + Sessions.randomToken()
         try await sql.insert(into: "billing_tokens")
             .columns("id", "name", "token_hash", "created_at", "revoked_at")
-            .values(SQLBind(UUID()), SQLBind(name), SQLBind(hash(token)), SQLBind(now), SQLLiteral.null)
+            .values(SQLBind(UUID()), SQLBind(name), SQLBind(Sessions.hash(token)), SQLBind(now), SQLLiteral.null)
             .run()
         return token
     }
@@ -55,7 +45,7 @@ enum BillingTokens {
     static func isValid(_ token: String, on sql: any SQLDatabase) async throws -> Bool {
         guard token.hasPrefix("lkkb_"), token.count < 100 else { return false }
         return try await sql.select().column("id").from("billing_tokens")
-            .where("token_hash", .equal, hash(token)).where("revoked_at", .is, SQLLiteral.null)
+            .where("token_hash", .equal, Sessions.hash(token)).where("revoked_at", .is, SQLLiteral.null)
             .first() != nil
     }
 }

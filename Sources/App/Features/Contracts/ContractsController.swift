@@ -1,4 +1,3 @@
-import Crypto
 import Fluent
 import Foundation
 import Mail
@@ -78,7 +77,8 @@ struct ContractsController {
             pending: pending.map {
                 .init(
                     number: $0.number, email: $0.email,
-                    until: RussianDateTime.format($0.createdAt.addingTimeInterval(Self.linkLifetime), req))
+                    until: RussianDateFormat(timeZone: req.portal.config.timeZone).dateTime(
+                        $0.createdAt.addingTimeInterval(Self.linkLifetime)))
             },
             notice: req.query[String.self, at: "added"] != nil ? ContractsPage.addedNotice : nil)
         return page.render().response()
@@ -142,7 +142,7 @@ struct ContractsController {
             if matches, let contract {
                 let token = ContractAddition.newToken()
                 addition.contractID = contract.id
-                addition.tokenHash = ContractAddition.hash(token)
+                addition.tokenHash = Sessions.hash(token)
                 try await Outbox.enqueue(
                     ContractMails.confirmation(
                         number: number.digits, link: "\(base)\(SitePath.contractConfirm.path)?token=\(token)",
@@ -168,7 +168,7 @@ struct ContractsController {
     private func pendingAddition(_ req: Request, token: String?) async throws -> ContractAddition? {
         guard let token, !token.isEmpty, token.count < 200,
             let addition = try await ContractAddition.query(on: req.db)
-                .filter(\.$tokenHash == ContractAddition.hash(token)).first(),
+                .filter(\.$tokenHash == Sessions.hash(token)).first(),
             addition.createdAt > req.now.addingTimeInterval(-Self.linkLifetime), addition.contractID != nil
         else { return nil }
         return addition
@@ -239,15 +239,11 @@ struct ContractsController {
             throw Abort(.notFound)
         }
         let data = try await req.application.threadPool.runIfActive { try card.workbook() }
-        let response = Response(status: .ok, body: .init(data: data))
-        response.headers.replaceOrAdd(
-            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response.headers.replaceOrAdd(
-            name: .contentDisposition,
-            value:
+        return .xlsx(
+            data,
+            disposition:
                 "attachment; filename=\"contract-\(number).xlsx\"; filename*=UTF-8''%D0%94%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80-\(number).xlsx"
         )
-        return response
     }
 
     // MARK: - «Удалить договор» (§4.5)
@@ -296,14 +292,11 @@ final class ContractAddition: Model, @unchecked Sendable {
         createdAt = now
     }
 
+    /// 256 random bits as 64 hex digits (the link in the letter); stored as `Sessions.hash`.
     static func newToken() -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        return bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(UInt8.random(in: .min ... .max, using: &generator), radix: 16).leftPadded(2) }
+            .joined()
     }
 
     /// Removes additions nobody confirmed within 24 hours (run by the housekeeping job).
@@ -334,16 +327,5 @@ enum ContractMails {
                 Если вы не знаете, кто это, не переходите по ссылке: без подтверждения договор не будет добавлен, а заявка удалится через 24 часа.
                 """,
             date: now)
-    }
-}
-
-/// Dates and times as a person in the portal's time zone reads them.
-enum RussianDateTime {
-    static func format(_ date: Date, _ req: Request) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "ru_RU")
-        formatter.timeZone = req.portal.config.timeZone
-        formatter.dateFormat = "dd.MM.yyyy HH:mm"
-        return formatter.string(from: date)
     }
 }

@@ -32,6 +32,18 @@ struct ReadingsController {
             text = String((req.query[String.self, at: "q"] ?? "").prefix(100))
             page = max(1, min(10_000, req.query[Int.self, at: "page"] ?? 1))
         }
+
+        /// `?contract=…` with these filters, on `page` (this one when nil).
+        func query(contract: String, page: Int? = nil) -> String {
+            var query = "?contract=\(contract)"
+            let page = page ?? self.page
+            if page > 1 { query += "&page=\(page)" }
+            if let status { query += "&status=\(status.rawValue)" }
+            if !text.isEmpty {
+                query += "&q=" + (text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            }
+            return query
+        }
     }
 
     /// The contracts the account may submit readings on, the chosen one (by number, or the first), its link.
@@ -81,13 +93,7 @@ struct ReadingsController {
             try await store(checked.accepted, contract: contract, period: period, source: "form", req: req)
         }
         guard checked.hasErrors else {
-            var query = "?contract=\(contract.number)&saved=1"
-            if let status = filters.status { query += "&status=\(status.rawValue)" }
-            if !filters.text.isEmpty {
-                query += "&q=" + (filters.text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-            }
-            if filters.page > 1 { query += "&page=\(filters.page)" }
-            return req.redirect(to: SitePath.readings.path + query)
+            return req.redirect(to: SitePath.readings.path + filters.query(contract: contract.number) + "&saved=1")
         }
         var page = ReadingsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
@@ -155,21 +161,30 @@ struct ReadingsController {
         page.hourlyContract = chosen?.0.needsHourlyProfile ?? false
         if let (contract, link) = chosen, contract.needsHourlyProfile, req.query[String.self, at: "kind"] == "interval"
         {
+            let (open, data) = try await openPeriodData(req, contract: contract, link: link)
             try await fillInterval(
-                &page, req, contract: contract, link: link, meter: req.query[String.self, at: "meter"],
+                &page, req, data: data, open: open, meter: req.query[String.self, at: "meter"],
                 period: req.query[String.self, at: "period"])
         }
         return page.render().response()
     }
 
-    /// The interval part of the upload page: hourly meters, months, and the acts of the chosen meter.
-    private func fillInterval(
-        _ page: inout ReadingsUploadPage, _ req: Request, contract: ReadingsData.ContractChoice, link: ContractLink,
-        meter: String?, period: String?
-    ) async throws {
+    /// The open period and the contract's data for it, as every readings route needs them.
+    private func openPeriodData(_ req: Request, contract: ReadingsData.ContractChoice, link: ContractLink)
+        async throws -> (BillingPeriod, ReadingsData)
+    {
         let sql = req.db as! any SQLDatabase
         let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        return (open, try await ReadingsData.load(contract, link: link, period: open, on: sql))
+    }
+
+    /// The interval part of the upload page: hourly meters, months, and the acts of the chosen meter.
+    private func fillInterval(
+        _ page: inout ReadingsUploadPage, _ req: Request, data: ReadingsData, open: BillingPeriod, meter: String?,
+        period: String?
+    ) async throws {
+        let sql = req.db as! any SQLDatabase
+        let contract = data.contract
         page.kind = "interval"
         page.periods = [open, open.previous]
         page.period = period.flatMap(BillingPeriod.init).flatMap { page.periods.contains($0) ? $0 : nil } ?? open
@@ -187,6 +202,7 @@ struct ReadingsController {
             let fileName: String
             let createdAt: Date
         }
+        let format = RussianDateFormat(timeZone: req.portal.config.timeZone)
         page.acts = try await sql.select().columns("id", "kind", "status", "period", "file_name", "created_at")
             .from("interval_acts").where("contract_id", .equal, contract.id).where("meter_id", .equal, page.meter)
             .orderBy("created_at", .descending).limit(50)
@@ -195,7 +211,7 @@ struct ReadingsController {
                 .init(
                     id: $0.id.uuidString, title: $0.kind == "primary" ? "Первичный акт" : "Корректировочный акт",
                     status: "В ожидании", period: BillingPeriod($0.period)?.russianName ?? $0.period,
-                    fileName: $0.fileName, created: RussianDateTime.format($0.createdAt, req))
+                    fileName: $0.fileName, created: format.dateTime($0.createdAt))
             }
         let count = try await sql.select().column("id").from("interval_acts").where("meter_id", .equal, page.meter)
             .where("period", .equal, page.period?.description ?? "").all().count
@@ -209,19 +225,12 @@ struct ReadingsController {
             let period = req.query[String.self, at: "period"].flatMap(BillingPeriod.init),
             let meterID = req.query[String.self, at: "meter"]
         else { throw Abort(.notFound) }
-        let sql = req.db as! any SQLDatabase
-        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        let (open, data) = try await openPeriodData(req, contract: contract, link: link)
         guard [open, open.previous].contains(period),
             let meter = data.objects.flatMap(\.meters).first(where: { $0.id == meterID && $0.activeImport != nil })
         else { throw Abort(.notFound) }
         let bytes = try IntervalReadingsFile.template(period: period, meterNumber: meter.number)
-        let response = Response(status: .ok, body: .init(data: bytes))
-        response.headers.replaceOrAdd(
-            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response.headers.replaceOrAdd(
-            name: .contentDisposition, value: "attachment; filename=\"interval-\(meter.number)-\(period).xlsx\"")
-        return response
+        return .xlsx(bytes, disposition: "attachment; filename=\"interval-\(meter.number)-\(period).xlsx\"")
     }
 
     @Sendable func downloadAct(req: Request) async throws -> Response {
@@ -241,14 +250,9 @@ struct ReadingsController {
             let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)
                 .first(where: { $0.0.id == act.contractId })
         else { throw Abort(.notFound) }
-        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        let (_, data) = try await openPeriodData(req, contract: contract, link: link)
         guard data.objects.flatMap(\.meters).contains(where: { $0.id == act.meterId }) else { throw Abort(.notFound) }
-        let response = Response(status: .ok, body: .init(data: act.fileData))
-        response.headers.replaceOrAdd(
-            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"act-\(id).xlsx\"")
-        return response
+        return .xlsx(act.fileData, disposition: "attachment; filename=\"act-\(id).xlsx\"")
     }
 
     @Sendable func template(req: Request) async throws -> Response {
@@ -256,16 +260,9 @@ struct ReadingsController {
         guard !number.isEmpty, let (contract, link) = try await chosen(req, number: number).chosen else {
             throw Abort(.notFound)
         }
-        let sql = req.db as! any SQLDatabase
-        let period = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-        let data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
+        let (period, data) = try await openPeriodData(req, contract: contract, link: link)
         let bytes = try await req.application.threadPool.runIfActive { try IntegralReadingsFile.template(data) }
-        let response = Response(status: .ok, body: .init(data: bytes))
-        response.headers.replaceOrAdd(
-            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response.headers.replaceOrAdd(
-            name: .contentDisposition, value: "attachment; filename=\"readings-\(contract.number)-\(period).xlsx\"")
-        return response
+        return .xlsx(bytes, disposition: "attachment; filename=\"readings-\(contract.number)-\(period).xlsx\"")
     }
 
     struct UploadForm: Content {
@@ -278,12 +275,13 @@ struct ReadingsController {
 
     @Sendable func upload(req: Request) async throws -> Response {
         let form = try req.content.decode(UploadForm.self)
-        let (all, _) = try await chosen(req, number: nil)
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        let allowed = try await ReadingsData.contracts(of: account.id!, on: req.db as! any SQLDatabase)
         var page = ReadingsUploadPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all,
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: allowed.map(\.0),
             contract: form.contract ?? "")
         let typedNumber = (form.contract ?? "").filter { !$0.isWhitespace }
-        guard let match = try await chosen(req, number: nil).all.first(where: { $0.number == typedNumber }) else {
+        guard let (contract, link) = allowed.first(where: { $0.0.number == typedNumber }) else {
             page.errors["contract"] =
                 typedNumber.isEmpty
                 ? "Выберите договор" : "Выберите договор из списка: по этому номеру передача показаний недоступна"
@@ -297,14 +295,12 @@ struct ReadingsController {
             page.errors["file"] = "Файл больше 20 МБ"
             return page.render().response(status: .unprocessableEntity)
         }
-        let (contract, link) = try await chosen(req, number: match.number).chosen!
         page.hourlyContract = contract.needsHourlyProfile
         if form.kind == "interval" {
             return try await uploadInterval(req, page: page, form: form, file: file, contract: contract, link: link)
         }
         let sql = req.db as! any SQLDatabase
-        let period = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-        let data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
+        let (period, data) = try await openPeriodData(req, contract: contract, link: link)
         let bytes = Data(buffer: file.data)
         let parsed: IntegralReadingsFile.Parsed
         do {
@@ -370,10 +366,9 @@ struct ReadingsController {
             page.errors["contract"] = "Интервальные показания передаются только по договорам III–VI ценовых категорий"
             return page.render().response(status: .unprocessableEntity)
         }
-        try await fillInterval(&page, req, contract: contract, link: link, meter: form.meter, period: form.period)
         let sql = req.db as! any SQLDatabase
-        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
+        let (open, data) = try await openPeriodData(req, contract: contract, link: link)
+        try await fillInterval(&page, req, data: data, open: open, meter: form.meter, period: form.period)
         guard let meter = data.objects.flatMap(\.meters).first(where: { $0.id == form.meter }),
             let channel = meter.activeImport
         else {
@@ -442,8 +437,7 @@ struct ReadingsController {
             try await AuditLog.record(
                 "readings.interval.submitted", subject: contract.number,
                 details: ["meter": meter.number, "period": period.description, "kind": kind], request: req)
-            try await fillInterval(
-                &page, req, contract: contract, link: link, meter: meter.id, period: period.description)
+            try await fillInterval(&page, req, data: data, open: open, meter: meter.id, period: period.description)
             page.intervalSaved = kind == "primary" ? "Первичный акт" : "Корректировочный акт"
             return page.render().response()
         }

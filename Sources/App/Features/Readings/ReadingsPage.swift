@@ -92,11 +92,7 @@ struct ReadingsPage: Sendable {
         guard count > 1 else { return .empty }
         var links: [HTML] = []
         for index in 1...count {
-            var query = "?contract=\(number)&page=\(index)"
-            if let status = filters.status { query += "&status=\(status.rawValue)" }
-            if !filters.text.isEmpty {
-                query += "&q=" + (filters.text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-            }
+            let query = filters.query(contract: number, page: index)
             links.append(
                 index == page
                     ? "<span aria-current=\"page\">\(String(index))</span>"

@@ -22,3 +22,14 @@ extension Request {
             csrf: sessions.current?.csrfToken)
     }
 }
+
+extension Response {
+    /// An `.xlsx` download; `disposition` is the whole Content-Disposition value.
+    static func xlsx(_ data: Data, disposition: String) -> Response {
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.replaceOrAdd(
+            name: .contentType, value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.headers.replaceOrAdd(name: .contentDisposition, value: disposition)
+        return response
+    }
+}
