@@ -109,6 +109,12 @@ public struct IntervalProfile: Sendable, Equatable {
             ? .success(IntervalProfile(period: period, values: values)) : .failure(Problems(list: problems))
     }
 
+    /// Whether anything was entered below the dates and right of the hours: a sheet of a per-contract file
+    /// that nobody filled in is skipped, not reported cell by cell.
+    public static func hasValues(_ rows: [[Cell]]) -> Bool {
+        rows.dropFirst().prefix(24).contains { row in row.dropFirst().contains { $0 != .empty } }
+    }
+
     static func reading(_ cell: Cell) -> Result<Int64, CellError> {
         switch cell {
         case .empty: return .failure(CellError(message: "пустая ячейка"))

@@ -57,6 +57,14 @@ import Testing
         #expect((try? IntervalProfile.parse(upToToday, period: november, today: today).get())?.total == 28 * 24 * 1000)
     }
 
+    @Test func aSheetWithOnlyItsHeadingsHasNoValues() {
+        #expect(!IntervalProfile.hasValues(sheet(november) { _, _ in .empty }))
+        #expect(
+            IntervalProfile.hasValues(sheet(november) { day, hour in day == 30 && hour == 23 ? .number(0) : .empty }))
+        #expect(IntervalProfile.hasValues(sheet(november) { day, _ in day == 1 ? .text("x") : .empty }))
+        #expect(!IntervalProfile.hasValues([]))
+    }
+
     @Test func shortMonthsAndLetters() {
         let february = BillingPeriod(year: 2027, month: 2)!
         var rows = sheet(february)

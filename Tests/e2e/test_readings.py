@@ -119,3 +119,101 @@ def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffic
         assert console_errors(browser) == []
     finally:
         browser.quit()
+
+
+def test_a_day_night_meter_is_sent_with_both_zones(portal, browser):
+    """The second demo contract (category II, the demo account its «Администратор») has day/night meters:
+    one zone alone is refused with «Заполните поле», both together are saved."""
+    base = portal["base"]
+    sign_in_as_demo(browser, base)
+    WebDriverWait(browser, 15).until(EC.url_to_be(base + "/"))
+    browser.get(base + "/readings?contract=74070100000002")
+    for summary in browser.find_elements(By.CSS_SELECTOR, "details.eo:not([open]) > summary"):
+        summary.click()
+    by_meter = {}
+    for field in browser.find_elements(By.CSS_SELECTOR, "input[data-meter]"):
+        if field.is_enabled() and field.get_attribute("data-previous"):
+            by_meter.setdefault(field.get_attribute("data-meter"), []).append(field.get_attribute("id"))
+    meter, ids = next((m, ids) for m, ids in by_meter.items() if len(ids) == 2)
+
+    def field(field_id):
+        return browser.find_element(By.ID, field_id)
+
+    def value_for(field_id):
+        return str(int(field(field_id).get_attribute("data-previous")) // 1000 + 3)
+
+    first, second = ids
+    day_value = value_for(first)
+    field(first).send_keys(day_value)
+    browser.find_element(By.XPATH, "//button[text()='Передать показания']").click()
+    WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.ID, second + "-error")))
+    assert field(second + "-error").text == "Заполните поле"
+    assert field(first).get_attribute("value") == day_value, "the typed zone is kept"
+
+    field(second).send_keys(value_for(second))
+    browser.find_element(By.XPATH, "//button[text()='Передать показания']").click()
+    WebDriverWait(browser, 15).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-info")))
+    assert "Показания сохранены" in browser.find_element(By.CSS_SELECTOR, ".alert-info").text
+    assert not browser.find_elements(By.CSS_SELECTOR, ".field-error")
+    assert console_errors(browser, expected_statuses=(422,)) == []
+
+
+def test_an_hourly_profile_for_the_whole_contract(portal):
+    """«Интервальные по договору»: the template has a sheet per hourly meter; one sheet filled by openpyxl
+    becomes that meter's «Первичный акт», the empty sheets are skipped."""
+    import os
+    import tempfile
+    import time
+
+    import openpyxl
+    from selenium.webdriver.support.ui import Select
+
+    from conftest import make_driver
+
+    base = portal["base"]
+    downloads = tempfile.mkdtemp(prefix="lkk-interval-")
+    browser = make_driver(1366, 900, download_dir=downloads)
+    try:
+        sign_in_as_demo(browser, base)
+        WebDriverWait(browser, 15).until(EC.url_to_be(base + "/"))
+        browser.get(base + "/readings/upload?contract=74070100000003")
+        assert not browser.find_element(By.CSS_SELECTOR, "[data-choose]").is_displayed(), \
+            "with scripts the choice needs no button"
+        browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=interval-contract]").click()
+        WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.LINK_TEXT, "Скачать шаблон")))
+        # The previous month: every day of it has passed.
+        month = Select(browser.find_element(By.ID, "f-period"))
+        previous = month.options[1].get_attribute("value")
+        month.select_by_value(previous)
+        WebDriverWait(browser, 15).until(lambda b: f"period={previous}" in b.current_url)
+        browser.find_element(By.LINK_TEXT, "Скачать шаблон").click()
+        deadline = time.time() + 20
+        files = []
+        while time.time() < deadline:
+            files = [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
+            if files:
+                break
+            time.sleep(0.3)
+        assert files, "the template was not downloaded"
+        book = openpyxl.load_workbook(os.path.join(downloads, files[0]))
+        assert len(book.worksheets) >= 2, "the third demo contract has several hourly meters"
+        sheet = book.worksheets[0]
+        assert sheet["A2"].value == "00-01" and sheet["A25"].value == "23-24"
+        days = sum(1 for cell in sheet[1][1:] if cell.value is not None)
+        for row in sheet.iter_rows(min_row=2, max_row=25, min_col=2, max_col=1 + days):
+            for cell in row:
+                cell.value = 1.25
+        filled = os.path.join(downloads, "filled.xlsx")
+        book.save(filled)
+
+        browser.find_element(By.ID, "f-file").send_keys(filled)
+        browser.find_element(By.XPATH, "//button[text()='Передать показания']").click()
+        WebDriverWait(browser, 15).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-info")))
+        text = browser.find_element(By.CSS_SELECTOR, ".alert-info").text
+        assert "Показания сохранены: приборов учета — 1" in text
+        assert "Не заполнены листы приборов учета" in text
+        assert sheet.title in browser.find_element(By.CSS_SELECTOR, "table.acts").text
+        assert "Первичный акт" in browser.find_element(By.CSS_SELECTOR, "table.acts").text
+        assert console_errors(browser) == []
+    finally:
+        browser.quit()

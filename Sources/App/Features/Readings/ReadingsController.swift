@@ -155,18 +155,30 @@ struct ReadingsController {
 
     @Sendable func uploadPage(req: Request) async throws -> Response {
         let (all, chosen) = try await chosen(req, number: req.query[String.self, at: "contract"])
+        return try await choicePage(
+            req, contracts: all, chosen: chosen, typed: chosen?.0.number ?? "",
+            kind: req.query[String.self, at: "kind"], meter: req.query[String.self, at: "meter"],
+            period: req.query[String.self, at: "period"]
+        ).render().response()
+    }
+
+    /// The upload form for a contract, kind, meter and month, before any file: what the page shows on
+    /// arrival, and after «Выбрать» when the browser runs no script.
+    private func choicePage(
+        _ req: Request, contracts: [ReadingsData.ContractChoice],
+        chosen: (ReadingsData.ContractChoice, ContractLink)?, typed: String, kind: String?, meter: String?,
+        period: String?
+    ) async throws -> ReadingsUploadPage {
         var page = ReadingsUploadPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all,
-            contract: chosen?.0.number ?? "")
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: contracts, contract: typed)
         page.hourlyContract = chosen?.0.needsHourlyProfile ?? false
-        if let (contract, link) = chosen, contract.needsHourlyProfile, req.query[String.self, at: "kind"] == "interval"
+        if let (contract, link) = chosen, contract.needsHourlyProfile,
+            let kind = kind.flatMap(ReadingsUploadPage.Kind.init(rawValue:)), kind != .integral
         {
             let (open, data) = try await openPeriodData(req, contract: contract, link: link)
-            try await fillInterval(
-                &page, req, data: data, open: open, meter: req.query[String.self, at: "meter"],
-                period: req.query[String.self, at: "period"])
+            try await fillInterval(&page, req, kind: kind, data: data, open: open, meter: meter, period: period)
         }
-        return page.render().response()
+        return page
     }
 
     /// The open period and the contract's data for it, as every readings route needs them.
@@ -178,59 +190,76 @@ struct ReadingsController {
         return (open, try await ReadingsData.load(contract, link: link, period: open, on: sql))
     }
 
-    /// The interval part of the upload page: hourly meters, months, and the acts of the chosen meter.
+    /// The interval part of the upload page: hourly meters, months, and the acts of the chosen meter (per
+    /// meter) or of the contract's month (per contract).
     private func fillInterval(
-        _ page: inout ReadingsUploadPage, _ req: Request, data: ReadingsData, open: BillingPeriod, meter: String?,
-        period: String?
+        _ page: inout ReadingsUploadPage, _ req: Request, kind: ReadingsUploadPage.Kind, data: ReadingsData,
+        open: BillingPeriod, meter: String?, period: String?
     ) async throws {
         let sql = req.db as! any SQLDatabase
         let contract = data.contract
-        page.kind = "interval"
+        page.kind = kind
         page.periods = [open, open.previous]
         page.period = period.flatMap(BillingPeriod.init).flatMap { page.periods.contains($0) ? $0 : nil } ?? open
+        var numbers: [String: String] = [:]
         page.hourlyMeters = data.objects.flatMap { object in
             object.meters.filter { $0.activeImport != nil }.map {
-                ReadingsUploadPage.MeterChoice(id: $0.id, label: "\(object.code) \(object.name) — ПУ \($0.number)")
+                numbers[$0.id] = $0.number
+                return ReadingsUploadPage.MeterChoice(
+                    id: $0.id, label: "\(object.code) \(object.name) — ПУ \($0.number)")
             }
         }
         page.meter = page.hourlyMeters.first { $0.id == meter }?.id ?? page.hourlyMeters.first?.id ?? ""
         struct ActRow: Decodable {
             let id: UUID
+            let meterId: String
             let kind: String
-            let status: String
             let period: String
             let fileName: String
             let createdAt: Date
         }
         let format = RussianDateFormat(timeZone: req.portal.config.timeZone)
-        page.acts = try await sql.select().columns("id", "kind", "status", "period", "file_name", "created_at")
-            .from("interval_acts").where("contract_id", .equal, contract.id).where("meter_id", .equal, page.meter)
-            .orderBy("created_at", .descending).limit(50)
+        let query = sql.select().columns("id", "meter_id", "kind", "period", "file_name", "created_at")
+            .from("interval_acts").where("contract_id", .equal, contract.id)
+        if kind == .intervalMeter {
+            query.where("meter_id", .equal, page.meter)
+        } else {
+            query.where("period", .equal, page.period?.description ?? "")
+        }
+        let rows = try await query.orderBy("created_at", .descending).limit(kind == .intervalMeter ? 50 : 500)
             .all(decoding: ActRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-            .map {
-                .init(
-                    id: $0.id.uuidString, title: $0.kind == "primary" ? "Первичный акт" : "Корректировочный акт",
-                    status: "В ожидании", period: BillingPeriod($0.period)?.russianName ?? $0.period,
-                    fileName: $0.fileName, created: format.dateTime($0.createdAt))
-            }
-        let count = try await sql.select().column("id").from("interval_acts").where("meter_id", .equal, page.meter)
-            .where("period", .equal, page.period?.description ?? "").all().count
-        page.nextActTitle = count == 0 ? "Первичный акт" : "Корректировочный акт"
+        // An energy-object limit hides other objects' acts too.
+        page.acts = rows.filter { numbers[$0.meterId] != nil }.map {
+            .init(
+                id: $0.id.uuidString, title: $0.kind == "primary" ? "Первичный акт" : "Корректировочный акт",
+                meter: numbers[$0.meterId] ?? "", status: "В ожидании",
+                period: BillingPeriod($0.period)?.russianName ?? $0.period, fileName: $0.fileName,
+                created: format.dateTime($0.createdAt))
+        }
+        if kind == .intervalMeter {
+            let count = try await sql.select().column("id").from("interval_acts").where("meter_id", .equal, page.meter)
+                .where("period", .equal, page.period?.description ?? "").all().count
+            page.nextActTitle = count == 0 ? "Первичный акт" : "Корректировочный акт"
+        }
     }
 
     @Sendable func intervalTemplate(req: Request) async throws -> Response {
         let number = req.query[String.self, at: "contract"] ?? ""
         guard !number.isEmpty, let (contract, link) = try await chosen(req, number: number).chosen,
             contract.needsHourlyProfile,
-            let period = req.query[String.self, at: "period"].flatMap(BillingPeriod.init),
-            let meterID = req.query[String.self, at: "meter"]
+            let period = req.query[String.self, at: "period"].flatMap(BillingPeriod.init)
         else { throw Abort(.notFound) }
+        let meterID = req.query[String.self, at: "meter"]
         let (open, data) = try await openPeriodData(req, contract: contract, link: link)
-        guard [open, open.previous].contains(period),
-            let meter = data.objects.flatMap(\.meters).first(where: { $0.id == meterID && $0.activeImport != nil })
-        else { throw Abort(.notFound) }
-        let bytes = try IntervalReadingsFile.template(period: period, meterNumber: meter.number)
-        return .xlsx(bytes, disposition: "attachment; filename=\"interval-\(meter.number)-\(period).xlsx\"")
+        let hourly = data.objects.flatMap(\.meters).filter { $0.activeImport != nil }
+        // Without a meter: every hourly meter of the contract, a sheet each («Интервальные по договору»).
+        let meters = meterID.map { id in hourly.filter { $0.id == id } } ?? hourly
+        guard [open, open.previous].contains(period), !meters.isEmpty else { throw Abort(.notFound) }
+        let bytes = try await req.application.threadPool.runIfActive {
+            try IntervalReadingsFile.template(period: period, meterNumbers: meters.map(\.number))
+        }
+        let name = meterID == nil ? contract.number : meters[0].number
+        return .xlsx(bytes, disposition: "attachment; filename=\"interval-\(name)-\(period).xlsx\"")
     }
 
     @Sendable func downloadAct(req: Request) async throws -> Response {
@@ -271,6 +300,8 @@ struct ReadingsController {
         var meter: String?
         var period: String?
         var file: File?
+        /// «Выбрать»: show the form for the chosen contract, kind, meter and month (no script needed).
+        var choose: String?
     }
 
     @Sendable func upload(req: Request) async throws -> Response {
@@ -281,7 +312,16 @@ struct ReadingsController {
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: allowed.map(\.0),
             contract: form.contract ?? "")
         let typedNumber = (form.contract ?? "").filter { !$0.isWhitespace }
-        guard let (contract, link) = allowed.first(where: { $0.0.number == typedNumber }) else {
+        let kind = form.kind.flatMap(ReadingsUploadPage.Kind.init(rawValue:)) ?? .integral
+        page.kind = kind
+        let match = allowed.first(where: { $0.0.number == typedNumber })
+        if form.choose != nil, match != nil || typedNumber.isEmpty {
+            return try await choicePage(
+                req, contracts: allowed.map(\.0), chosen: match, typed: form.contract ?? "", kind: form.kind,
+                meter: form.meter, period: form.period
+            ).render().response()
+        }
+        guard let (contract, link) = match else {
             page.errors["contract"] =
                 typedNumber.isEmpty
                 ? "Выберите договор" : "Выберите договор из списка: по этому номеру передача показаний недоступна"
@@ -296,10 +336,10 @@ struct ReadingsController {
             return page.render().response(status: .unprocessableEntity)
         }
         page.hourlyContract = contract.needsHourlyProfile
-        if form.kind == "interval" {
-            return try await uploadInterval(req, page: page, form: form, file: file, contract: contract, link: link)
+        if kind != .integral {
+            return try await uploadInterval(
+                req, page: page, kind: kind, form: form, file: file, contract: contract, link: link)
         }
-        let sql = req.db as! any SQLDatabase
         let (period, data) = try await openPeriodData(req, contract: contract, link: link)
         let bytes = Data(buffer: file.data)
         let parsed: IntegralReadingsFile.Parsed
@@ -335,16 +375,9 @@ struct ReadingsController {
             try await store(checked.accepted, contract: contract, period: period, source: "file", req: req)
         }
         let acceptedMeters = Set(checked.accepted.map(\.meterID)).count
-        try await sql.insert(into: "reading_uploads")
-            .columns(
-                "id", "contract_id", "account_id", "kind", "period", "file_name", "file_data", "accepted", "rejected",
-                "created_at"
-            )
-            .values(
-                SQLBind(UUID()), SQLBind(contract.id), SQLBind(req.account?.id), SQLBind("integral"),
-                SQLBind(period.description), SQLBind(String(file.filename.prefix(200))), SQLBind(bytes),
-                SQLBind(acceptedMeters), SQLBind(problems.count), SQLBind(req.now)
-            ).run()
+        try await keepUpload(
+            req, contract: contract, kind: "integral", period: period, fileName: String(file.filename.prefix(200)),
+            bytes: bytes, accepted: acceptedMeters, rejected: problems.count)
         page.contract = contract.number
         page.accepted = acceptedMeters
         page.problems = problems
@@ -355,23 +388,31 @@ struct ReadingsController {
         return page.render().response(status: failed ? .unprocessableEntity : .ok)
     }
 
-    // MARK: - Interval readings per meter (RD-5)
+    // MARK: - Interval readings per meter (RD-5) and per contract (RD-6)
+
+    /// An hourly profile ready to be stored as an act.
+    struct NewAct {
+        let meter: ReadingsData.Meter
+        let channel: ReadingsData.Channel
+        let profile: IntervalProfile
+        let fileName: String
+        let fileData: Data
+    }
 
     private func uploadInterval(
-        _ req: Request, page: ReadingsUploadPage, form: UploadForm, file: File, contract: ReadingsData.ContractChoice,
-        link: ContractLink
+        _ req: Request, page: ReadingsUploadPage, kind: ReadingsUploadPage.Kind, form: UploadForm, file: File,
+        contract: ReadingsData.ContractChoice, link: ContractLink
     ) async throws -> Response {
         var page = page
         guard contract.needsHourlyProfile else {
             page.errors["contract"] = "Интервальные показания передаются только по договорам III–VI ценовых категорий"
             return page.render().response(status: .unprocessableEntity)
         }
-        let sql = req.db as! any SQLDatabase
         let (open, data) = try await openPeriodData(req, contract: contract, link: link)
-        try await fillInterval(&page, req, data: data, open: open, meter: form.meter, period: form.period)
-        guard let meter = data.objects.flatMap(\.meters).first(where: { $0.id == form.meter }),
-            let channel = meter.activeImport
-        else {
+        try await fillInterval(&page, req, kind: kind, data: data, open: open, meter: form.meter, period: form.period)
+        let hourly = data.objects.flatMap(\.meters).filter { $0.activeImport != nil }
+        let meter = hourly.first(where: { $0.id == form.meter })
+        if kind == .intervalMeter, meter == nil {
             page.errors["meter"] = "Выберите прибор учета с почасовым учетом"
             return page.render().response(status: .unprocessableEntity)
         }
@@ -379,67 +420,171 @@ struct ReadingsController {
             page.errors["period"] = "Выберите месяц из списка"
             return page.render().response(status: .unprocessableEntity)
         }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = req.portal.config.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: req.now)
+        let today = (year: parts.year ?? 0, month: parts.month ?? 0, day: parts.day ?? 0)
+        // Days of `period` up to today: later days carry no values and stay empty in the acts' files.
+        let throughDay =
+            period.year * 12 + period.month < today.year * 12 + today.month ? period.dayCount : today.day
         let bytes = Data(buffer: file.data)
-        let grid: [[IntervalProfile.Cell]]
+        let fileName = String(file.filename.prefix(200))
+        let read: (acts: [NewAct], problems: [String], skipped: [String])
         do {
-            grid = try await req.application.threadPool.runIfActive {
+            read = try await req.application.threadPool.runIfActive {
                 let workbook = try Workbook(data: bytes)
-                guard let name = workbook.sheetNames.first else { throw XLSXError.missingPart("xl/worksheets") }
-                return try IntervalReadingsFile.cells(workbook, sheet: name)
+                if let meter, let channel = meter.activeImport {
+                    guard let name = workbook.sheetNames.first else { throw XLSXError.missingPart("xl/worksheets") }
+                    switch IntervalProfile.parse(
+                        try IntervalReadingsFile.cells(workbook, sheet: name), period: period, today: today)
+                    {
+                    case .failure(let problems): return ([], problems.list.map(\.description), [])
+                    case .success(let profile):
+                        let act = NewAct(
+                            meter: meter, channel: channel, profile: profile, fileName: fileName, fileData: bytes)
+                        return ([act], [], [])
+                    }
+                }
+                return try Self.readContractFile(
+                    workbook, meters: hourly, period: period, today: today, fileName: fileName,
+                    throughDay: throughDay)
             }
         } catch let error as XLSXError {
             page.errors["file"] = error.russianMessage
             return page.render().response(status: .unprocessableEntity)
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = req.portal.config.timeZone
-        let today = calendar.dateComponents([.year, .month, .day], from: req.now)
-        switch IntervalProfile.parse(
-            grid, period: period, today: (today.year ?? 0, today.month ?? 0, today.day ?? 0))
-        {
-        case .failure(let problems):
-            page.accepted = 0
-            page.problems = problems.list.map(\.description)
-            return page.render().response(status: .unprocessableEntity)
-        case .success(let profile):
-            let earlier = try await sql.select().column("id").from("interval_acts").where("meter_id", .equal, meter.id)
-                .where("period", .equal, period.description).all().count
-            let kind = earlier == 0 ? "primary" : "correction"
-            let id = UUID()
-            let now = req.now
-            let accountID = req.account?.id
-            let hourly = profile.values.map { day in day.map(String.init).joined(separator: ",") }.joined(
-                separator: ";")
-            try await req.db.transaction { tx in
-                let sql = tx as! any SQLDatabase
+        if kind == .intervalContract {
+            try await keepUpload(
+                req, contract: contract, kind: "interval", period: period, fileName: fileName, bytes: bytes,
+                accepted: read.acts.count, rejected: read.problems.count)
+        }
+        let kinds = try await storeActs(read.acts, contract: contract, period: period, req: req)
+        try await fillInterval(
+            &page, req, kind: kind, data: data, open: open, meter: meter?.id, period: period.description)
+        page.accepted = read.acts.count
+        page.problems = read.problems
+        page.skipped = read.skipped
+        if kind == .intervalMeter, let only = kinds.first {
+            page.intervalSaved = only == "primary" ? "Первичный акт" : "Корректировочный акт"
+        }
+        if read.acts.isEmpty && read.problems.isEmpty {
+            page.errors["file"] = "В файле нет интервальных показаний: заполните листы приборов учета"
+        }
+        let failed = !read.problems.isEmpty || read.acts.isEmpty
+        return page.render().response(status: failed ? .unprocessableEntity : .ok)
+    }
+
+    /// Reads a per-contract file: each sheet named by the number of one of `meters`; sheets nobody filled in
+    /// are skipped, sheets with problems reported by sheet and cell, the rest become acts.
+    static func readContractFile(
+        _ workbook: Workbook, meters: [ReadingsData.Meter], period: BillingPeriod,
+        today: (year: Int, month: Int, day: Int), fileName: String, throughDay: Int
+    ) throws -> (acts: [NewAct], problems: [String], skipped: [String]) {
+        var bySheet: [String: ReadingsData.Meter] = [:]
+        for (meter, name) in zip(meters, IntervalReadingsFile.sheetNames(meters.map(\.number))) {
+            bySheet[name.lowercased()] = meter
+        }
+        var acts: [NewAct] = []
+        var problems: [String] = []
+        var skipped: [String] = []
+        var seen: Set<String> = []
+        for name in workbook.sheetNames {
+            let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let meter = bySheet[key], let channel = meter.activeImport, !seen.contains(meter.id) else {
+                problems.append(
+                    "Лист «\(name)»: прибор учета с таким номером не найден среди приборов учета договора с почасовым учетом"
+                )
+                continue
+            }
+            seen.insert(meter.id)
+            let grid = try IntervalReadingsFile.cells(workbook, sheet: name)
+            guard IntervalProfile.hasValues(grid) else {
+                skipped.append(meter.number)
+                continue
+            }
+            switch IntervalProfile.parse(grid, period: period, today: today) {
+            case .failure(let found):
+                problems.append(contentsOf: found.list.map { "Лист «\(name)», \($0.description)" })
+            case .success(let profile):
+                acts.append(
+                    NewAct(
+                        meter: meter, channel: channel, profile: profile, fileName: fileName,
+                        fileData: try IntervalReadingsFile.act(
+                            profile, meterNumber: meter.number, throughDay: throughDay)
+                    ))
+            }
+        }
+        return (acts, problems, skipped)
+    }
+
+    /// Keeps an uploaded file with what came of it.
+    private func keepUpload(
+        _ req: Request, contract: ReadingsData.ContractChoice, kind: String, period: BillingPeriod, fileName: String,
+        bytes: Data, accepted: Int, rejected: Int
+    ) async throws {
+        try await (req.db as! any SQLDatabase).insert(into: "reading_uploads")
+            .columns(
+                "id", "contract_id", "account_id", "kind", "period", "file_name", "file_data", "accepted", "rejected",
+                "created_at"
+            )
+            .values(
+                SQLBind(UUID()), SQLBind(contract.id), SQLBind(req.account?.id), SQLBind(kind),
+                SQLBind(period.description), SQLBind(fileName), SQLBind(bytes), SQLBind(accepted), SQLBind(rejected),
+                SQLBind(req.now)
+            ).run()
+    }
+
+    /// Stores the acts in one transaction — each meter's first of the month «Первичный акт», later ones
+    /// «Корректировочный акт» — and tells billing. Returns the kinds, in order.
+    private func storeActs(
+        _ acts: [NewAct], contract: ReadingsData.ContractChoice, period: BillingPeriod, req: Request
+    ) async throws -> [String] {
+        guard !acts.isEmpty else { return [] }
+        let now = req.now
+        let accountID = req.account?.id
+        let kinds = try await req.db.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            let earlier = Set(
+                try await sql.select().column("meter_id").from("interval_acts")
+                    .where("contract_id", .equal, contract.id).where("period", .equal, period.description).all()
+                    .map { try $0.decode(column: "meter_id", as: String.self) })
+            var kinds: [String] = []
+            for act in acts {
+                let id = UUID()
+                let kind = earlier.contains(act.meter.id) ? "correction" : "primary"
+                kinds.append(kind)
+                let profile = act.profile
+                let hourly = profile.values.map { day in day.map(String.init).joined(separator: ",") }.joined(
+                    separator: ";")
                 try await sql.insert(into: "interval_acts")
                     .columns(
                         "id", "contract_id", "meter_id", "channel_id", "period", "kind", "status", "total_milli",
                         "hourly_values", "file_name", "file_data", "account_id", "created_at"
                     )
                     .values(
-                        SQLBind(id), SQLBind(contract.id), SQLBind(meter.id), SQLBind(channel.id),
+                        SQLBind(id), SQLBind(contract.id), SQLBind(act.meter.id), SQLBind(act.channel.id),
                         SQLBind(period.description), SQLBind(kind), SQLBind("pending"), SQLBind(profile.total),
-                        SQLBind(hourly), SQLBind(String(file.filename.prefix(200))), SQLBind(bytes), SQLBind(accountID),
+                        SQLBind(hourly), SQLBind(act.fileName), SQLBind(act.fileData), SQLBind(accountID),
                         SQLBind(now)
                     ).run()
                 try await BillingFeed.append(
                     .intervalProfile, entityID: id.uuidString,
                     data: [
-                        "contractId": .string(contract.id), "meterId": .string(meter.id),
-                        "channelId": .string(channel.id),
-                        "period": .string(period.description), "kind": .string(kind),
-                        "total": .string(ReadingValue.text(profile.total)),
+                        "contractId": .string(contract.id), "meterId": .string(act.meter.id),
+                        "channelId": .string(act.channel.id), "period": .string(period.description),
+                        "kind": .string(kind), "total": .string(ReadingValue.text(profile.total)),
                         "hours": .array(profile.values.map { .array($0.map { .string(ReadingValue.text($0)) }) }),
                         "accountId": .string(accountID?.uuidString ?? ""),
                     ], now: now, on: sql)
             }
-            try await AuditLog.record(
-                "readings.interval.submitted", subject: contract.number,
-                details: ["meter": meter.number, "period": period.description, "kind": kind], request: req)
-            try await fillInterval(&page, req, data: data, open: open, meter: meter.id, period: period.description)
-            page.intervalSaved = kind == "primary" ? "Первичный акт" : "Корректировочный акт"
-            return page.render().response()
+            return kinds
         }
+        try await AuditLog.record(
+            "readings.interval.submitted", subject: contract.number,
+            details: [
+                "meters": acts.map(\.meter.number).joined(separator: ","), "period": period.description,
+                "kinds": kinds.joined(separator: ","),
+            ], request: req)
+        return kinds
     }
 }

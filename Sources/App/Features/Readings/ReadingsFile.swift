@@ -100,32 +100,70 @@ enum IntegralReadingsFile {
     }
 }
 
-/// «Шаблон интервальных показаний» of one meter and month in the layout of the manual's Table 2, and reading
-/// it back into an `IntervalProfile` (RD-5).
+/// «Шаблон интервальных показаний» in the layout of the manual's Table 2 — one sheet per meter, named by the
+/// meter's number (RD-5 for one meter, RD-6 for every hourly meter of a contract) — and reading sheets back
+/// into `IntervalProfile`s.
 enum IntervalReadingsFile {
-    static func template(period: BillingPeriod, meterNumber: String) throws -> Data {
+    /// The template: one empty sheet per meter number, in the order given.
+    static func template(period: BillingPeriod, meterNumbers: [String]) throws -> Data {
         let writer = try WorkbookWriter()
+        for name in sheetNames(meterNumbers) {
+            try appendSheet(to: writer, name: name, period: period, values: nil)
+        }
+        return try writer.finish()
+    }
+
+    /// One meter's profile as a filled sheet, days after `throughDay` left empty: what an act of a
+    /// per-contract upload keeps and gives back.
+    static func act(_ profile: IntervalProfile, meterNumber: String, throughDay: Int) throws -> Data {
+        let writer = try WorkbookWriter()
+        try appendSheet(
+            to: writer, name: sheetName(meterNumber), period: profile.period,
+            values: Array(profile.values.prefix(max(0, throughDay))))
+        return try writer.finish()
+    }
+
+    private static func appendSheet(to writer: WorkbookWriter, name: String, period: BillingPeriod, values: [[Int64]]?)
+        throws
+    {
         let columns =
             [WorkbookWriter.Column(width: 10)]
             + Array(repeating: WorkbookWriter.Column(width: 11, editable: true), count: period.dayCount)
-        let sheet = try writer.addSheet(
-            sheetName(meterNumber), columns: columns, freezeHeader: true, protected: true)
+        let sheet = try writer.addSheet(name, columns: columns, freezeHeader: true, protected: true)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let dates: [CellValue?] = (1...period.dayCount).map { day in
             calendar.date(from: DateComponents(year: period.year, month: period.month, day: day)).map { .date($0) }
         }
         try writer.appendRow([.string("Время")] + dates, to: sheet, bold: true)
-        for label in IntervalProfile.hourLabels {
-            try writer.appendRow([.string(label)], to: sheet)
+        for (hour, label) in IntervalProfile.hourLabels.enumerated() {
+            let cells: [CellValue?] = values.map { days in days.map { .number(Double($0[hour]) / 1000) } } ?? []
+            try writer.appendRow([.string(label)] + cells, to: sheet)
         }
-        return try writer.finish()
     }
 
     /// A sheet name from a meter number (Excel forbids some characters and allows 31).
     static func sheetName(_ meterNumber: String) -> String {
         let cleaned = String(meterNumber.map { "[]:*?/\\".contains($0) ? "_" : $0 }.prefix(31))
         return cleaned.isEmpty ? "ПУ" : cleaned
+    }
+
+    /// Sheet names for meter numbers, in order, unique even where two numbers clean up to the same name
+    /// (Excel compares sheet names without regard to case).
+    static func sheetNames(_ meterNumbers: [String]) -> [String] {
+        var taken: Set<String> = []
+        return meterNumbers.map { number in
+            let base = sheetName(number)
+            var name = base
+            var counter = 2
+            while taken.contains(name.lowercased()) {
+                let suffix = " (\(counter))"
+                name = String(base.prefix(31 - suffix.count)) + suffix
+                counter += 1
+            }
+            taken.insert(name.lowercased())
+            return name
+        }
     }
 
     static func cells(_ workbook: Workbook, sheet: String) throws -> [[IntervalProfile.Cell]] {

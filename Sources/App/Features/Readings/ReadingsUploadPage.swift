@@ -15,7 +15,23 @@ struct ReadingsUploadPage: Sendable {
     var problems: [String] = []
     /// Whether the contract's price category sends hourly profiles (III–VI).
     var hourlyContract = false
-    var kind = "integral"
+    /// «Тип показаний».
+    enum Kind: String, Sendable, CaseIterable {
+        case integral
+        case intervalMeter = "interval"
+        case intervalContract = "interval-contract"
+
+        var title: String {
+            switch self {
+            case .integral: "Интегральные по договору"
+            case .intervalMeter: "Интервальные по прибору учета"
+            case .intervalContract: "Интервальные по договору"
+            }
+        }
+    }
+    var kind = Kind.integral
+    /// Meters whose sheets of a per-contract file were left empty.
+    var skipped: [String] = []
     struct MeterChoice: Sendable {
         let id: String
         let label: String
@@ -23,6 +39,7 @@ struct ReadingsUploadPage: Sendable {
     struct Act: Sendable {
         let id: String
         let title: String
+        let meter: String
         let status: String
         let period: String
         let fileName: String
@@ -53,10 +70,10 @@ struct ReadingsUploadPage: Sendable {
                 </div>
                 <fieldset class="field">
                 <legend>Тип показаний</legend>
-                <label class="radio"><input type="radio" name="kind" value="integral"\(flag: "checked", kind != "interval") data-kind> Интегральные по договору</label>
-                \(hourlyContract || kind == "interval" ? HTML(trusted: "<label class=\"radio\"><input type=\"radio\" name=\"kind\" value=\"interval\"\(kind == "interval" ? " checked" : "") data-kind> Интервальные по прибору учета</label>") : HTML.empty)
+                \(each: kinds, kindRadio)
                 </fieldset>
-                \(kind == "interval" ? intervalPart : integralPart)
+                <p class="choose-row" data-choose><button class="button button-secondary" type="submit" name="choose" value="1" formnovalidate>Выбрать</button></p>
+                \(kind == .integral ? integralPart : intervalPart)
                 <div class="field\(errors["file"] == nil ? "" : " field-invalid")">
                 <label for="f-file">Загрузите файл</label>
                 <div class="file-row"><input id="f-file" name="file" type="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"\(attr: "aria-describedby", errors["file"] == nil ? nil : "f-file-error")>
@@ -75,16 +92,46 @@ struct ReadingsUploadPage: Sendable {
         """
     }
 
+    /// Interval kinds are offered for contracts of price categories III–VI only.
+    var kinds: [Kind] { hourlyContract || kind != .integral ? Kind.allCases : [.integral] }
+
+    func kindRadio(_ choice: Kind) -> HTML {
+        "<label class=\"radio\"><input type=\"radio\" name=\"kind\" value=\"\(choice.rawValue)\"\(flag: "checked", choice == kind) data-kind> \(choice.title)</label>"
+    }
+
     var intervalPart: HTML {
+        kind == .intervalContract ? contractIntervalPart : meterIntervalPart
+    }
+
+    var periodField: HTML {
+        """
+        <div class="field\(errors["period"] == nil ? "" : " field-invalid")"><label for="f-period">Месяц</label>
+        <select id="f-period" name="period" data-interval-choice>\(each: periods, periodOption)</select>
+        \(errors["period"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
+        """
+    }
+
+    /// «Интервальные по договору» (manual §5.4): one sheet per hourly meter, named by its number.
+    var contractIntervalPart: HTML {
+        guard !hourlyMeters.isEmpty else {
+            return "<p class=\"hint\">По договору нет доступных вам приборов учета с почасовым учетом.</p>"
+        }
+        return """
+            \(periodField)
+            <p><a class="button button-secondary" href="\(SitePath.intervalTemplate.path)?contract=\(contract)&period=\(period?.description ?? "")">Скачать шаблон</a></p>
+            <p class="hint">В шаблоне — лист на каждый прибор учета с почасовым учетом (\(String(hourlyMeters.count)) шт.), назван номером прибора. На каждом листе в столбце A — часы суток от «00-01» до «23-24», в первой строке — даты месяца; укажите расход за час (кВт·ч). Листы приборов, по которым вы не передаете показания, оставьте пустыми. По каждому прибору первый файл за месяц — «Первичный акт», следующие — «Корректировочный акт».</p>
+            \(acts.isEmpty ? HTML.empty : actsTable)
+            """
+    }
+
+    var meterIntervalPart: HTML {
         let templateQuery =
             "?contract=\(contract)&meter=\(meter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&period=\(period?.description ?? "")"
         return """
             <div class="field\(errors["meter"] == nil ? "" : " field-invalid")"><label for="f-meter">Энергообъект и прибор учета</label>
             <select id="f-meter" name="meter" data-interval-choice>\(each: hourlyMeters, meterOption)</select>
             \(errors["meter"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
-            <div class="field\(errors["period"] == nil ? "" : " field-invalid")"><label for="f-period">Месяц</label>
-            <select id="f-period" name="period" data-interval-choice>\(each: periods, periodOption)</select>
-            \(errors["period"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
+            \(periodField)
             <p><a class="button button-secondary" href="\(SitePath.intervalTemplate.path)\(templateQuery)">Шаблон интервальных показаний</a></p>
             <p class="hint">В столбце A — часы суток от «00-01» до «23-24», в первой строке — даты месяца; на пересечении укажите расход за час (кВт·ч). Дни, которые еще не наступили, оставьте пустыми.</p>
             <p>Вид показаний: <b>\(nextActTitle)</b></p>
@@ -102,13 +149,13 @@ struct ReadingsUploadPage: Sendable {
 
     var actsTable: HTML {
         """
-        <table class="table acts"><thead><tr><th>Акт</th><th>Месяц</th><th>Статус</th><th>Файл</th><th>Загружен</th><th></th></tr></thead>
+        <table class="table acts"><thead><tr><th>Акт</th><th>ПУ</th><th>Месяц</th><th>Статус</th><th>Файл</th><th>Загружен</th><th></th></tr></thead>
         <tbody>\(each: acts, actRow)</tbody></table>
         """
     }
 
     func actRow(_ act: Act) -> HTML {
-        "<tr><td>\(act.title)</td><td>\(act.period)</td><td>\(act.status)</td><td>\(act.fileName)</td><td>\(act.created)</td><td><a href=\"\(SitePath.intervalAct(act.id).path)\" title=\"Скачать\" aria-label=\"Скачать \(act.title)\">\(Icons.download)</a></td></tr>"
+        "<tr><td>\(act.title)</td><td>\(act.meter)</td><td>\(act.period)</td><td>\(act.status)</td><td>\(act.fileName)</td><td>\(act.created)</td><td><a href=\"\(SitePath.intervalAct(act.id).path)\" title=\"Скачать\" aria-label=\"Скачать \(act.title)\">\(Icons.download)</a></td></tr>"
     }
 
     func option(_ contract: ReadingsData.ContractChoice) -> HTML {
@@ -121,9 +168,10 @@ struct ReadingsUploadPage: Sendable {
                 "<div class=\"alert alert-info\" role=\"status\">\(ReadingsPage.savedMessage): \(intervalSaved), статус «В ожидании».</div>"
         }
         guard let accepted else { return .empty }
+        let acts = kind == .intervalContract ? " (акты «В ожидании»)" : ""
         let saved: HTML =
             accepted > 0
-            ? "<div class=\"alert alert-info\" role=\"status\">\(ReadingsPage.savedMessage): приборов учета — \(String(accepted)).</div>"
+            ? "<div class=\"alert alert-info\" role=\"status\">\(ReadingsPage.savedMessage): приборов учета — \(String(accepted))\(acts).\(skippedNote)</div>"
             : .empty
         guard !problems.isEmpty else { return saved }
         return """
@@ -136,4 +184,8 @@ struct ReadingsUploadPage: Sendable {
     }
 
     func problem(_ text: String) -> HTML { "<li>\(text)</li>" }
+
+    var skippedNote: HTML {
+        skipped.isEmpty ? .empty : " Не заполнены листы приборов учета: \(skipped.joined(separator: ", "))."
+    }
 }

@@ -94,6 +94,7 @@ function setUpUpload() {
   const contract = form.querySelector("input[name=contract]");
   const template = form.querySelector("[data-template]");
   contract?.addEventListener("input", () => {
+    if (!template) return;
     const number = contract.value.replace(/\D/g, "").slice(0, 14);
     template.href = template.href.split("?")[0] + "?contract=" + number;
   });
@@ -108,16 +109,19 @@ function setUpUpload() {
 
 setUpUpload();
 
-// «Загрузить файлом»: switching the kind, the meter or the month reloads the form for that choice.
+// «Загрузить файлом»: switching the kind, the meter or the month reloads the form for that choice (without
+// a script, the «Выбрать» button does the same).
 function setUpUploadChoices() {
   const form = document.querySelector("[data-upload]");
   if (!form) return;
+  const choose = form.querySelector("[data-choose]");
+  if (choose) choose.hidden = true;
   const reload = () => {
     const params = new URLSearchParams();
     params.set("contract", form.querySelector("input[name=contract]")?.value || "");
     const kind = form.querySelector("input[name=kind]:checked")?.value || "integral";
     params.set("kind", kind);
-    if (kind === "interval") {
+    if (kind !== "integral") {
       const meter = form.querySelector("select[name=meter]");
       const period = form.querySelector("select[name=period]");
       if (meter) params.set("meter", meter.value);
@@ -125,6 +129,12 @@ function setUpUploadChoices() {
     }
     window.location.search = params.toString();
   };
+  // A contract picked from the list may offer other kinds (hourly profiles for categories III–VI).
+  const contract = form.querySelector("input[name=contract]");
+  const initial = contract?.value || "";
+  contract?.addEventListener("change", () => {
+    if (/^\d{14}$/.test(contract.value.trim()) && contract.value.trim() !== initial) reload();
+  });
   for (const radio of form.querySelectorAll("[data-kind]")) radio.addEventListener("change", reload);
   for (const select of form.querySelectorAll("[data-interval-choice]")) select.addEventListener("change", reload);
 }
