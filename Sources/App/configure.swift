@@ -62,6 +62,7 @@ public func configure(
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(BillingCommands(), as: "billing")
     app.asyncCommands.use(DemoCommand(passwords: passwords), as: "demo")
+    app.asyncCommands.use(LoadTestAccountsCommand(passwords: passwords), as: "demo-accounts")
     try routes(app, passwords: passwords)
 
     if config.database.isSQLite {

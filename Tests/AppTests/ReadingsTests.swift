@@ -37,6 +37,60 @@ import Vapor
         return out
     }
 
+    @Test func longContractsArePagedAfterFiltering() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .powerEngineer)
+            // 24 more objects (codes 000102…000125), each with one meter «9000xxxx» and one channel.
+            var objects: [JSONValue] = []
+            var meters: [JSONValue] = []
+            var channels: [JSONValue] = []
+            for index in 2...25 {
+                let code = "0001" + BillingPeriod.padded(index, 2)
+                objects.append([
+                    "id": .string("EO-\(index)"), "contractId": "K-1", "code": .string(code),
+                    "name": .string("Склад \(index)"), "address": "г. Екатеринбург", "status": "waiting",
+                ])
+                meters.append([
+                    "id": .string("M-\(index)"), "energyObjectId": .string("EO-\(index)"),
+                    "number": .string("9000" + BillingPeriod.padded(index, 4)), "model": "Меркурий 230",
+                    "complexName": "ИК", "digits": 6, "ratio": 1, "hourly": false, "status": "waiting",
+                ])
+                channels.append([
+                    "id": .string("CH-X\(index)"), "meterId": .string("M-\(index)"), "quantity": "activeImport",
+                    "zone": "allDay",
+                ])
+            }
+            let token = try await world.billingToken("paging")
+            for (path, items) in [("energy-objects", objects), ("meters", meters), ("meter-channels", channels)] {
+                #expect(try await world.api(.PUT, path, token: token, body: ["items": .array(items)]).status == .ok)
+            }
+            let first = try await browser.get("/readings?contract=\(Self.number)")
+            #expect(first.body.components(separatedBy: "<details class=\"eo\"").count == 21, "20 objects a page")
+            #expect(first.body.contains("90000020") && !first.body.contains("90000021"))
+            #expect(first.body.contains("page=2"))
+            let second = try await browser.get("/readings?contract=\(Self.number)&page=2")
+            #expect(second.body.components(separatedBy: "<details class=\"eo\"").count == 6)
+            for index in 21...25 {
+                #expect(second.body.contains("9000" + BillingPeriod.padded(index, 4)), "meter of object \(index)")
+            }
+            #expect(!second.body.contains("01234567"), "the first page's meter is not on the second")
+            // A filter narrows before paging: «Склад 25» is alone on page 1.
+            let filtered = try await browser.get(
+                "/readings?contract=\(Self.number)&q=%D0%A1%D0%BA%D0%BB%D0%B0%D0%B4%2025")
+            #expect(filtered.body.components(separatedBy: "<details class=\"eo\"").count == 2)
+            #expect(filtered.body.contains("90000025"))
+            // A page past the end shows the last one.
+            let beyond = try await browser.get("/readings?contract=\(Self.number)&page=9")
+            #expect(beyond.body.contains("90000025") && !beyond.body.contains("90000020"))
+        }
+    }
+
+    @Test func columnNamesAreSnakeCaseOfTheProperties() {
+        #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("energyObjectId") == "energy_object_id")
+        #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("id") == "id")
+        #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("valueMilli") == "value_milli")
+    }
+
     @Test(arguments: [Role.powerEngineer, .manager, .administrator])
     func rolesThatSubmitSeeTheMetersAndSend(role: Role) async throws {
         try await withPortal { world in

@@ -36,7 +36,9 @@ public enum Launcher {
             let serving = command == "serve"
             // Commands that write data migrate an embedded database themselves, as `serve` does.
             let subcommand = arguments.dropFirst().filter { !$0.hasPrefix("-") }.dropFirst().first
-            let writes = serving || command == "demo" || (command == "billing" && subcommand != "openapi")
+            let writes =
+                serving || command == "demo" || command == "demo-accounts"
+                || (command == "billing" && subcommand != "openapi")
             try await configure(
                 app, config: config, autoMigrate: writes && config.database.isSQLite,
                 loadDemo: serving && config.demoEnabled)

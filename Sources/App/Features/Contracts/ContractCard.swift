@@ -82,7 +82,7 @@ struct ContractCard: Sendable {
         guard let role = link.role,
             let contract = try await sql.select().column("*").from("contracts")
                 .where("id", .equal, link.contractID).where("number", .equal, number)
-                .first(decoding: Contract.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .first(decoding: Contract.self, keyDecodingStrategy: .snakeCaseColumns)
         else { return nil }
         var meters = try await sql.raw(
             """
@@ -92,11 +92,11 @@ struct ContractCard: Sendable {
             WHERE m.contract_id = \(bind: contract.id)
             ORDER BY o.code, m.number
             """
-        ).all(decoding: Meter.self, keyDecodingStrategy: .convertFromSnakeCase)
+        ).all(decoding: Meter.self, keyDecodingStrategy: .snakeCaseColumns)
         if let allowed = link.energyObjects { meters = meters.filter { allowed.contains($0.objectId) } }
         let channels = try await sql.select().columns("meter_id", "quantity", "zone").from("meter_channels")
             .where("contract_id", .equal, contract.id).orderBy("id")
-            .all(decoding: Channel.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Channel.self, keyDecodingStrategy: .snakeCaseColumns)
         return ContractCard(
             contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId))
     }

@@ -68,7 +68,8 @@ struct ReadingsController {
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
         if let (contract, link) = chosen {
             let period = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-            page.data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
+            page.data = try await ReadingsData.load(
+                contract, link: link, period: period, on: sql, detailed: ReadingsPage.shown(filters))
         }
         if req.query[String.self, at: "saved"] != nil { page.notice = ReadingsPage.savedMessage }
         return page.render().response()
@@ -97,7 +98,8 @@ struct ReadingsController {
         }
         var page = ReadingsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
-        page.data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
+        page.data = try await ReadingsData.load(
+            contract, link: link, period: period, on: sql, detailed: ReadingsPage.shown(filters))
         page.typed = typed
         page.rollover = rollover
         page.errors = checked.errors
@@ -133,16 +135,17 @@ struct ReadingsController {
                 }
                 try await insert.run()
             }
-            for value in values {
-                try await BillingFeed.append(
-                    .reading, entityID: value.channelID,
+            let entries = values.map { value in
+                BillingFeed.Entry(
+                    kind: .reading, entityID: value.channelID,
                     data: [
                         "contractId": .string(contract.id), "meterId": .string(value.meterID),
                         "channelId": .string(value.channelID), "period": .string(period.description),
                         "value": .string(ReadingValue.text(value.thousandths)), "rollover": .bool(value.rollover),
                         "source": .string(source), "accountId": .string(accountID?.uuidString ?? ""),
-                    ], now: now, on: sql)
+                    ])
             }
+            try await BillingFeed.append(entries, now: now, on: sql)
         }
         try await AuditLog.record(
             "readings.submitted", subject: contract.number,
@@ -227,7 +230,7 @@ struct ReadingsController {
             query.where("period", .equal, page.period?.description ?? "")
         }
         let rows = try await query.orderBy("created_at", .descending).limit(kind == .intervalMeter ? 50 : 500)
-            .all(decoding: ActRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ActRow.self, keyDecodingStrategy: .snakeCaseColumns)
         // An energy-object limit hides other objects' acts too.
         page.acts = rows.filter { numbers[$0.meterId] != nil }.map {
             .init(
@@ -275,7 +278,7 @@ struct ReadingsController {
         guard
             let act = try await sql.select().columns("contract_id", "meter_id", "file_name", "file_data")
                 .from("interval_acts").where("id", .equal, id)
-                .first(decoding: Act.self, keyDecodingStrategy: .convertFromSnakeCase),
+                .first(decoding: Act.self, keyDecodingStrategy: .snakeCaseColumns),
             let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)
                 .first(where: { $0.0.id == act.contractId })
         else { throw Abort(.notFound) }

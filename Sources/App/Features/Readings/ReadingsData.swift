@@ -82,7 +82,7 @@ struct ReadingsData: Sendable {
             WHERE l.account_id = \(bind: accountID)
             ORDER BY c.number
             """
-        ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+        ).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
             let link = ContractLink()
             link.id = row.linkId
             link.accountID = accountID
@@ -97,10 +97,13 @@ struct ReadingsData: Sendable {
     }
 
     /// The contract's energy objects, meters and channels with the last closed period's readings and this
-    /// period's submitted ones; objects outside the link's limits are left out.
-    static func load(_ contract: ContractChoice, link: ContractLink, period: BillingPeriod, on sql: any SQLDatabase)
-        async throws -> ReadingsData
-    {
+    /// period's submitted ones; objects outside the link's limits are left out. With `detailed`, every object
+    /// is listed but only those it picks (say, one page of them) get their meters: the page of a 500-meter
+    /// contract then reads the rows it shows, on the same indexes.
+    static func load(
+        _ contract: ContractChoice, link: ContractLink, period: BillingPeriod, on sql: any SQLDatabase,
+        detailed: (([Object]) -> [Object])? = nil
+    ) async throws -> ReadingsData {
         struct ObjectRow: Decodable {
             let id: String
             let code: String
@@ -132,24 +135,47 @@ struct ReadingsData: Sendable {
         let allowed = link.energyObjects
         let objectRows = try await sql.select().columns("id", "code", "name", "address", "status")
             .from("energy_objects").where("contract_id", .equal, contract.id).orderBy("code")
-            .all(decoding: ObjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ObjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
             .filter { allowed?.contains($0.id) ?? true }
-        let meterRows = try await sql.select()
+        let bare = objectRows.map {
+            Object(
+                id: $0.id, code: $0.code, name: $0.name, address: $0.address,
+                status: ReadingStatus(rawValue: $0.status), meters: [])
+        }
+        // The objects whose meters are read; nil for all of them.
+        let wanted = detailed.map { pick in pick(bare).map(\.id) }
+        if let wanted, wanted.isEmpty {
+            return ReadingsData(contract: contract, period: period, objects: bare)
+        }
+        let meterQuery = sql.select()
             .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status", "hourly")
-            .from("meters").where("contract_id", .equal, contract.id).orderBy("number")
-            .all(decoding: MeterRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        let channelRows = try await sql.select().columns("id", "meter_id", "quantity", "zone")
-            .from("meter_channels").where("contract_id", .equal, contract.id)
-            .all(decoding: ChannelRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        let previous = try await sql.select().columns("channel_id", "value_milli", "read_on")
-            .from("accepted_readings").where("contract_id", .equal, contract.id)
-            .where("period", .equal, period.previous.description)
-            .all(decoding: ValueRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        let submitted = try await sql.select().columns("channel_id", "value_milli")
-            .column(SQLLiteral.null, as: "read_on")
-            .from("submitted_readings").where("contract_id", .equal, contract.id)
-            .where("period", .equal, period.description)
-            .all(decoding: ValueRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .from("meters").where("contract_id", .equal, contract.id)
+        if let wanted { meterQuery.where("energy_object_id", .in, SQLBind.group(wanted)) }
+        let meterRows = try await meterQuery.orderBy("number")
+            .all(decoding: MeterRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let channelQuery = sql.select().columns("id", "meter_id", "quantity", "zone").from("meter_channels")
+        if wanted != nil {
+            guard !meterRows.isEmpty else { return ReadingsData(contract: contract, period: period, objects: bare) }
+            channelQuery.where("meter_id", .in, SQLBind.group(meterRows.map(\.id)))
+        } else {
+            channelQuery.where("contract_id", .equal, contract.id)
+        }
+        let channelRows = try await channelQuery.all(decoding: ChannelRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        /// Readings of the channels read, by contract or, for a few objects, by channel.
+        func values(_ table: String, period: BillingPeriod, readOn: Bool) async throws -> [ValueRow] {
+            let query = sql.select().columns("channel_id", "value_milli")
+            if readOn { query.column("read_on") } else { query.column(SQLLiteral.null, as: "read_on") }
+            query.from(table).where("period", .equal, period.description)
+            if wanted != nil {
+                guard !channelRows.isEmpty else { return [] }
+                query.where("channel_id", .in, SQLBind.group(channelRows.map(\.id)))
+            } else {
+                query.where("contract_id", .equal, contract.id)
+            }
+            return try await query.all(decoding: ValueRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        }
+        let previous = try await values("accepted_readings", period: period.previous, readOn: true)
+        let submitted = try await values("submitted_readings", period: period, readOn: false)
 
         struct ActRow: Decodable {
             let meterId: String
@@ -157,7 +183,7 @@ struct ReadingsData: Sendable {
         }
         let acts = try await sql.select().columns("meter_id", "total_milli").from("interval_acts")
             .where("contract_id", .equal, contract.id).where("period", .equal, period.description)
-            .orderBy("created_at").all(decoding: ActRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("created_at").all(decoding: ActRow.self, keyDecodingStrategy: .snakeCaseColumns)
         let intervalTotals = Dictionary(
             acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { _, later in later })
         let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
@@ -166,10 +192,9 @@ struct ReadingsData: Sendable {
         let quantityOrder = Dictionary(uniqueKeysWithValues: Quantity.allCases.enumerated().map { ($1.rawValue, $0) })
         let zoneOrder = Dictionary(uniqueKeysWithValues: Zone.allCases.enumerated().map { ($1.rawValue, $0) })
         var channelsByMeter: [String: [Channel]] = [:]
-        for row in channelRows.sorted(by: {
-            (quantityOrder[$0.quantity] ?? 9, zoneOrder[$0.zone] ?? 9, $0.id)
-                < (quantityOrder[$1.quantity] ?? 9, zoneOrder[$1.zone] ?? 9, $1.id)
-        }) {
+        let ordered = channelRows.map { ((quantityOrder[$0.quantity] ?? 9) * 16 + (zoneOrder[$0.zone] ?? 9), $0) }
+            .sorted { ($0.0, $0.1.id) < ($1.0, $1.1.id) }.map(\.1)
+        for row in ordered {
             channelsByMeter[row.meterId, default: []].append(
                 Channel(
                     id: row.id, quantity: Quantity(rawValue: row.quantity), zone: Zone(rawValue: row.zone),
@@ -186,10 +211,10 @@ struct ReadingsData: Sendable {
         }
         return ReadingsData(
             contract: contract, period: period,
-            objects: objectRows.map {
-                Object(
-                    id: $0.id, code: $0.code, name: $0.name, address: $0.address,
-                    status: ReadingStatus(rawValue: $0.status), meters: metersByObject[$0.id] ?? [])
+            objects: bare.map { object in
+                var object = object
+                object.meters = metersByObject[object.id] ?? []
+                return object
             })
     }
 }

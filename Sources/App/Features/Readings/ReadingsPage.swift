@@ -18,15 +18,35 @@ struct ReadingsPage: Sendable {
     var meterErrors: [String: String] = [:]
 
     /// Objects that pass the status and text filters.
-    var filtered: [ReadingsData.Object] {
-        guard let data else { return [] }
+    var filtered: [ReadingsData.Object] { Self.matching(data?.objects ?? [], filters) }
+
+    static func matching(_ objects: [ReadingsData.Object], _ filters: ReadingsController.Filters)
+        -> [ReadingsData.Object]
+    {
         let text = filters.text.lowercased()
-        return data.objects.filter { object in
+        return objects.filter { object in
             (filters.status == nil || object.status == filters.status)
                 && (text.isEmpty || object.name.lowercased().contains(text)
                     || object.address.lowercased().contains(text)
                     || object.code.contains(text))
         }
+    }
+
+    /// The page of `filtered` objects `filters` asks for (the last when it asks for more), and the count.
+    static func page(_ filtered: [ReadingsData.Object], _ filters: ReadingsController.Filters)
+        -> (objects: [ReadingsData.Object], page: Int, count: Int)
+    {
+        let size = ReadingsController.objectsPerPage
+        let count = max(1, (filtered.count + size - 1) / size)
+        let page = min(filters.page, count)
+        return (Array(filtered.dropFirst((page - 1) * size).prefix(size)), page, count)
+    }
+
+    /// The objects this page shows, for `ReadingsData.load(detailed:)`.
+    static func shown(_ filters: ReadingsController.Filters)
+        -> @Sendable ([ReadingsData.Object]) -> [ReadingsData.Object]
+    {
+        { objects in page(matching(objects, filters), filters).objects }
     }
 
     func render() -> HTML {
@@ -46,12 +66,7 @@ struct ReadingsPage: Sendable {
     }
 
     var body: HTML {
-        let objects = filtered
-        let pageCount = max(
-            1, (objects.count + ReadingsController.objectsPerPage - 1) / ReadingsController.objectsPerPage)
-        let page = min(filters.page, pageCount)
-        let shown = Array(
-            objects.dropFirst((page - 1) * ReadingsController.objectsPerPage).prefix(ReadingsController.objectsPerPage))
+        let (shown, page, pageCount) = Self.page(filtered, filters)
         let number = data?.contract.number ?? ""
         return """
             <form class="filters" method="get" action="\(SitePath.readings.path)" data-filters>

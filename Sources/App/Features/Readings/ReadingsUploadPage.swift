@@ -114,7 +114,8 @@ struct ReadingsUploadPage: Sendable {
     /// «Интервальные по договору» (manual §5.4): one sheet per hourly meter, named by its number.
     var contractIntervalPart: HTML {
         guard !hourlyMeters.isEmpty else {
-            return "<p class=\"hint\">По договору нет доступных вам приборов учета с почасовым учетом.</p>"
+            return
+                "\(periodField)<p class=\"hint\">По договору нет доступных вам приборов учета с почасовым учетом.</p>"
         }
         return """
             \(periodField)
