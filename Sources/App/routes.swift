@@ -8,6 +8,8 @@ func routes(_ app: Application, passwords: Passwords) throws {
     ProfileController(passwords: passwords).register(app)
     ContractsController().register(app)
     ReadingsController().register(app)
+    PaymentsController().register(app)
+    SandboxCheckoutController().register(app)
     SystemController().register(app)
     BillingAPIController().register(app)
     if app.portal.config.mode == .development, case .files(let directory) = app.portal.config.mailer {

@@ -12,7 +12,7 @@ import Testing
     @Test(
         arguments: [
             ("1500", 150_000), ("1500,5", 150_050), ("1500.50", 150_050), ("1 500,05", 150_005), (",5", 50),
-            ("0,01", 1),
+            ("0,01", 1), ("1 234,50", 123_450), ("1234.5", 123_450), ("1\u{00A0}234,50 ₽", 123_450),
         ] as [(String, Int64)])
     func parsesTypedAmounts(input: String, kopecks: Int64) throws {
         #expect(try Money.parse(input).get() == Money(kopecks: kopecks))
@@ -21,7 +21,8 @@ import Testing
     @Test(
         arguments: [
             ("", Money.ParseError.empty), ("abc", .notANumber), ("1,234", .tooManyDecimals), ("0", .notPositive),
-            ("-5", .notPositive), ("1.2.3", .notANumber), ("99999999999999", .tooLarge), ("1e5", .notANumber),
+            ("-5", .notPositive), ("-1", .notPositive), ("10,505", .tooManyDecimals), ("1.2.3", .notANumber),
+            ("99999999999999", .tooLarge), ("1e5", .notANumber),
         ] as [(String, Money.ParseError)])
     func refusesBadAmounts(input: String, error: Money.ParseError) {
         #expect(Money.parse(input) == .failure(error))

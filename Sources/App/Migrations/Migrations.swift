@@ -12,5 +12,6 @@ enum PortalMigrations {
         CreateBilling(),
         CreateReadingUploads(),
         CreateIntervalActs(),
+        CreatePayments(),
     ]
 }

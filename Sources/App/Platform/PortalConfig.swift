@@ -53,6 +53,11 @@ public struct PortalConfig: Sendable {
     public var loadDemo: Bool?
     public var demoEnabled: Bool { loadDemo ?? (mode == .development) }
     public var jobPollInterval: TimeInterval = 1
+    /// The sandbox acquirer's webhook key (HMAC-SHA256). It moves no money; set your own anyway.
+    public var sandboxSecret = "lkk-sandbox-acquirer-development-key"
+    /// How many copies of each webhook the sandbox sends, and how late (to try duplicates and delays).
+    public var sandboxWebhookCopies = 1
+    public var sandboxWebhookDelay: TimeInterval = 0
 
     public init() {}
 
@@ -163,6 +168,24 @@ public struct PortalConfig: Sendable {
         }
         if let raw = value("PORTAL_DEMO") {
             config.loadDemo = try bool(raw, "PORTAL_DEMO")
+        }
+        if let raw = value("PORTAL_SANDBOX_SECRET") {
+            guard raw.utf8.count >= 16 else {
+                throw ConfigError(variable: "PORTAL_SANDBOX_SECRET", problem: "expected at least 16 characters")
+            }
+            config.sandboxSecret = raw
+        }
+        if let raw = value("PORTAL_SANDBOX_WEBHOOK_COPIES") {
+            guard let copies = Int(raw), (0...5).contains(copies) else {
+                throw ConfigError(variable: "PORTAL_SANDBOX_WEBHOOK_COPIES", problem: "expected 0–5, got «\(raw)»")
+            }
+            config.sandboxWebhookCopies = copies
+        }
+        if let raw = value("PORTAL_SANDBOX_WEBHOOK_DELAY") {
+            guard let seconds = Int(raw), (0...3600).contains(seconds) else {
+                throw ConfigError(variable: "PORTAL_SANDBOX_WEBHOOK_DELAY", problem: "expected 0–3600 seconds")
+            }
+            config.sandboxWebhookDelay = TimeInterval(seconds)
         }
         if let raw = value("PORTAL_JOBS_IN_SERVE") {
             config.runJobsInServe = try bool(raw, "PORTAL_JOBS_IN_SERVE")

@@ -220,6 +220,9 @@ struct BillingEntity: Sendable {
             .init("amountKopecks", "amount_kopecks", .integer(1...999_999_999_999_99)),
             .init("paymentDocumentId", "payment_document_id", .text(max: 64), required: false),
             .init("purpose", "purpose", .text(max: 500), required: false),
+            .init(
+                "onlinePaymentId", "online_payment_id", .text(max: 64), required: false,
+                "The id of the portal's online payment this money came from (the feed's onlinePayment entry)"),
         ])
 
     static let documents = BillingEntity(

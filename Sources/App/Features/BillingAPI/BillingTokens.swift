@@ -62,6 +62,8 @@ enum BillingFeed {
         case contractUnlinked
         /// An hourly profile of a meter for a month (an act: primary or correction).
         case intervalProfile
+        /// A card payment the acquirer confirmed, with its split over documents and the advance.
+        case onlinePayment
     }
 
     struct Item: Sendable {

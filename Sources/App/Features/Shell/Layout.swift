@@ -33,7 +33,8 @@ struct MenuItem: Sendable {
 
     /// «Оплата», «Показания», «История», «Обращения», «Помощь» join here as their sections are built.
     static let main: [MenuItem] = [
-        MenuItem(title: "Показания", path: .readings)
+        MenuItem(title: "Оплата", path: .payments),
+        MenuItem(title: "Показания", path: .readings),
     ]
 
     /// The items under «Ещё».

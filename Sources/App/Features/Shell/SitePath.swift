@@ -25,6 +25,9 @@ enum SitePath: Sendable {
     case profileSessions
     case profileSessionEnd(String)
     case profileContracts
+    case payments
+    case paymentsPay
+    case paymentReturn(String)
     case readings
     case readingsUpload
     case readingsTemplate
@@ -67,6 +70,9 @@ enum SitePath: Sendable {
         case .profileSessions: "/profile/sessions"
         case .profileSessionEnd(let id): "/profile/sessions/\(id)/end"
         case .profileContracts: "/profile/contracts"
+        case .payments: "/payments"
+        case .paymentsPay: "/payments/pay"
+        case .paymentReturn(let id): "/payments/return/\(id)"
         case .readings: "/readings"
         case .readingsUpload: "/readings/upload"
         case .readingsTemplate: "/readings/template"
@@ -92,6 +98,7 @@ enum SitePath: Sendable {
         case .devMailMessage: ["dev", "mail", ":name"]
         case .profileSessionEnd: ["profile", "sessions", ":id", "end"]
         case .intervalAct: ["readings", "acts", ":id"]
+        case .paymentReturn: ["payments", "return", ":id"]
         case .contract: ["contracts", ":number"]
         case .contractDownload: ["contracts", ":number", "download"]
         case .contractRemove: ["contracts", ":number", "remove"]

@@ -140,3 +140,61 @@ function setUpUploadChoices() {
 }
 
 setUpUploadChoices();
+
+// «Оплата»: «Оплатить» opens the payment window (without scripts it is a page); ticking documents sets the
+// amount to their sum; «новой картой» offers to save the card; the chart's contract choice applies at once;
+// a chart point shows its month and sum on hover or focus.
+function setUpPayments() {
+  for (const link of document.querySelectorAll("[data-dialog]")) {
+    const dialog = document.getElementById(link.dataset.dialog);
+    if (!dialog || typeof dialog.showModal !== "function") continue;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      dialog.showModal();
+    });
+    dialog.querySelector("[data-dialog-close]")?.addEventListener("click", () => dialog.close());
+  }
+  for (const form of document.querySelectorAll("[data-pay-form]")) {
+    const amount = form.querySelector("[data-amount]");
+    const boxes = form.querySelectorAll("input[data-due]");
+    for (const box of boxes) {
+      box.addEventListener("change", () => {
+        let kopecks = 0;
+        for (const other of boxes) if (other.checked) kopecks += Number(other.dataset.due);
+        if (amount && kopecks > 0) {
+          amount.value = Math.floor(kopecks / 100) + "," + String(kopecks % 100).padStart(2, "0");
+        }
+      });
+    }
+    const method = form.querySelector("[data-method]");
+    const save = form.querySelector("[data-save-card]");
+    method?.addEventListener("change", () => { if (save) save.hidden = method.value !== "new"; });
+  }
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.form.querySelector("[data-autosubmit-button]")?.setAttribute("hidden", "");
+    select.addEventListener("change", () => select.form.submit());
+  }
+  let tip = null;
+  const show = (point) => {
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.className = "chart-tip";
+      tip.setAttribute("role", "status");
+      document.body.append(tip);
+    }
+    tip.textContent = point.dataset.label;
+    const box = point.getBoundingClientRect();
+    tip.style.left = `${window.scrollX + box.left + box.width / 2 - tip.offsetWidth / 2}px`;
+    tip.style.top = `${window.scrollY + box.top - tip.offsetHeight - 6}px`;
+    tip.hidden = false;
+  };
+  const hide = () => { if (tip) tip.hidden = true; };
+  for (const point of document.querySelectorAll(".chart-point")) {
+    point.addEventListener("mouseenter", () => show(point));
+    point.addEventListener("focus", () => show(point));
+    point.addEventListener("mouseleave", hide);
+    point.addEventListener("blur", hide);
+  }
+}
+
+setUpPayments();

@@ -1,0 +1,142 @@
+import Foundation
+import PortalDomain
+import SQLKit
+import Vapor
+
+/// «Оплата» (manual §4.1, §4.2, §4.6; PAY-1…PAY-7): the contracts' debts, documents and advances, paying by
+/// card through the acquirer, the way back from it, the acquirer's notifications, and the chart.
+struct PaymentsController {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get(SitePath.payments.route, use: show)
+        routes.get(SitePath.paymentsPay.route, use: payPage)
+        routes.post(SitePath.paymentsPay.route, use: pay)
+        routes.get(SitePath.paymentReturn("").route, use: returned)
+        routes.on(
+            .POST, SandboxAcquirer.webhookPath.split(separator: "/").map { PathComponent(stringLiteral: String($0)) },
+            body: .collect(maxSize: "64kb"), use: sandboxWebhook)
+    }
+
+    private func load(_ req: Request, chart: String? = nil) async throws -> (Account, PaymentsData) {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = req.portal.config.timeZone
+        let parts = calendar.dateComponents([.year, .month], from: req.now)
+        let month = BillingPeriod(year: parts.year ?? 2026, month: parts.month ?? 1) ?? BillingPeriod("2026-01")!
+        let data = try await PaymentsData.load(
+            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: chart, month: month,
+            on: req.db as! any SQLDatabase)
+        return (account, data)
+    }
+
+    @Sendable func show(req: Request) async throws -> Response {
+        let (account, data) = try await load(req, chart: req.query[String.self, at: "chart"])
+        return PaymentsPage(
+            context: req.shellContext, csrf: try await req.sessions.csrfToken(), data: data,
+            emailConfirmed: account.emailConfirmed
+        ).render().response()
+    }
+
+    /// The payment form on its own page: for one document (`document=`) or the contract's debt. The page's
+    /// «Оплатить» opens the same form in a window when scripts run.
+    @Sendable func payPage(req: Request) async throws -> Response {
+        let (account, data) = try await load(req)
+        guard let card = data.cards.first(where: { $0.number == req.query[String.self, at: "contract"] }),
+            card.canPay
+        else { throw Abort(.notFound) }
+        var form = PaymentForm(card: card, savedCards: data.savedCards, csrf: try await req.sessions.csrfToken())
+        if let id = req.query[String.self, at: "document"] {
+            guard let document = card.dueDocuments.first(where: { $0.id == id }) else { throw Abort(.notFound) }
+            form.document = document
+        }
+        return PaymentsPage.formPage(form, context: req.shellContext, emailConfirmed: account.emailConfirmed)
+            .response()
+    }
+
+    @Sendable func pay(req: Request) async throws -> Response {
+        let fields = try req.content.decode([String: String].self)
+        let (account, data) = try await load(req)
+        guard let card = data.cards.first(where: { $0.number == fields["contract"] }), card.canPay else {
+            throw Abort(.notFound)
+        }
+        var form = PaymentForm(card: card, savedCards: data.savedCards, csrf: try await req.sessions.csrfToken())
+        form.amountText = fields["amount"] ?? ""
+        form.method = fields["method"] ?? "new"
+        form.saveCard = fields["save"] == "on"
+        form.selected = Set(card.dueDocuments.map(\.id).filter { fields[PaymentForm.field($0)] == "on" })
+        if let id = fields["document"], !id.isEmpty {
+            guard let document = card.dueDocuments.first(where: { $0.id == id }) else {
+                // Paid meanwhile (by someone else, or awaiting crediting): back to the page, which shows it.
+                return req.redirect(to: SitePath.payments.path, redirectType: .normal)
+            }
+            form.document = document
+        }
+        guard account.emailConfirmed else {
+            return PaymentsPage.formPage(form, context: req.shellContext, emailConfirmed: false)
+                .response(status: .forbidden)
+        }
+        let savedCard = data.savedCards.first { $0.id.uuidString == form.method }
+        if form.method != "new" && savedCard == nil { form.errors["method"] = "Выберите способ оплаты" }
+        let amount: Money
+        let allocation: PaymentAllocation
+        let purpose: String
+        if let document = form.document {
+            // A document is paid in full: the amount cannot be edited (manual §4.2).
+            amount = document.due
+            allocation = PaymentAllocation(
+                shares: [.init(documentID: document.id, amount: document.due)], advance: .zero)
+            purpose = "document"
+        } else {
+            switch Money.parse(form.amountText) {
+            case .failure(let error):
+                form.errors["amount"] = error.message
+                amount = .zero
+            case .success(let value): amount = value
+            }
+            let chosen = card.dueDocuments.filter { form.selected.contains($0.id) }.map {
+                PaymentAllocation.Due(documentID: $0.id, dueOn: $0.dueOn, outstanding: $0.due)
+            }
+            allocation = PaymentAllocation.allocate(amount, to: chosen)
+            purpose = allocation.shares.isEmpty ? "advance" : "debt"
+        }
+        guard form.errors.isEmpty else {
+            return PaymentsPage.formPage(form, context: req.shellContext, emailConfirmed: true)
+                .response(status: .unprocessableEntity)
+        }
+        do {
+            let target = try await PaymentProcessing.start(
+                contract: card, amount: amount, purpose: purpose, allocation: allocation, savedCard: savedCard,
+                saveCard: form.saveCard, account: account, req: req)
+            return req.redirect(to: target, redirectType: .normal)
+        } catch is AcquirerError {
+            form.errors["method"] = "Платежный сервис сейчас недоступен. Попробуйте позже."
+            return PaymentsPage.formPage(form, context: req.shellContext, emailConfirmed: true)
+                .response(status: .serviceUnavailable)
+        }
+    }
+
+    /// Where the acquirer sends the person back: the payment's state as the portal knows it. Before the
+    /// notification arrives that is «Платеж обрабатывается», never a failure.
+    @Sendable func returned(req: Request) async throws -> Response {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        guard let id = req.parameters.get("id"), id.count <= 64,
+            let payment = try await PaymentProcessing.payment(id, on: req.db as! any SQLDatabase),
+            payment.accountId == account.id
+        else { throw Abort(.notFound) }
+        let number =
+            try await (req.db as! any SQLDatabase).select().column("number").from("contracts")
+            .where("id", .equal, payment.contractId).first()?.decode(column: "number", as: String.self) ?? ""
+        return PaymentsPage.returnPage(payment, contractNumber: number, context: req.shellContext).response()
+    }
+
+    @Sendable func sandboxWebhook(req: Request) async throws -> Response {
+        let acquirer = SandboxAcquirer(secret: req.portal.config.sandboxSecret)
+        guard let notice = try await acquirer.verifiedNotification(req) else {
+            try await AuditLog.record(
+                "payments.notification.rejected", actor: "acquirer", ipAddress: req.clientAddress,
+                details: ["acquirer": acquirer.name], at: req.now, on: req.db)
+            return Response(status: .unauthorized)
+        }
+        _ = try await PaymentProcessing.apply(notice, acquirer: acquirer.name, app: req.application, request: req)
+        return Response(status: .ok)
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import PortalDomain
+import SQLKit
+
+/// What «Оплата» shows for one account, read in a fixed number of queries whatever the number of contracts
+/// (PAY-1, PAY-6): the contracts, their unpaid documents, advances and overpayments, online payments
+/// billing has not yet credited, the saved cards, and the chosen contract's invoices and payments by month.
+struct PaymentsData: Sendable {
+    struct Document: Sendable {
+        let id: String
+        let number: String
+        let saleKind: String
+        let dueOn: String
+        /// What billing says is still due.
+        let outstanding: Money
+        /// Paid online and not yet credited by billing.
+        let awaiting: Money
+
+        /// What is left to pay now.
+        var due: Money { max(.zero, outstanding - awaiting) }
+        var awaitingCrediting: Bool { awaiting > .zero }
+    }
+
+    struct Card: Sendable {
+        let contractID: String
+        let number: String
+        let name: String
+        let link: ContractLink
+        var documents: [Document] = []
+        /// Advances by kind of realisation (zero ones left out), then the overpayment.
+        var advances: [(kind: String, amount: Money)] = []
+        var overpayment: Money = .zero
+        /// Money paid online beyond the documents, not yet credited.
+        var awaitingAdvance: Money = .zero
+
+        var due: Money { documents.reduce(.zero) { $0 + $1.due } }
+        var canPay: Bool { link.allows(.pay) }
+        var dueDocuments: [Document] { documents.filter { $0.due > .zero } }
+    }
+
+    struct SavedCard: Sendable {
+        let id: UUID
+        let methodID: String
+        let title: String
+    }
+
+    /// Sums by month, oldest first: `(month, invoiced, paid)`.
+    struct Chart: Sendable {
+        let contractNumber: String
+        let months: [(period: BillingPeriod, invoiced: Money, paid: Money)]
+    }
+
+    var cards: [Card] = []
+    var savedCards: [SavedCard] = []
+    var chart: Chart?
+
+    /// Loads the page for `accountID`; the chart for `chartNumber` (or the first contract whose role may see
+    /// it), over the 12 months up to `month`.
+    static func load(
+        accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod, on sql: any SQLDatabase
+    ) async throws -> PaymentsData {
+        struct LinkRow: Decodable {
+            let id: String
+            let number: String
+            let name: String
+            let linkId: UUID
+            let role: String
+        }
+        var data = PaymentsData()
+        data.cards = try await sql.raw(
+            """
+            SELECT c.id, c.number, c.name, l.id AS link_id, l.role
+            FROM contract_links l JOIN contracts c ON c.id = l.contract_id
+            WHERE l.account_id = \(bind: accountID)
+            ORDER BY c.number
+            """
+        ).all(decoding: LinkRow.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
+            let link = ContractLink()
+            link.id = row.linkId
+            link.accountID = accountID
+            link.contractID = row.id
+            link.roleName = row.role
+            guard link.allows(.viewDebt) else { return nil }
+            return Card(contractID: row.id, number: row.number, name: row.name, link: link)
+        }
+        data.savedCards = try await sql.select().columns("id", "method_id", "title").from("saved_cards")
+            .where("account_id", .equal, accountID).where("acquirer", .equal, acquirer).orderBy("created_at")
+            .all().map {
+                SavedCard(
+                    id: try $0.decode(column: "id", as: UUID.self),
+                    methodID: try $0.decode(column: "method_id", as: String.self),
+                    title: try $0.decode(column: "title", as: String.self))
+            }
+        guard !data.cards.isEmpty else { return data }
+        let ids = data.cards.map(\.contractID)
+
+        struct DocumentRow: Decodable {
+            let id: String
+            let contractId: String
+            let number: String
+            let saleKind: String
+            let dueOn: String
+            let outstandingKopecks: Int64
+        }
+        let documents = try await sql.select()
+            .columns("id", "contract_id", "number", "sale_kind", "due_on", "outstanding_kopecks")
+            .from("payment_documents").where("contract_id", .in, SQLBind.group(ids))
+            .where("outstanding_kopecks", .greaterThan, 0).orderBy("due_on").orderBy("id")
+            .all(decoding: DocumentRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        struct AdvanceRow: Decodable {
+            let contractId: String
+            let saleKind: String
+            let amountKopecks: Int64
+            let overpayment: Bool
+        }
+        let advances = try await sql.select().columns("contract_id", "sale_kind", "amount_kopecks", "overpayment")
+            .from("advances").where("contract_id", .in, SQLBind.group(ids))
+            .all(decoding: AdvanceRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let awaiting = try await awaitingShares(contracts: ids, on: sql)
+
+        var byDocument: [String: Money] = [:]
+        var advanceByContract: [String: Money] = [:]
+        for (contract, allocation) in awaiting {
+            for share in allocation.shares { byDocument[share.documentID, default: .zero] += share.amount }
+            advanceByContract[contract, default: .zero] += allocation.advance
+        }
+        var index: [String: Int] = [:]
+        for (position, card) in data.cards.enumerated() { index[card.contractID] = position }
+        for row in documents {
+            guard let position = index[row.contractId] else { continue }
+            data.cards[position].documents.append(
+                Document(
+                    id: row.id, number: row.number, saleKind: row.saleKind, dueOn: row.dueOn,
+                    outstanding: Money(kopecks: row.outstandingKopecks), awaiting: byDocument[row.id] ?? .zero))
+        }
+        var sums: [String: [String: Money]] = [:]
+        for row in advances {
+            guard index[row.contractId] != nil else { continue }
+            if row.overpayment {
+                data.cards[index[row.contractId]!].overpayment += Money(kopecks: row.amountKopecks)
+            } else {
+                sums[row.contractId, default: [:]][row.saleKind, default: .zero] += Money(kopecks: row.amountKopecks)
+            }
+        }
+        for (contract, kinds) in sums {
+            data.cards[index[contract]!].advances = kinds.filter { $0.value > .zero }.sorted { $0.key < $1.key }
+                .map { (kind: $0.key, amount: $0.value) }
+        }
+        for (contract, amount) in advanceByContract { data.cards[index[contract]!].awaitingAdvance = amount }
+
+        // «График счетов и оплат»: the chosen contract if its role may see it, else the first that may.
+        let charted =
+            data.cards.first { $0.number == chartNumber && $0.link.allows(.viewInvoiceChart) }
+            ?? data.cards.first { $0.link.allows(.viewInvoiceChart) }
+        if let charted {
+            data.chart = try await chart(charted, through: month, on: sql)
+        }
+        return data
+    }
+
+    /// Allocations of succeeded online payments on `contracts` that billing has not yet reported received.
+    static func awaitingShares(contracts: [String], on sql: any SQLDatabase) async throws
+        -> [(String, PaymentAllocation)]
+    {
+        try await sql.raw(
+            """
+            SELECT p.contract_id, p.allocation FROM online_payments p
+            WHERE p.contract_id IN \(SQLBind.group(contracts)) AND p.state = 'succeeded'
+            AND NOT EXISTS (SELECT 1 FROM payments_received r WHERE r.online_payment_id = p.id)
+            """
+        ).all().compactMap { row in
+            let contract = try row.decode(column: "contract_id", as: String.self)
+            let text = try row.decode(column: "allocation", as: String.self)
+            guard let allocation = try? JSONDecoder().decode(PaymentAllocation.self, from: Data(text.utf8)) else {
+                return nil
+            }
+            return (contract, allocation)
+        }
+    }
+
+    static func chart(_ card: Card, through month: BillingPeriod, on sql: any SQLDatabase) async throws -> Chart {
+        var periods: [BillingPeriod] = [month]
+        while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
+        let from = periods[0].description + "-01"
+        var invoiced: [String: Money] = [:]
+        var paid: [String: Money] = [:]
+        for row in try await sql.select().columns("issued_on", "amount_kopecks").from("payment_documents")
+            .where("contract_id", .equal, card.contractID).where("issued_on", .greaterThanOrEqual, from).all()
+        {
+            let month = String(try row.decode(column: "issued_on", as: String.self).prefix(7))
+            invoiced[month, default: .zero] += Money(kopecks: try row.decode(column: "amount_kopecks", as: Int64.self))
+        }
+        for row in try await sql.select().columns("paid_on", "amount_kopecks").from("payments_received")
+            .where("contract_id", .equal, card.contractID).where("paid_on", .greaterThanOrEqual, from).all()
+        {
+            let month = String(try row.decode(column: "paid_on", as: String.self).prefix(7))
+            paid[month, default: .zero] += Money(kopecks: try row.decode(column: "amount_kopecks", as: Int64.self))
+        }
+        return Chart(
+            contractNumber: card.number,
+            months: periods.map {
+                (period: $0, invoiced: invoiced[$0.description] ?? .zero, paid: paid[$0.description] ?? .zero)
+            })
+    }
+}
+
+extension Money {
+    static func += (a: inout Money, b: Money) { a = a + b }
+}
