@@ -246,6 +246,8 @@ struct PaymentsPage: Sendable {
         return """
             <figure class="chart chart-\(kind)"><figcaption>\(title)</figcaption>
             <svg viewBox="0 0 \(String(Int(width))) \(String(Int(height)))" role="img" aria-label="\(title) по месяцам за 12 месяцев">
+            <line class="chart-axis" x1="0" y1="\(String(Int(height - bottom)))" x2="\(String(Int(width)))" y2="\(String(Int(height - bottom)))"/>
+            <text class="chart-scale" x="0" y="10">\(Money(kopecks: Int64(values.max() ?? 0)).formatted)</text>
             <polyline class="chart-line" points="\(line)" fill="none"/>
             \(HTML.join(marks, separator: "\n"))
             </svg></figure>

@@ -133,7 +133,7 @@ struct SandboxCheckoutController {
         <html lang="ru">
         <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(title) — Тестовый платежный шлюз</title>
-        <link rel="stylesheet" href="/css/portal.css"></head>
+        <link rel="stylesheet" href="/css/portal.css"><link rel="icon" href="/icons/favicon.svg" type="image/svg+xml"></head>
         <body class="sandbox"><main class="page narrow" id="main">
         <p class="sandbox-brand">Тестовый платежный шлюз · деньги не списываются</p>
         \(content)
