@@ -42,6 +42,7 @@ public func configure(
     app.portal = PortalServices(config: config, clock: clock, mailTransport: transport)
     app.portal.jobs.register(Outbox.jobKind, Outbox.deliver)
     app.portal.jobs.register(SandboxAcquirer.jobKind, SandboxAcquirer.deliver)
+    app.portal.jobs.register(PaymentProcessing.pollJob, PaymentProcessing.poll)
 
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port

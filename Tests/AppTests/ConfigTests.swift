@@ -50,7 +50,8 @@ import Testing
         ("PORT", "http"), ("PORT", "70000"), ("PORTAL_BASE_URL", "lk.example.ru"), ("PORTAL_TIME_ZONE", "Mars/Olympus"),
         ("SMTP_URL", "imap://mail.example.ru"), ("SESSION_SECURE_COOKIES", "maybe"), ("SESSION_IDLE_MINUTES", "-5"),
         ("PORTAL_ENV", "staging"), ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/33"), ("PORTAL_TRUSTED_PROXIES", "lb.local"),
-        ("PORTAL_RESOURCES_DIR", "/nonexistent"),
+        ("PORTAL_RESOURCES_DIR", "/nonexistent"), ("PORTAL_ACQUIRER", "paypal"), ("PORTAL_ACQUIRER", "yookassa"),
+        ("PORTAL_SANDBOX_SECRET", "short"), ("PORTAL_SANDBOX_WEBHOOK_COPIES", "9"),
     ])
     func wrongValueNamesTheVariable(name: String, value: String) {
         do {
@@ -63,6 +64,24 @@ import Testing
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test func theAcquirerIsChosenAndTheSandboxNeedsItsOwnKeyInProduction() throws {
+        #expect(try PortalConfig.load([:]).yookassa == nil)
+        let yookassa = try PortalConfig.load([
+            "PORTAL_ACQUIRER": "yookassa", "YOOKASSA_SHOP_ID": "123", "YOOKASSA_SECRET_KEY": "live_x",
+            "YOOKASSA_VAT_CODE": "4",
+        ]).yookassa
+        #expect(
+            yookassa == .init(shopID: "123", secretKey: "live_x", baseURL: "https://api.yookassa.ru/v3", vatCode: 4))
+        do {
+            _ = try PortalConfig.load(["PORTAL_ENV": "production"])
+            Issue.record("production with the development sandbox key was accepted")
+        } catch let error as ConfigError {
+            #expect(error.variable == "PORTAL_SANDBOX_SECRET")
+        }
+        let own = try PortalConfig.load(["PORTAL_ENV": "production", "PORTAL_SANDBOX_SECRET": "a-key-of-our-own-123"])
+        #expect(own.sandboxSecret == "a-key-of-our-own-123")
     }
 
     @Test func clientAddressThroughTrustedProxies() throws {

@@ -54,10 +54,13 @@ public struct PortalConfig: Sendable {
     public var demoEnabled: Bool { loadDemo ?? (mode == .development) }
     public var jobPollInterval: TimeInterval = 1
     /// The sandbox acquirer's webhook key (HMAC-SHA256). It moves no money; set your own anyway.
-    public var sandboxSecret = "lkk-sandbox-acquirer-development-key"
+    public var sandboxSecret = PortalConfig.defaultSandboxSecret
     /// How many copies of each webhook the sandbox sends, and how late (to try duplicates and delays).
     public var sandboxWebhookCopies = 1
     public var sandboxWebhookDelay: TimeInterval = 0
+    /// YooKassa instead of the sandbox (`PORTAL_ACQUIRER=yookassa`).
+    var yookassa: YooKassaAcquirer.Settings?
+    static let defaultSandboxSecret = "lkk-sandbox-acquirer-development-key"
 
     public init() {}
 
@@ -186,6 +189,34 @@ public struct PortalConfig: Sendable {
                 throw ConfigError(variable: "PORTAL_SANDBOX_WEBHOOK_DELAY", problem: "expected 0–3600 seconds")
             }
             config.sandboxWebhookDelay = TimeInterval(seconds)
+        }
+        switch value("PORTAL_ACQUIRER") ?? "sandbox" {
+        case "sandbox":
+            if config.mode == .production && config.sandboxSecret == defaultSandboxSecret {
+                throw ConfigError(
+                    variable: "PORTAL_SANDBOX_SECRET",
+                    problem: "the sandbox acquirer needs its own key in production (or set PORTAL_ACQUIRER=yookassa)")
+            }
+        case "yookassa":
+            guard let shop = value("YOOKASSA_SHOP_ID"), let key = value("YOOKASSA_SECRET_KEY") else {
+                throw ConfigError(
+                    variable: "PORTAL_ACQUIRER", problem: "yookassa needs YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY")
+            }
+            let url = value("YOOKASSA_API_URL") ?? "https://api.yookassa.ru/v3"
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? "") else {
+                throw ConfigError(variable: "YOOKASSA_API_URL", problem: "expected an http(s) URL, got «\(url)»")
+            }
+            var vat = 1
+            if let raw = value("YOOKASSA_VAT_CODE") {
+                guard let code = Int(raw), (1...12).contains(code) else {
+                    throw ConfigError(variable: "YOOKASSA_VAT_CODE", problem: "expected YooKassa's vat_code 1–12")
+                }
+                vat = code
+            }
+            config.yookassa = .init(
+                shopID: shop, secretKey: key, baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url, vatCode: vat)
+        case let other:
+            throw ConfigError(variable: "PORTAL_ACQUIRER", problem: "expected sandbox or yookassa, got «\(other)»")
         }
         if let raw = value("PORTAL_JOBS_IN_SERVE") {
             config.runJobsInServe = try bool(raw, "PORTAL_JOBS_IN_SERVE")

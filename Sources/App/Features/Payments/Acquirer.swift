@@ -8,6 +8,8 @@ import Vapor
 protocol Acquirer: Sendable {
     /// The name stored with each payment: `sandbox`, `yookassa`.
     var name: String { get }
+    /// Where its notifications arrive (under `/api/`, so no session or CSRF token is involved).
+    var webhookPath: String { get }
     /// Creates the payment at the acquirer; `idempotenceKey` makes a retry return the same payment.
     func create(_ request: AcquirerRequest, app: Application) async throws -> AcquirerPayment
     /// The payment as the acquirer has it now.
@@ -60,7 +62,11 @@ extension Application {
 
     /// The configured acquirer (the sandbox by default).
     var acquirer: any Acquirer {
-        get { storage[AcquirerKey.self] ?? SandboxAcquirer(secret: portal.config.sandboxSecret) }
+        get {
+            if let chosen = storage[AcquirerKey.self] { return chosen }
+            if let settings = portal.config.yookassa { return YooKassaAcquirer(settings: settings) }
+            return SandboxAcquirer(secret: portal.config.sandboxSecret)
+        }
         set { storage[AcquirerKey.self] = newValue }
     }
 }

@@ -83,11 +83,40 @@ enum PaymentProcessing {
         try await AuditLog.record(
             "payments.redirected", subject: contract.number,
             details: ["payment": id, "acquirer": acquirer.name, "external": created.externalID], request: req)
-        // A payment the acquirer decided at once (a saved card at some acquirers) is applied now.
+        // A payment the acquirer decided at once (a saved card at some acquirers) is applied now; any other is
+        // asked about later, in case its notification never comes.
         if created.status.isFinal {
             _ = try await apply(created, acquirer: acquirer.name, app: req.application, request: req)
+        } else {
+            try await JobQueue.enqueue(pollJob, payload: id, runAt: now.addingTimeInterval(pollInterval), on: req.db)
         }
         return created.confirmationURL ?? SitePath.paymentReturn(id).path
+    }
+
+    static let pollJob = "payments.poll"
+    static let pollInterval: TimeInterval = 10 * 60
+    /// After this long a payment still pending at the acquirer is no longer asked about.
+    static let pollLimit: TimeInterval = 24 * 3600
+
+    /// The polling job: asks the acquirer about a payment still pending and applies the answer; asks again
+    /// later while it stays pending.
+    static func poll(_ context: JobContext) async throws {
+        let app = context.application
+        guard let payment = try await payment(context.payload, on: app.db as! any SQLDatabase),
+            !payment.paymentState.isFinal, let externalID = payment.externalId
+        else { return }
+        let acquirer = app.acquirer
+        guard acquirer.name == payment.acquirer else { return }
+        let answer = try await acquirer.fetch(externalID, app: app)
+        try await AuditLog.record(
+            "payments.polled", actor: "system", accountID: payment.accountId, subject: payment.contractId,
+            details: ["payment": payment.id, "status": answer.status.rawValue], at: context.now, on: app.db)
+        if answer.status.isFinal {
+            _ = try await apply(answer, acquirer: acquirer.name, app: app)
+        } else if context.now.timeIntervalSince(payment.createdAt) < pollLimit {
+            try await JobQueue.enqueue(
+                pollJob, payload: payment.id, runAt: context.now.addingTimeInterval(pollInterval), on: app.db)
+        }
     }
 
     enum Outcome: Equatable {

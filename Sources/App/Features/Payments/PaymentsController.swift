@@ -11,9 +11,11 @@ struct PaymentsController {
         routes.get(SitePath.paymentsPay.route, use: payPage)
         routes.post(SitePath.paymentsPay.route, use: pay)
         routes.get(SitePath.paymentReturn("").route, use: returned)
-        routes.on(
-            .POST, SandboxAcquirer.webhookPath.split(separator: "/").map { PathComponent(stringLiteral: String($0)) },
-            body: .collect(maxSize: "64kb"), use: sandboxWebhook)
+        for path in [SandboxAcquirer.webhookPath, YooKassaAcquirer.webhookPath] {
+            routes.on(
+                .POST, path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) },
+                body: .collect(maxSize: "64kb"), use: webhook)
+        }
     }
 
     private func load(_ req: Request, chart: String? = nil) async throws -> (Account, PaymentsData) {
@@ -128,9 +130,22 @@ struct PaymentsController {
         return PaymentsPage.returnPage(payment, contractNumber: number, context: req.shellContext).response()
     }
 
-    @Sendable func sandboxWebhook(req: Request) async throws -> Response {
-        let acquirer = SandboxAcquirer(secret: req.portal.config.sandboxSecret)
-        guard let notice = try await acquirer.verifiedNotification(req) else {
+    /// The configured acquirer's notifications; the other acquirer's address does not exist.
+    @Sendable func webhook(req: Request) async throws -> Response {
+        let acquirer = req.application.acquirer
+        guard req.url.path == acquirer.webhookPath else { throw Abort(.notFound) }
+        let notice: AcquirerPayment?
+        do {
+            notice = try await acquirer.verifiedNotification(req)
+        } catch {
+            // The acquirer could not be asked back: answer so that it sends the notification again.
+            try await AuditLog.record(
+                "payments.notification.unverified", actor: "acquirer", ipAddress: req.clientAddress,
+                details: ["acquirer": acquirer.name, "error": String(String(describing: error).prefix(300))],
+                at: req.now, on: req.db)
+            return Response(status: .serviceUnavailable)
+        }
+        guard let notice else {
             try await AuditLog.record(
                 "payments.notification.rejected", actor: "acquirer", ipAddress: req.clientAddress,
                 details: ["acquirer": acquirer.name], at: req.now, on: req.db)

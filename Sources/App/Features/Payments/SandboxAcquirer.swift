@@ -9,6 +9,7 @@ import Vapor
 struct SandboxAcquirer: Acquirer {
     let secret: String
     var name: String { "sandbox" }
+    var webhookPath: String { Self.webhookPath }
     static let webhookPath = "/api/acquirer/sandbox/webhook"
     static let signatureHeader = "X-Sandbox-Signature"
     static let jobKind = "sandbox-acquirer.webhook"
