@@ -70,7 +70,7 @@ import Testing
         #expect(try PortalConfig.load([:]).yookassa == nil)
         let yookassa = try PortalConfig.load([
             "PORTAL_ACQUIRER": "yookassa", "YOOKASSA_SHOP_ID": "123", "YOOKASSA_SECRET_KEY": "live_x",
-            "YOOKASSA_VAT_CODE": "4",
+            "YOOKASSA_VAT_CODE": "4", "PORTAL_BASE_URL": "https://lk.example.ru",
         ]).yookassa
         #expect(
             yookassa == .init(shopID: "123", secretKey: "live_x", baseURL: "https://api.yookassa.ru/v3", vatCode: 4))

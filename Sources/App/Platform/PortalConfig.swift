@@ -202,6 +202,10 @@ public struct PortalConfig: Sendable {
                 throw ConfigError(
                     variable: "PORTAL_ACQUIRER", problem: "yookassa needs YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY")
             }
+            // YooKassa sends the person back to an absolute address.
+            guard config.baseURL != nil else {
+                throw ConfigError(variable: "PORTAL_BASE_URL", problem: "yookassa needs the portal's public address")
+            }
             let url = value("YOOKASSA_API_URL") ?? "https://api.yookassa.ru/v3"
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? "") else {
                 throw ConfigError(variable: "YOOKASSA_API_URL", problem: "expected an http(s) URL, got «\(url)»")
