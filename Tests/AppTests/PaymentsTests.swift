@@ -455,11 +455,13 @@ import VaporTesting
     }
 }
 
-/// An `SQLDatabase` that counts the statements it runs.
+/// An `SQLDatabase` that counts the statements it runs and keeps them (for `EXPLAIN`).
 final class CountingDatabase: SQLDatabase, @unchecked Sendable {
     let base: any SQLDatabase
     private let counter = NIOLockedValueBox(0)
+    private let recorded = NIOLockedValueBox<[any SQLExpression]>([])
     var count: Int { counter.withLockedValue { $0 } }
+    var queries: [any SQLExpression] { recorded.withLockedValue { $0 } }
 
     init(_ base: any SQLDatabase) { self.base = base }
 
@@ -472,11 +474,13 @@ final class CountingDatabase: SQLDatabase, @unchecked Sendable {
         -> EventLoopFuture<Void>
     {
         counter.withLockedValue { $0 += 1 }
+        recorded.withLockedValue { $0.append(query) }
         return base.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         counter.withLockedValue { $0 += 1 }
+        recorded.withLockedValue { $0.append(query) }
         try await base.execute(sql: query, onRow)
     }
 }

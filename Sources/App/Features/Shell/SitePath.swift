@@ -43,6 +43,7 @@ enum SitePath: Sendable {
     case devMail
     case devMailMessage(String)
     case health
+    case ping
     case metrics
 
     var path: String {
@@ -88,6 +89,7 @@ enum SitePath: Sendable {
         case .devMail: "/dev/mail"
         case .devMailMessage(let name): "/dev/mail/\(name)"
         case .health: "/health"
+        case .ping: "/ping"
         case .metrics: "/metrics"
         }
     }

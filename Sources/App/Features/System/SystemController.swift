@@ -2,11 +2,18 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// `/health` for load balancers and `/metrics` for Prometheus.
+/// `/health` for load balancers, `/metrics` for Prometheus, and `/ping`: a constant answer through every
+/// middleware and no database, the baseline of the load benchmark.
 struct SystemController {
     func register(_ routes: any RoutesBuilder) {
         routes.get(SitePath.health.route, use: health)
         routes.get(SitePath.metrics.route, use: metrics)
+        routes.get(SitePath.ping.route) { _ -> Response in
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: .contentType, value: "text/plain; charset=utf-8")
+            headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            return Response(status: .ok, headers: headers, body: .init(staticString: "pong"))
+        }
     }
 
     struct Health: Content {

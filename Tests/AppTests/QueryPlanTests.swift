@@ -1,0 +1,84 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import PortalDomain
+import SQLKit
+import Testing
+import Vapor
+
+@testable import App
+
+/// Every query of «Оплата», «Показания» and the contract card can be answered through an index of the
+/// tables that grow with the supplier (contracts, objects, meters, channels, readings, documents, payments).
+/// On PostgreSQL sequential scans are switched off for the `EXPLAIN` (`enable_seqscan = off`), so a plan
+/// that still has `Seq Scan on <table>` has no index to use; on SQLite `EXPLAIN QUERY PLAN` says `SCAN`
+/// for a full pass and `SEARCH … USING INDEX` for a lookup.
+@Suite struct QueryPlanTests {
+    static let large: Set<String> = [
+        "contracts", "contract_links", "energy_objects", "meters", "meter_channels", "accepted_readings",
+        "submitted_readings", "payment_documents", "advances", "payments_received", "documents", "online_payments",
+        "interval_acts", "saved_cards",
+    ]
+
+    /// Runs `EXPLAIN` of `query` and returns the lines that scan a large table from end to end.
+    static func fullScans(_ query: any SQLExpression, on sql: any SQLDatabase) async throws -> [String] {
+        struct Explain: SQLExpression {
+            let inner: any SQLExpression
+            let prefix: String
+            func serialize(to serializer: inout SQLSerializer) {
+                serializer.write(prefix)
+                inner.serialize(to: &serializer)
+            }
+        }
+        let postgres = sql.dialect.name == "postgresql"
+        let collected = NIOLockedValueBox<[String]>([])
+        try await sql.execute(sql: Explain(inner: query, prefix: postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ")) {
+            row in
+            let text = (try? row.decode(column: postgres ? "QUERY PLAN" : "detail", as: String.self)) ?? ""
+            collected.withLockedValue { $0.append(text) }
+        }
+        return collected.withLockedValue { $0 }.filter { line in
+            // SQLite names a table by its alias in a join, so any full pass counts there.
+            postgres
+                ? large.contains { line.contains("Seq Scan on \($0) ") || line.hasSuffix("Seq Scan on \($0)") }
+                : line.hasPrefix("SCAN ") && !line.hasPrefix("SCAN CONSTANT ROW")
+        }
+    }
+
+    @Test func thePagesQueriesUseIndexes() async throws {
+        try await withPortal { world in
+            let payments = PaymentsTests()
+            let browser = try await payments.setUp(world, role: .manager)
+            _ = browser
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let recorder = CountingDatabase(world.app.db as! any SQLDatabase)
+            _ = try await PaymentsData.load(
+                accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
+                month: BillingPeriod(year: 2026, month: 11)!, on: recorder)
+            let contracts = try await ReadingsData.contracts(of: account.id!, on: recorder)
+            let period = BillingPeriod(year: 2026, month: 11)!
+            for (contract, link) in contracts {
+                _ = try await ReadingsData.load(contract, link: link, period: period, on: recorder)
+                _ = try await ReadingsData.load(
+                    contract, link: link, period: period, on: recorder, detailed: { Array($0.prefix(1)) })
+                _ = try await ContractCard.load(number: contract.number, link: link, on: recorder)
+            }
+            #expect(recorder.queries.count >= 20)
+            try await world.app.db.transaction { tx in
+                let sql = tx as! any SQLDatabase
+                if sql.dialect.name == "postgresql" {
+                    try await sql.raw("SET LOCAL enable_seqscan = off").run()
+                }
+                // The check itself: a lookup by a column without an index is caught.
+                let unindexed = try await Self.fullScans(SQLRaw("SELECT id FROM meters WHERE model = 'x'"), on: sql)
+                #expect(!unindexed.isEmpty, "a full scan of meters is noticed")
+                for query in recorder.queries {
+                    let scans = try await Self.fullScans(query, on: sql)
+                    var serializer = SQLSerializer(database: sql)
+                    query.serialize(to: &serializer)
+                    #expect(scans.isEmpty, "\(serializer.sql)\n\(scans.joined(separator: "\n"))")
+                }
+            }
+        }
+    }
+}
