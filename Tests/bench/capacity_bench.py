@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Capacity benchmark (issue 8): the portal at a real supplier's size, on SQLite and on PostgreSQL.
+
+    scripts/bench [--database-url postgres://…/lkk_bench] [--duration 15] [--connections 64] [--skip-build]
+
+For each data set — small: `lkk demo --contracts 4100` on SQLite in a fresh folder; large: `lkk demo
+--contracts 100000` on the given PostgreSQL database, made once and reused — it:
+  1. makes 200 accounts `bench-NNNN@lkk.example` («Руководитель», 20 contracts each, and contract
+     74070100000100 with its 500 meters) with `lkk demo-accounts`;
+  2. starts the release `lkk serve` (jobs worker on, log level warning, 127.0.0.1 trusted as a proxy so each
+     account can come from its own address as real accountants do — the per-address limits stay on);
+  3. signs the 200 accounts in over HTTP (4 at a time): that rate is bcrypt's, by design;
+  4. runs wrk (2 threads, 64 connections) against /ping (no database: the baseline), the sign-in page,
+     «Оплата» of an account with 20 contracts, «Показания» of the 500-meter contract and its contract card;
+  5. sends readings from all 200 accounts at once, as on the 1st of the month, and counts the stored rows;
+  6. reads the server's peak memory (VmHWM).
+It prints one table per data set and appends them to bench/results/capacity-<date>.md with the machine.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ROOT, Browser, Portal, build_release, machine, today  # noqa: E402
+
+BIG = "74070100000100"
+ACCOUNTS = 200
+PASSWORD = "bench-lkk-2026"
+
+LUA = """
+wrk.method = "GET"
+wrk.headers["Cookie"] = "%(cookie)s"
+wrk.headers["X-Forwarded-For"] = "%(address)s"
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration, errors,
+    summary.errors.status, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def address(index):
+    return f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256 or 1}"
+
+
+def email(index):
+    return f"bench-{index:04d}@lkk.example"
+
+
+class Client(Browser):
+    """A browser that always comes from one address (through the trusted proxy)."""
+
+    def __init__(self, base, index):
+        super().__init__(base)
+        self.index = index
+        self.opener.addheaders = [("X-Forwarded-For", address(index))]
+
+    def cookie(self):
+        for handler in self.opener.handlers:
+            jar = getattr(handler, "cookiejar", None)
+            if jar is not None:
+                return "; ".join(f"{c.name}={c.value}" for c in jar)
+        return ""
+
+
+def wrk(url, seconds, connections, cookie="", index=1):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % {"cookie": cookie, "address": address(index)})
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name, url],
+            check=True, stdout=subprocess.PIPE, text=True).stdout
+    finally:
+        os.unlink(script.name)
+    line = next(l for l in out.splitlines() if l.startswith("RESULT "))
+    requests, duration, errors, status_errors, p50, p99 = (int(x) for x in line.split()[1:])
+    return {"rps": requests / (duration / 1e6), "p50": p50 / 1000, "p99": p99 / 1000,
+            "errors": errors + status_errors, "requests": requests}
+
+
+def count_contracts(portal, database_url):
+    try:
+        if database_url:
+            out = subprocess.run(["psql", database_url, "-tAc", "SELECT count(*) FROM contracts"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            return int(out.stdout.strip() or 0)
+        with sqlite3.connect(os.path.join(portal.data_dir, "lkk.sqlite")) as db:
+            return db.execute("SELECT count(*) FROM contracts").fetchone()[0]
+    except Exception:
+        return 0
+
+
+def stored_readings(portal, database_url, contracts):
+    marks = ",".join("'" + c + "'" for c in contracts)
+    query = ("SELECT count(*) FROM submitted_readings s JOIN contracts c ON c.id = s.contract_id "
+             f"WHERE c.number IN ({marks})")
+    if database_url:
+        out = subprocess.run(["psql", database_url, "-tAc", query], stdout=subprocess.PIPE, text=True, check=True)
+        return int(out.stdout.strip())
+    with sqlite3.connect(os.path.join(portal.data_dir, "lkk.sqlite")) as db:
+        return db.execute(query).fetchone()[0]
+
+
+def reading_form(client, number):
+    """The fields «Передать показания» would send for every open input of the first page of `number`."""
+    status, _, text = client.get(f"/readings?contract={number}")
+    if status != 200:
+        return None, 0
+    fields = {"contract": number, "status": "", "q": "", "page": "1"}
+    count = 0
+    for match in re.finditer(r'<input id="r-[0-9a-f]+" name="(v_[0-9a-f]+)"([^>]*)>', text):
+        attributes = match.group(2)
+        if " disabled" in attributes:
+            continue
+        previous = re.search(r'data-previous="(\d*)"', attributes)
+        if not previous or not previous.group(1):
+            continue
+        digits = int(re.search(r'data-digits="(\d+)"', attributes).group(1))
+        value = int(previous.group(1)) // 1000 + 7
+        if value >= 10 ** digits:
+            value = 1  # a register near its maximum: a rollover would need the box; send it below instead
+            continue
+        fields[match.group(1)] = str(value)
+        count += 1
+    return fields, count
+
+
+def run(label, portal, database_url, contracts, seconds, connections):
+    results = []
+    portal.command("migrate", "--yes")
+    have = count_contracts(portal, database_url)
+    if have < contracts:
+        print(f"[{label}] loading {contracts} demo contracts (had {have}) …", flush=True)
+        started = time.time()
+        portal.command("demo", "--contracts", str(contracts), capture=False)
+        print(f"[{label}] loaded in {time.time() - started:.0f} s", flush=True)
+    portal.command("demo-accounts", "--count", str(ACCOUNTS), "--contracts", "20", "--also", BIG)
+    portal.env.update({"PORTAL_TRUSTED_PROXIES": "127.0.0.1", "PORTAL_SANDBOX_WEBHOOK_COPIES": "1"})
+    portal.start()
+    try:
+        # Sign-ins, four at a time, each from its own address.
+        clients = [Client(portal.base, i) for i in range(1, ACCOUNTS + 1)]
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda c: c.sign_in(email(c.index), PASSWORD), clients))
+        signin_rate = ACCOUNTS / (time.perf_counter() - started)
+        first = clients[0]
+        cookie = first.cookie()
+
+        baseline = wrk(portal.base + "/ping", seconds, connections)
+        results.append(("/ping (без базы данных, база сравнения)", baseline))
+        for name, path, with_cookie in [
+            ("Страница входа", "/login", False),
+            ("«Оплата», 20 договоров", "/payments", True),
+            ("«Показания», договор на 500 ПУ", f"/readings?contract={BIG}", True),
+            ("Карточка договора на 500 ПУ", f"/contracts/{BIG}", True),
+        ]:
+            if with_cookie:
+                status, _, _ = first.get(path)
+                assert status == 200, f"{path}: {status}"
+            results.append((name, wrk(portal.base + path, seconds, connections, cookie if with_cookie else "",
+                                      index=1 if with_cookie else 9999)))
+
+        # The 1st of the month: every account sends the readings of its first contract at once.
+        numbers = [f"740701{(i - 1) * 20 + 1:08d}" for i in range(1, ACCOUNTS + 1)]
+        forms = []
+        for client, number in zip(clients, numbers):
+            fields, count = reading_form(client, number)
+            if fields and count:
+                forms.append((client, fields, count))
+        before = stored_readings(portal, database_url, numbers)
+
+        def submit(item):
+            client, fields, _ = item
+            start = time.perf_counter()
+            status, _, _ = client.post("/readings", fields)
+            return status, (time.perf_counter() - start) * 1000
+
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(len(forms) or 1) as pool:
+            outcomes = list(pool.map(submit, forms))
+        elapsed = time.perf_counter() - started
+        latencies = sorted(ms for _, ms in outcomes)
+        errors = sum(1 for status, _ in outcomes if status not in (200, 303))
+        sent = sum(count for _, _, count in forms)
+        stored = stored_readings(portal, database_url, numbers) - before
+        results.append((f"Передача показаний: {len(forms)} учетных записей разом, {sent} значений", {
+            "rps": len(forms) / elapsed, "p50": latencies[len(latencies) // 2],
+            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "errors": errors,
+            "requests": len(forms), "stored": f"{stored} из {sent}"}))
+        return results, baseline["rps"], signin_rate, portal.peak_memory_mb()
+    finally:
+        portal.stop()
+
+
+def table(label, results, baseline, signin_rate, memory):
+    lines = [f"### {label}", "",
+             "| Что | Запросов/с | p50, мс | p99, мс | Ошибки | Доля от /ping |", "|---|---|---|---|---|---|"]
+    for name, r in results:
+        extra = f" (сохранено {r['stored']})" if "stored" in r else ""
+        lines.append(f"| {name}{extra} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} | "
+                     f"{r['rps'] / baseline:.3f} |")
+    lines.append("")
+    lines.append(f"Вход (bcrypt, стоимость 12, по 4 одновременно): {signin_rate:.1f} входов/с. "
+                 f"Пиковая память сервера: {memory:.0f} МБ.")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("LKK_BENCH_DATABASE_URL"),
+                        help="the large data set's PostgreSQL database (made once, then reused)")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--small-contracts", type=int, default=4100)
+    parser.add_argument("--large-contracts", type=int, default=100000)
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--skip-small", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install -y wrk")
+    binary = os.path.join(ROOT, ".build", "release", "lkk") if args.skip_build else build_release()
+    sections = []
+    folder = tempfile.mkdtemp(prefix="lkk-capacity-")
+    try:
+        if not args.skip_small:
+            outcome = run("SQLite, демо-данные", Portal(binary, os.path.join(folder, "small")), None,
+                          args.small_contracts, args.duration, args.connections)
+            sections.append(table(f"SQLite, {args.small_contracts} договоров", *outcome))
+            print(sections[-1], flush=True)
+        if args.database_url:
+            outcome = run("PostgreSQL", Portal(binary, os.path.join(folder, "large"), args.database_url),
+                          args.database_url, args.large_contracts, args.duration, args.connections)
+            sections.append(table(f"PostgreSQL, {args.large_contracts} договоров", *outcome))
+            print(sections[-1], flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    path = os.path.join(ROOT, "bench", "results", f"capacity-{today()}.md")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as f:
+        f.write(f"## Нагрузка — {time.strftime('%Y-%m-%d %H:%M')}\n\n{machine()}\n\n"
+                f"`scripts/bench{' --database-url …' if args.database_url else ''} --duration {args.duration} "
+                f"--connections {args.connections}` (release, wrk -t2)\n\n" + "\n\n".join(sections) + "\n\n")
+    print("Written to", os.path.relpath(path, ROOT))
+
+
+if __name__ == "__main__":
+    main()
