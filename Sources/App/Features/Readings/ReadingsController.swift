@@ -146,10 +146,14 @@ struct ReadingsController {
                     ])
             }
             try await BillingFeed.append(entries, now: now, on: sql)
+            // In the same transaction: one commit (one fsync on SQLite) per submission, and no stored readings
+            // without their audit entry.
+            try await AuditLog.record(
+                "readings.submitted", actor: "account", accountID: accountID, subject: contract.number,
+                ipAddress: req.clientAddress,
+                details: ["channels": String(values.count), "period": period.description, "source": source],
+                at: now, on: tx)
         }
-        try await AuditLog.record(
-            "readings.submitted", subject: contract.number,
-            details: ["channels": String(values.count), "period": period.description, "source": source], request: req)
     }
 
     // MARK: - «Загрузить файлом»: integral readings by contract (RD-4, RD-7)
