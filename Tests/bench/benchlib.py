@@ -182,3 +182,13 @@ class Browser:
         if status >= 400 or "Выйти" not in text and "/logout" not in text:
             sys.exit(f"sign-in as {email} failed: {status}")
         return self
+
+
+def append_results(name, title, command, sections):
+    """Appends a run's tables to bench/results/<name>-<date>.md with the machine and the command."""
+    path = os.path.join(ROOT, "bench", "results", f"{name}-{today()}.md")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as f:
+        f.write(f"## {title} — {time.strftime('%Y-%m-%d %H:%M')}\n\n{machine()}\n\n`{command}`\n\n"
+                + "\n\n".join(sections) + "\n\n")
+    print("Written to", os.path.relpath(path, ROOT))

@@ -18,21 +18,18 @@ It prints one table per data set and appends them to bench/results/capacity-<dat
 """
 import argparse
 import concurrent.futures
-import json
 import os
 import re
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import ROOT, Browser, Portal, build_release, machine, today  # noqa: E402
+from benchlib import ROOT, Browser, Portal, append_results, build_release  # noqa: E402
 
 BIG = "74070100000100"
 ACCOUNTS = 200
@@ -260,14 +257,10 @@ def main():
             print(sections[-1], flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    path = os.path.join(ROOT, "bench", "results", f"capacity-{today()}.md")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a") as f:
-        f.write(f"## Нагрузка — {time.strftime('%Y-%m-%d %H:%M')}\n\n{machine()}\n\n"
-                f"`scripts/bench{' --database-url …' if args.database_url else ''} --duration {args.duration} "
-                f"--connections {args.connections}` (release, wrk -t2)\n\n" + "\n\n".join(sections) + "\n\n")
-    print("Written to", os.path.relpath(path, ROOT))
-
+    append_results(
+        "capacity", "Нагрузка",
+        f"scripts/bench{' --database-url …' if args.database_url else ''} --duration {args.duration} "
+        f"--connections {args.connections}", sections)
 
 if __name__ == "__main__":
     main()

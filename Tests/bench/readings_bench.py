@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import ROOT, Browser, Portal, build_release, machine, today  # noqa: E402
+from benchlib import ROOT, Browser, Portal, append_results, build_release  # noqa: E402
 
 INTEGRAL = "74070199000001"
 HOURLY = "74070199000002"
@@ -206,14 +206,10 @@ def main():
                                   args.runs, args.page_requests)
             sections.append(table("PostgreSQL", results, memory))
             print(sections[-1], flush=True)
-    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    path = os.path.join(ROOT, "bench", "results", f"readings-{today()}.md")
-    with open(path, "a") as f:
-        f.write(f"## Показания — {time.strftime('%Y-%m-%d %H:%M')}\n\n{machine()}\n\n"
-                f"`python3 Tests/bench/readings_bench.py{' --database-url …' if args.database_url else ''} "
-                f"--runs {args.runs} --page-requests {args.page_requests}`\n\n" + "\n\n".join(sections) + "\n\n")
-    print("Written to", os.path.relpath(path, ROOT))
-
+    append_results(
+        "readings", "Показания",
+        f"python3 Tests/bench/readings_bench.py{' --database-url …' if args.database_url else ''} "
+        f"--runs {args.runs} --page-requests {args.page_requests}", sections)
 
 if __name__ == "__main__":
     main()

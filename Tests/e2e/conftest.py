@@ -104,3 +104,14 @@ def console_errors(driver, expected_statuses=()):
 def screenshot(driver, name):
     os.makedirs(ARTIFACTS, exist_ok=True)
     driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+
+def downloaded_xlsx(folder, what, seconds=20):
+    """The path of the first `.xlsx` the browser saved into `folder` (waits for it)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        files = [f for f in os.listdir(folder) if f.endswith(".xlsx")]
+        if files:
+            return os.path.join(folder, files[0])
+        time.sleep(0.3)
+    raise AssertionError(f"{what} was not downloaded")

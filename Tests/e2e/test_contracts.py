@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import console_errors, make_driver, screenshot
+from conftest import console_errors, downloaded_xlsx, make_driver, screenshot
 
 DEMO_EMAIL = "demo@lkk.example"
 DEMO_PASSWORD = "demo-lkk-2026"
@@ -76,15 +76,7 @@ def test_demo_account_opens_downloads_adds_and_removes_contracts(portal):
         screenshot(browser, "contract-page")
 
         browser.find_element(By.PARTIAL_LINK_TEXT, "Скачать").click()
-        deadline = time.time() + 20
-        files = []
-        while time.time() < deadline:
-            files = [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
-            if files:
-                break
-            time.sleep(0.3)
-        assert files, "the card was not downloaded"
-        book = openpyxl.load_workbook(os.path.join(downloads, files[0]))
+        book = openpyxl.load_workbook(downloaded_xlsx(downloads, "the card"))
         assert book.sheetnames == ["Договор", "Приборы учета"]
         values = [cell.value for row in book["Договор"].iter_rows() for cell in row]
         assert "74070100000001" in values

@@ -4,7 +4,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import console_errors, screenshot
+from conftest import console_errors, downloaded_xlsx, screenshot
 from test_contracts import sign_in_as_demo
 
 
@@ -54,7 +54,6 @@ def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffic
     import shutil
     import subprocess
     import tempfile
-    import time
 
     import openpyxl
 
@@ -72,15 +71,7 @@ def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffic
         WebDriverWait(browser, 15).until(EC.title_contains("Загрузка показаний файлом"))
         assert browser.find_element(By.ID, "f-contract").get_attribute("value") == "74070100000003"
         browser.find_element(By.LINK_TEXT, "Шаблон интегральных показаний").click()
-        deadline = time.time() + 20
-        files = []
-        while time.time() < deadline:
-            files = [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
-            if files:
-                break
-            time.sleep(0.3)
-        assert files, "the template was not downloaded"
-        template = os.path.join(downloads, files[0])
+        template = downloaded_xlsx(downloads, "the template")
 
         book = openpyxl.load_workbook(template)
         sheet = book.worksheets[0]
@@ -163,7 +154,6 @@ def test_an_hourly_profile_for_the_whole_contract(portal):
     becomes that meter's «Первичный акт», the empty sheets are skipped."""
     import os
     import tempfile
-    import time
 
     import openpyxl
     from selenium.webdriver.support.ui import Select
@@ -187,15 +177,7 @@ def test_an_hourly_profile_for_the_whole_contract(portal):
         month.select_by_value(previous)
         WebDriverWait(browser, 15).until(lambda b: f"period={previous}" in b.current_url)
         browser.find_element(By.LINK_TEXT, "Скачать шаблон").click()
-        deadline = time.time() + 20
-        files = []
-        while time.time() < deadline:
-            files = [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
-            if files:
-                break
-            time.sleep(0.3)
-        assert files, "the template was not downloaded"
-        book = openpyxl.load_workbook(os.path.join(downloads, files[0]))
+        book = openpyxl.load_workbook(downloaded_xlsx(downloads, "the template"))
         assert len(book.worksheets) >= 2, "the third demo contract has several hourly meters"
         sheet = book.worksheets[0]
         assert sheet["A2"].value == "00-01" and sheet["A25"].value == "23-24"

@@ -59,29 +59,9 @@ struct PaymentsData: Sendable {
     static func load(
         accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod, on sql: any SQLDatabase
     ) async throws -> PaymentsData {
-        struct LinkRow: Decodable {
-            let id: String
-            let number: String
-            let name: String
-            let linkId: UUID
-            let role: String
-        }
         var data = PaymentsData()
-        data.cards = try await sql.raw(
-            """
-            SELECT c.id, c.number, c.name, l.id AS link_id, l.role
-            FROM contract_links l JOIN contracts c ON c.id = l.contract_id
-            WHERE l.account_id = \(bind: accountID)
-            ORDER BY c.number
-            """
-        ).all(decoding: LinkRow.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
-            let link = ContractLink()
-            link.id = row.linkId
-            link.accountID = accountID
-            link.contractID = row.id
-            link.roleName = row.role
-            guard link.allows(.viewDebt) else { return nil }
-            return Card(contractID: row.id, number: row.number, name: row.name, link: link)
+        data.cards = try await ReadingsData.contracts(of: accountID, allowing: .viewDebt, on: sql).map {
+            contract, link in Card(contractID: contract.id, number: contract.number, name: contract.name, link: link)
         }
         data.savedCards = try await sql.select().columns("id", "method_id", "title").from("saved_cards")
             .where("account_id", .equal, accountID).where("acquirer", .equal, acquirer).orderBy("created_at")

@@ -66,6 +66,13 @@ struct ReadingsData: Sendable {
     /// Contracts on which `accountID` may submit readings, by number ascending (RD-1).
     static func contracts(of accountID: UUID, on sql: any SQLDatabase) async throws -> [(ContractChoice, ContractLink)]
     {
+        try await contracts(of: accountID, allowing: .submitReadings, on: sql)
+    }
+
+    /// The account's contracts whose role allows `action`, by number ascending, with their links: one query.
+    static func contracts(of accountID: UUID, allowing action: ContractAction, on sql: any SQLDatabase) async throws
+        -> [(ContractChoice, ContractLink)]
+    {
         struct Row: Decodable {
             let id: String
             let number: String
@@ -89,7 +96,7 @@ struct ReadingsData: Sendable {
             link.contractID = row.id
             link.roleName = row.role
             link.energyObjectIDs = row.energyObjectIds
-            guard link.allows(.submitReadings) else { return nil }
+            guard link.allows(action) else { return nil }
             return (
                 ContractChoice(id: row.id, number: row.number, name: row.name, priceCategory: row.priceCategory), link
             )
