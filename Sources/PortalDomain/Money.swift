@@ -22,6 +22,12 @@ public struct Money: Sendable, Hashable, Comparable, Codable {
         return sign + Self.group(roubles) + "," + (cents < 10 ? "0" : "") + String(cents) + "\u{00A0}₽"
     }
 
+    /// The amount without grouping or sign of currency, as typed into a field or sent to an API:
+    /// `1234,50` with a comma, `1234.50` with a point.
+    public func plain(separator: String) -> String {
+        String(kopecks / 100) + separator + BillingPeriod.padded(Int(kopecks.magnitude % 100), 2)
+    }
+
     static func group(_ value: UInt64) -> String {
         let digits = Array(String(value))
         var out = ""

@@ -18,20 +18,20 @@ struct PaymentsController {
         }
     }
 
-    private func load(_ req: Request, chart: String? = nil) async throws -> (Account, PaymentsData) {
+    /// The page's data; the payment form and its POST need no chart.
+    private func load(_ req: Request, chart: String? = nil, withChart: Bool = false) async throws
+        -> (Account, PaymentsData)
+    {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = req.portal.config.timeZone
-        let parts = calendar.dateComponents([.year, .month], from: req.now)
-        let month = BillingPeriod(year: parts.year ?? 2026, month: parts.month ?? 1) ?? BillingPeriod("2026-01")!
         let data = try await PaymentsData.load(
-            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: chart, month: month,
+            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: chart,
+            month: withChart ? BillingPeriod(containing: req.now, in: req.portal.config.timeZone) : nil,
             on: req.db as! any SQLDatabase)
         return (account, data)
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        let (account, data) = try await load(req, chart: req.query[String.self, at: "chart"])
+        let (account, data) = try await load(req, chart: req.query[String.self, at: "chart"], withChart: true)
         return PaymentsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), data: data,
             emailConfirmed: account.emailConfirmed

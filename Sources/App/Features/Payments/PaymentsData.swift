@@ -55,9 +55,9 @@ struct PaymentsData: Sendable {
     var chart: Chart?
 
     /// Loads the page for `accountID`; the chart for `chartNumber` (or the first contract whose role may see
-    /// it), over the 12 months up to `month`.
+    /// it) over the 12 months up to `month`, or no chart when `month` is nil.
     static func load(
-        accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod, on sql: any SQLDatabase
+        accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod?, on sql: any SQLDatabase
     ) async throws -> PaymentsData {
         var data = PaymentsData()
         data.cards = try await ReadingsData.contracts(of: accountID, allowing: .viewDebt, on: sql).map {
@@ -132,7 +132,7 @@ struct PaymentsData: Sendable {
         let charted =
             data.cards.first { $0.number == chartNumber && $0.link.allows(.viewInvoiceChart) }
             ?? data.cards.first { $0.link.allows(.viewInvoiceChart) }
-        if let charted {
+        if let month, let charted {
             data.chart = try await chart(charted, through: month, on: sql)
         }
         return data

@@ -20,13 +20,8 @@ struct PaymentForm: Sendable {
         self.savedCards = savedCards
         self.csrf = csrf
         selected = Set(card.dueDocuments.map(\.id))
-        amountText = card.due > .zero ? Self.plain(card.due) : ""
+        amountText = card.due > .zero ? card.due.plain(separator: ",") : ""
         method = savedCards.last?.id.uuidString ?? "new"
-    }
-
-    /// `1234,50`: how the amount is put in the field.
-    static func plain(_ money: Money) -> String {
-        String(money.kopecks / 100) + "," + BillingPeriod.padded(Int(money.kopecks % 100), 2)
     }
 
     static func field(_ documentID: String) -> String { "d_" + ReadingFields.hex(documentID) }
@@ -58,7 +53,7 @@ struct PaymentForm: Sendable {
     var documentPart: HTML {
         guard let document else { return .empty }
         return """
-            <p>\(document.number) · \(document.saleKind), оплатить до \(PaymentsPage.date(document.dueOn))</p>
+            <p>\(document.number) · \(document.saleKind), оплатить до \(ContractCard.date(document.dueOn))</p>
             <p class="pay-amount">Сумма: <b>\(document.due.formatted)</b></p>
             <p class="hint">При оплате документа сумма не изменяется — так деньги будут зачтены именно в счет этого документа.</p>
             """
@@ -115,12 +110,6 @@ struct PaymentsPage: Sendable {
         "<p class=\"empty\">Нет договоров, по которым вам доступна оплата. Добавьте договор, чтобы видеть задолженность и оплачивать счета.</p>"
     }
 
-    static func date(_ iso: String) -> String {
-        let parts = iso.split(separator: "-")
-        guard parts.count == 3 else { return iso }
-        return "\(parts[2]).\(parts[1]).\(parts[0])"
-    }
-
     func card(_ card: PaymentsData.Card) -> HTML {
         let id = "pay-" + card.number
         let payable = card.canPay && emailConfirmed
@@ -163,7 +152,7 @@ struct PaymentsPage: Sendable {
                     ? "<a href=\"\(SitePath.paymentsPay.path)?contract=\(card.number)&document=\(document.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")\">Оплатить</a>"
                     : .empty
             return """
-                <tr><td>\(document.number)<br><small>\(document.saleKind)</small></td><td>\(Self.date(document.dueOn))</td><td class="num">\(document.due.formatted)</td><td>\(action)</td></tr>
+                <tr><td>\(document.number)<br><small>\(document.saleKind)</small></td><td>\(ContractCard.date(document.dueOn))</td><td class="num">\(document.due.formatted)</td><td>\(action)</td></tr>
                 """
         }
         return """

@@ -93,9 +93,7 @@ struct YooKassaAcquirer: Acquirer {
     }()
 
     /// `1234.50` from kopecks, as YooKassa writes amounts.
-    static func value(_ money: Money) -> String {
-        String(money.kopecks / 100) + "." + BillingPeriod.padded(Int(money.kopecks % 100), 2)
-    }
+    static func value(_ money: Money) -> String { money.plain(separator: ".") }
 
     static func money(_ value: String) -> Money? {
         guard case .success(let money) = Money.parse(value) else { return value == "0.00" ? .zero : nil }
