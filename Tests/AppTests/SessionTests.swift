@@ -57,6 +57,66 @@ import VaporTesting
         }
     }
 
+    @Test func theHandListsNameEveryStoredFieldOfTheModel() {
+        // Fluent's reflection is the reference: a field added to the model must be added to the list.
+        func keys(_ properties: [any AnyDatabaseProperty]) -> [String] { properties.flatMap(\.keys).map(\.description) }
+        func reflected(_ model: any Fields) -> [any AnyDatabaseProperty] {
+            model.properties.compactMap { $0 as? any AnyDatabaseProperty }
+        }
+        #expect(keys(PortalSession().storedProperties).sorted() == keys(reflected(PortalSession())).sorted())
+        #expect(keys(Account().storedProperties).sorted() == keys(reflected(Account())).sorted())
+        #expect(keys(Account().storedProperties).count == 16)
+    }
+
+    @Test func theSessionAndItsAccountAreReadInOneQueryAsFluentReadsThem() async throws {
+        try await withPortal { world in
+            let sql = world.app.db as! any SQLDatabase
+            let account = Account.sample(email: "hand@romashka.ru", passwordHash: "-", now: world.clock.now())
+            account.middleName = nil
+            account.phone = "+79001234567"
+            try await account.create(on: world.app.db)
+            let session = PortalSession(
+                tokenHash: "h1", csrfToken: "c1", accountID: account.id, now: world.clock.now(), userAgent: nil,
+                ipAddress: "10.0.0.7")
+            try await session.create(on: world.app.db)
+            let anonymous = PortalSession(
+                tokenHash: "h2", csrfToken: "c2", accountID: nil, now: world.clock.now(), userAgent: "UA",
+                ipAddress: nil)
+            try await anonymous.create(on: world.app.db)
+
+            let found = try #require(try await PortalSessionMiddleware.find(tokenHash: "h1", on: sql))
+            let fluentSession = try #require(try await PortalSession.find(session.id, on: world.app.db))
+            let fluentAccount = try #require(try await Account.find(account.id, on: world.app.db))
+            #expect(found.0.id == fluentSession.id && found.0.csrfToken == "c1" && found.0.accountID == account.id)
+            #expect(found.0.createdAt == fluentSession.createdAt && found.0.lastSeenAt == fluentSession.lastSeenAt)
+            #expect(found.0.userAgent == nil && found.0.ipAddress == "10.0.0.7")
+            let hand = try #require(found.1)
+            for field in [\Account.email, \.lastName, \.firstName, \.middleName, \.phone, \.organization] {
+                #expect(hand[keyPath: field] == fluentAccount[keyPath: field])
+            }
+            #expect(hand.passwordChangedAt == fluentAccount.passwordChangedAt && hand.emailConfirmed)
+
+            // Read as Fluent reads: an update writes what changed and keeps the rest.
+            hand.phone = "+79007654321"
+            try await hand.update(on: world.app.db)
+            let updated = try #require(try await Account.find(account.id, on: world.app.db))
+            #expect(updated.phone == "+79007654321" && updated.email == "hand@romashka.ru")
+
+            let before = try #require(try await PortalSessionMiddleware.find(tokenHash: "h2", on: sql))
+            #expect(before.0.userAgent == "UA" && before.0.accountID == nil && before.1 == nil)
+            #expect(try await PortalSessionMiddleware.find(tokenHash: "h3", on: sql) == nil)
+
+            // The account gone, the session is found without it (the middleware then signs it out).
+            try await sql.raw("DELETE FROM sessions WHERE token_hash = 'h1'").run()
+            try await PortalSession(
+                tokenHash: "h4", csrfToken: "c4", accountID: UUID(), now: world.clock.now(), userAgent: nil,
+                ipAddress: nil
+            ).create(on: world.app.db)
+            let orphan = try #require(try await PortalSessionMiddleware.find(tokenHash: "h4", on: sql))
+            #expect(orphan.1 == nil && orphan.0.accountID != nil)
+        }
+    }
+
     @Test func pageViewsWithoutFormsCreateNoSession() async throws {
         try await withPortal { world in
             try await world.app.testing().test(.GET, "/manual") { res async in

@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import SQLKit
 import Vapor
 
 /// Reads the session cookie, checks the timeouts, and sets the cookie when the session was created or renewed.
@@ -18,8 +19,8 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         request.storage[SessionState.Key.self] = state
         if let token = request.cookies[config.sessionCookieName]?.string, token.count == 43 {
             let now = request.now
-            if let row = try await PortalSession.query(on: request.db)
-                .filter(\.$tokenHash == Sessions.hash(token)).first()
+            if let (row, account) = try await Self.find(
+                tokenHash: Sessions.hash(token), on: request.db as! any SQLDatabase)
             {
                 if Sessions.isAlive(row, now: now, config: config) {
                     if now.timeIntervalSince(row.lastSeenAt) > Self.touchInterval {
@@ -27,6 +28,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
                         try await row.update(on: request.db)
                     }
                     state.current = row
+                    state.account = account
                 } else {
                     try await row.delete(on: request.db)
                     state.cookie = .expire
@@ -43,6 +45,24 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         }
         return response
     }
+
+    static let selectList = PortalSession.selectList(alias: "s") + ", " + Account.selectList(alias: "a")
+
+    /// The session with this token hash and its account (nil before sign-in, or if it was deleted), in one
+    /// query on the token's unique index.
+    static func find(tokenHash: String, on sql: any SQLDatabase) async throws -> (PortalSession, Account?)? {
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT \(unsafeRaw: selectList) FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
+                WHERE s.token_hash = \(bind: tokenHash)
+                """
+            ).first()
+        else { return nil }
+        let session = try PortalSession.decode(row, alias: "s")
+        let account = try row.decodeNil(column: "a_id") ? nil : try Account.decode(row, alias: "a")
+        return (session, account)
+    }
 }
 
 /// What the middleware knows of this request's session.
@@ -50,6 +70,8 @@ final class SessionState: @unchecked Sendable {
     struct Key: StorageKey { typealias Value = SessionState }
     enum CookieChange { case keep, set(String), expire }
     var current: PortalSession?
+    /// The session's account, read with it.
+    var account: Account?
     var cookie: CookieChange = .keep
 }
 
@@ -69,6 +91,12 @@ struct Sessions {
 
     /// The signed-in account of this request, if any.
     var accountID: UUID? { state.current?.accountID }
+
+    /// The account read with the session by the middleware (nil when it no longer exists).
+    var loadedAccount: Account? {
+        guard let account = state.account, account.id == state.current?.accountID else { return nil }
+        return account
+    }
 
     /// The session of this request, created when there is none.
     func ensure() async throws -> PortalSession {

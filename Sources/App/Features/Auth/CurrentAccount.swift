@@ -14,7 +14,7 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let id = request.sessions.accountID else { return try await next.respond(to: request) }
-        guard let account = try await Account.find(id, on: request.db) else {
+        guard let account = request.sessions.loadedAccount else {
             try await request.sessions.signOut()
             return request.redirect(to: SitePath.login.path)
         }
