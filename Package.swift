@@ -41,7 +41,11 @@ let package = Package(
             ],
             resources: [.copy("Public"), .copy("Resources")]
         ),
-        .executableTarget(name: "lkk", dependencies: ["App"]),
+        .executableTarget(
+            name: "lkk", dependencies: [
+                "App", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "PortalDomainTests", dependencies: ["PortalDomain"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
         .testTarget(name: "XLSXTests", dependencies: ["XLSX"]),

@@ -124,10 +124,23 @@ import VaporTesting
             #expect(due(page) == Money(kopecks: 1_334_567).formatted, "12 345,67 + 1 000,00")
             for text in [
                 "Счета на оплату", "Номер документа и вид реализации", "Оплатить до", "18.10.2026", "18.11.2026",
-                "09-1/1", "10-1/1", "Аванс", "3\u{202F}000,00", "Переплата", "250,00", "Перейти к оплате",
-                "новой картой", "График счетов и оплат", "Выставлено счетов", "Оплачено",
+                "09-1/1", "10-1/1", "Аванс", "3\u{202F}000,00", "Переплата", "250,00", "График счетов и оплат",
+                "Выставлено счетов", "Оплачено",
             ] {
                 #expect(page.body.contains(text), "\(text)")
+            }
+            // The payment window is not carried by the page: «Оплатить» fetches it.
+            #expect(!page.body.contains("<dialog"))
+            #expect(page.body.contains("href=\"/payments/pay?contract=\(Self.number)\" data-pay-window>Оплатить</a>"))
+            let window = try await browser.get("/payments/pay?contract=\(Self.number)&window=1")
+            #expect(window.status == .ok)
+            #expect(window.body.hasPrefix("<dialog id=\"pay-\(Self.number)-dialog\""))
+            #expect(!window.body.contains("<html") && !window.body.contains("<nav"), "the window alone")
+            for text in [
+                "Оплата по договору № \(Self.number)", "Перейти к оплате", "новой картой", "09-1/1", "10-1/1",
+                "name=\"_csrf\"", "value=\"13345,67\"",
+            ] {
+                #expect(window.body.contains(text), "\(text)")
             }
             // The chart: November 2026 invoiced 12 345,67 ₽ and paid 5 000 ₽; October invoiced 1 000 ₽.
             #expect(page.body.contains("ноябрь 2026: 12\u{202F}345,67\u{00A0}₽"))
@@ -165,7 +178,9 @@ import VaporTesting
             let page = try await browser.get("/payments")
             #expect(page.body.contains(PaymentsPage.unconfirmedMessage))
             #expect(page.body.contains("href=\"/profile\""))
-            #expect(!page.body.contains("data-dialog="), "no «Оплатить» button")
+            #expect(!page.body.contains("data-pay-window"), "no «Оплатить» button")
+            let window = try await browser.get("/payments/pay?contract=\(Self.number)&window=1")
+            #expect(window.body.contains(PaymentsPage.unconfirmedMessage) && !window.body.contains("Перейти к оплате"))
             let post = try await browser.post("/payments/pay", ["contract": Self.number, "amount": "100"])
             #expect(post.status == .forbidden)
             #expect(try await world.count("online_payments") == 0)
@@ -383,8 +398,8 @@ import VaporTesting
                 browser, checkout, card: SandboxAcquirer.TestCard.success.rawValue, save: true)
             try await JobWorker(application: world.app).drain()
             #expect(try await world.count("saved_cards") == 1)
-            let page = try await browser.get("/payments")
-            #expect(page.body.contains("привязанной картой Карта •••• 4242"))
+            let window = try await browser.get("/payments/pay?contract=\(Self.number)&window=1")
+            #expect(window.body.contains("привязанной картой Карта •••• 4242"))
             let cardID = try await sql(world).select().column("id").from("saved_cards").first()!
                 .decode(column: "id", as: UUID.self)
             let next = try await startPayment(browser, ["amount": "200", "method": cardID.uuidString])

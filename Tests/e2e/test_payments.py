@@ -71,7 +71,7 @@ def test_pay_a_document_be_declined_and_pay_the_debt(portal, browser):
     assert "Оплачен, ожидает зачисления" in paid_row.text
 
     # The whole debt in the window: declined first.
-    section.find_element(By.XPATH, ".//a[text()='Оплатить' and @data-dialog]").click()
+    section.find_element(By.XPATH, ".//a[text()='Оплатить' and @data-pay-window]").click()
     dialog = WebDriverWait(browser, 10).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, f"dialog#pay-{FOURTH}-dialog")))
     amount = dialog.find_element(By.NAME, "amount")
@@ -85,7 +85,7 @@ def test_pay_a_document_be_declined_and_pay_the_debt(portal, browser):
     browser.find_element(By.LINK_TEXT, "Вернуться к оплате").click()
     WebDriverWait(browser, 15).until(EC.title_contains("Оплата"))
     section = card_section(browser)
-    section.find_element(By.XPATH, ".//a[text()='Оплатить' and @data-dialog]").click()
+    section.find_element(By.XPATH, ".//a[text()='Оплатить' and @data-pay-window]").click()
     dialog = WebDriverWait(browser, 10).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, f"dialog#pay-{FOURTH}-dialog")))
     # The first payment saved its card («Привязать карту» is ticked by default): it is offered first now.

@@ -50,6 +50,9 @@ struct PaymentsController {
             guard let document = card.dueDocuments.first(where: { $0.id == id }) else { throw Abort(.notFound) }
             form.document = document
         }
+        if req.query[String.self, at: "window"] == "1" {
+            return PaymentsPage.dialog(form, emailConfirmed: account.emailConfirmed).response()
+        }
         return PaymentsPage.formPage(form, context: req.shellContext, emailConfirmed: account.emailConfirmed)
             .response()
     }

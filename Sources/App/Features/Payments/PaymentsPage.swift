@@ -113,33 +113,34 @@ struct PaymentsPage: Sendable {
     func card(_ card: PaymentsData.Card) -> HTML {
         let id = "pay-" + card.number
         let payable = card.canPay && emailConfirmed
-        let form = PaymentForm(card: card, savedCards: data.savedCards, csrf: csrf)
         let awaiting = card.documents.reduce(card.awaitingAdvance) { $0 + $1.awaiting }
         return """
             <section class="pay-card" aria-labelledby="\(id)-title">
             <div class="pay-card-head">
             <div><h2 id="\(id)-title"><a href="\(SitePath.contract(card.number).path)">Договор № \(card.number)</a></h2><p class="muted">\(card.name)</p></div>
             <div class="pay-due"><span>К оплате</span><b data-due-total>\(card.due.formatted)</b></div>
-            \(payable ? HTML(trusted: "<a class=\"button\" href=\"\(SitePath.paymentsPay.path)?contract=\(card.number)\" data-dialog=\"\(id)-dialog\">Оплатить</a>") : HTML.empty)
+            \(payable ? HTML(trusted: "<a class=\"button\" href=\"\(SitePath.paymentsPay.path)?contract=\(card.number)\" data-pay-window>Оплатить</a>") : HTML.empty)
             </div>
             \(awaiting > .zero ? HTML(trusted: "<p class=\"hint\">Оплачено картой и ожидает зачисления: \(awaiting.formatted)</p>") : HTML.empty)
             <details class="pay-details"><summary>Счета на оплату и аванс</summary>
             \(documentsTable(card, payable: payable))
             \(advancesTable(card))
             </details>
-            \(payable ? dialog(form, id: id) : HTML.empty)
             </section>
             """
     }
 
-    func dialog(_ form: PaymentForm, id: String) -> HTML {
-        """
-        <dialog id="\(id)-dialog" class="dialog" aria-labelledby="\(id)-dialog-title">
-        <h2 id="\(id)-dialog-title">\(form.title)</h2>
-        \(form.render(id: id))
-        <button class="dialog-close" type="button" data-dialog-close aria-label="Закрыть">×</button>
-        </dialog>
-        """
+    /// The payment window: fetched by the page's script when «Оплатить» is pressed (`?window=1` of the form's
+    /// page), so the page does not carry a hidden form per contract.
+    static func dialog(_ form: PaymentForm, emailConfirmed: Bool) -> HTML {
+        let id = "pay-" + form.card.number
+        return """
+            <dialog id="\(id)-dialog" class="dialog" aria-labelledby="\(id)-dialog-title">
+            <h2 id="\(id)-dialog-title">\(form.title)</h2>
+            \(emailConfirmed ? form.render(id: id) : unconfirmed)
+            <button class="dialog-close" type="button" data-dialog-close aria-label="Закрыть">×</button>
+            </dialog>
+            """
     }
 
     func documentsTable(_ card: PaymentsData.Card, payable: Bool) -> HTML {

@@ -144,32 +144,49 @@ setUpUploadChoices();
 // «Оплата»: «Оплатить» opens the payment window (without scripts it is a page); ticking documents sets the
 // amount to their sum; «новой картой» offers to save the card; the chart's contract choice applies at once;
 // a chart point shows its month and sum on hover or focus.
-function setUpPayments() {
-  for (const link of document.querySelectorAll("[data-dialog]")) {
-    const dialog = document.getElementById(link.dataset.dialog);
-    if (!dialog || typeof dialog.showModal !== "function") continue;
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      dialog.showModal();
+function setUpPayForm(form) {
+  const amount = form.querySelector("[data-amount]");
+  const boxes = form.querySelectorAll("input[data-due]");
+  for (const box of boxes) {
+    box.addEventListener("change", () => {
+      let kopecks = 0;
+      for (const other of boxes) if (other.checked) kopecks += Number(other.dataset.due);
+      if (amount && kopecks > 0) {
+        amount.value = Math.floor(kopecks / 100) + "," + String(kopecks % 100).padStart(2, "0");
+      }
     });
-    dialog.querySelector("[data-dialog-close]")?.addEventListener("click", () => dialog.close());
   }
-  for (const form of document.querySelectorAll("[data-pay-form]")) {
-    const amount = form.querySelector("[data-amount]");
-    const boxes = form.querySelectorAll("input[data-due]");
-    for (const box of boxes) {
-      box.addEventListener("change", () => {
-        let kopecks = 0;
-        for (const other of boxes) if (other.checked) kopecks += Number(other.dataset.due);
-        if (amount && kopecks > 0) {
-          amount.value = Math.floor(kopecks / 100) + "," + String(kopecks % 100).padStart(2, "0");
-        }
-      });
-    }
-    const method = form.querySelector("[data-method]");
-    const save = form.querySelector("[data-save-card]");
-    method?.addEventListener("change", () => { if (save) save.hidden = method.value !== "new"; });
+  const method = form.querySelector("[data-method]");
+  const save = form.querySelector("[data-save-card]");
+  method?.addEventListener("change", () => { if (save) save.hidden = method.value !== "new"; });
+}
+
+function setUpPayments() {
+  // The window is the form's page fetched with window=1, so it always shows the current documents.
+  for (const link of document.querySelectorAll("a[data-pay-window]")) {
+    link.addEventListener("click", async (event) => {
+      if (typeof HTMLDialogElement !== "function") return;
+      event.preventDefault();
+      try {
+        const url = new URL(link.href);
+        url.searchParams.set("window", "1");
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) throw new Error(String(response.status));
+        const holder = document.createElement("div");
+        holder.innerHTML = await response.text();
+        const dialog = holder.querySelector("dialog");
+        if (!dialog) throw new Error("no window");
+        document.getElementById(dialog.id)?.remove();
+        (link.closest("section") || document.body).append(dialog);
+        dialog.querySelector("[data-dialog-close]")?.addEventListener("click", () => dialog.close());
+        for (const form of dialog.querySelectorAll("[data-pay-form]")) setUpPayForm(form);
+        dialog.showModal();
+      } catch (error) {
+        window.location.href = link.href;
+      }
+    });
   }
+  for (const form of document.querySelectorAll("[data-pay-form]")) setUpPayForm(form);
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.form.querySelector("[data-autosubmit-button]")?.setAttribute("hidden", "");
     select.addEventListener("change", () => select.form.submit());
