@@ -42,7 +42,8 @@ let package = Package(
             resources: [.copy("Public"), .copy("Resources")]
         ),
         .executableTarget(
-            name: "lkk", dependencies: [
+            name: "lkk",
+            dependencies: [
                 "App", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),

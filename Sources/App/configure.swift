@@ -71,6 +71,15 @@ public func configure(
         // WAL lets page reads go on while a job or a form writes.
         if case .sqliteFile = config.database {
             _ = try await (app.db as! SQLDatabase).raw("PRAGMA journal_mode=WAL").all()
+            // The driver keeps one connection per event loop and answers «database is locked» by retrying at
+            // once, so a connection waiting for another's write spins on a core for as long as that write lasts
+            // (a third of the CPU at the 1st-of-the-month peak, issue 8). SQLite's own busy timeout sleeps
+            // instead; it is set on each loop's connection here, which the pool keeps.
+            for loop in app.eventLoopGroup.makeIterator() {
+                guard let db = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase
+                else { continue }
+                _ = try await db.raw("PRAGMA busy_timeout = 10000").all()
+            }
         }
     }
     if autoMigrate {

@@ -1,5 +1,7 @@
+import FluentKit
 import Foundation
 import Mail
+import SQLKit
 import Testing
 
 @testable import App
@@ -109,6 +111,24 @@ import Testing
             _ = try PortalConfig.load(["SMTP_URL": "ftp://user:hunter2@mail.example.ru"])
         } catch {
             #expect(!String(describing: error).contains("hunter2"))
+        }
+    }
+
+    @Test func everySQLiteConnectionWaitsForALockBySleepingNotSpinning() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lkk-busy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await withPortal({ $0.database = .sqliteFile(folder.appendingPathComponent("lkk.sqlite").path) }) {
+            world in
+            var loops = 0
+            for loop in world.app.eventLoopGroup.makeIterator() {
+                let db = try #require(world.app.databases.database(.sqlite, logger: world.app.logger, on: loop))
+                let row = try #require(try await (db as! any SQLDatabase).raw("PRAGMA busy_timeout").first())
+                #expect(try row.decode(column: "timeout", as: Int.self) == 10000)
+                let mode = try #require(try await (db as! any SQLDatabase).raw("PRAGMA journal_mode").first())
+                #expect(try mode.decode(column: "journal_mode", as: String.self) == "wal")
+                loops += 1
+            }
+            #expect(loops >= 1)
         }
     }
 }
