@@ -73,32 +73,29 @@ struct ReadingsData: Sendable {
     static func contracts(of accountID: UUID, allowing action: ContractAction, on sql: any SQLDatabase) async throws
         -> [(ContractChoice, ContractLink)]
     {
-        struct Row: Decodable {
-            let id: String
-            let number: String
-            let name: String
-            let priceCategory: Int
-            let linkId: UUID
-            let role: String
-            let energyObjectIds: String?
-        }
-        return try await sql.raw(
+        // Read column by column: this runs on every «Оплата» and «Показания» request and on each submission,
+        // and a Decodable row costs twice as much (issue 8).
+        try await sql.raw(
             """
             SELECT c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids
             FROM contract_links l JOIN contracts c ON c.id = l.contract_id
             WHERE l.account_id = \(bind: accountID)
             ORDER BY c.number
             """
-        ).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
+        ).all().compactMap { row in
             let link = ContractLink()
-            link.id = row.linkId
+            link.id = try row.decode(column: "link_id", as: UUID.self)
             link.accountID = accountID
-            link.contractID = row.id
-            link.roleName = row.role
-            link.energyObjectIDs = row.energyObjectIds
+            link.contractID = try row.decode(column: "id", as: String.self)
+            link.roleName = try row.decode(column: "role", as: String.self)
+            link.energyObjectIDs = try row.decode(column: "energy_object_ids", as: String?.self)
             guard link.allows(action) else { return nil }
             return (
-                ContractChoice(id: row.id, number: row.number, name: row.name, priceCategory: row.priceCategory), link
+                ContractChoice(
+                    id: link.contractID, number: try row.decode(column: "number", as: String.self),
+                    name: try row.decode(column: "name", as: String.self),
+                    priceCategory: try row.decode(column: "price_category", as: Int.self)),
+                link
             )
         }
     }
