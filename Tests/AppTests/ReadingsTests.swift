@@ -85,6 +85,13 @@ import Vapor
         }
     }
 
+    @Test func fieldNamesCarryTheChannelIdAsHex() {
+        #expect(ReadingFields.hex("K-1") == "4b2d31")
+        #expect(ReadingFields.hex("Ж/7") == "d0962f37")
+        #expect(ReadingFields.unhex(ReadingFields.hex("канал №12 A+")) == "канал №12 A+")
+        #expect(ReadingFields.unhex("4g") == nil)
+    }
+
     @Test func columnNamesAreSnakeCaseOfTheProperties() {
         #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("energyObjectId") == "energy_object_id")
         #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("id") == "id")

@@ -40,7 +40,8 @@ struct ContractCard: Sendable {
         let curatorEmail: String?
     }
 
-    struct Meter: Decodable, Sendable {
+    /// Meters and channels are read column by column (`ColumnRow`, issue 8): a card may list 500 meters.
+    struct Meter: ColumnRow, Sendable {
         let objectId: String
         let objectCode: String
         let objectName: String
@@ -53,12 +54,33 @@ struct ContractCard: Sendable {
         let ratio: Int
         let verifiedOn: String?
         let hourly: Bool
+
+        init(row: any SQLRow) throws {
+            objectId = try row.decode(column: "object_id", as: String.self)
+            objectCode = try row.decode(column: "object_code", as: String.self)
+            objectName = try row.decode(column: "object_name", as: String.self)
+            objectAddress = try row.decode(column: "object_address", as: String.self)
+            id = try row.decode(column: "id", as: String.self)
+            number = try row.decode(column: "number", as: String.self)
+            model = try row.decode(column: "model", as: String.self)
+            complexName = try row.decode(column: "complex_name", as: String.self)
+            digits = try row.decode(column: "digits", as: Int.self)
+            ratio = try row.decode(column: "ratio", as: Int.self)
+            verifiedOn = try row.decode(column: "verified_on", as: String?.self)
+            hourly = try row.decode(column: "hourly", as: Bool.self)
+        }
     }
 
-    struct Channel: Decodable, Sendable {
+    struct Channel: ColumnRow, Sendable {
         let meterId: String
         let quantity: String
         let zone: String
+
+        init(row: any SQLRow) throws {
+            meterId = try row.decode(column: "meter_id", as: String.self)
+            quantity = try row.decode(column: "quantity", as: String.self)
+            zone = try row.decode(column: "zone", as: String.self)
+        }
     }
 
     struct Labelled: Sendable {
@@ -92,11 +114,11 @@ struct ContractCard: Sendable {
             WHERE m.contract_id = \(bind: contract.id)
             ORDER BY o.code, m.number
             """
-        ).all(decoding: Meter.self, keyDecodingStrategy: .snakeCaseColumns)
+        ).rows(Meter.self)
         if let allowed = link.energyObjects { meters = meters.filter { allowed.contains($0.objectId) } }
         let channels = try await sql.select().columns("meter_id", "quantity", "zone").from("meter_channels")
             .where("contract_id", .equal, contract.id).orderBy("id")
-            .all(decoding: Channel.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(Channel.self)
         return ContractCard(
             contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId))
     }

@@ -108,14 +108,23 @@ struct ReadingsData: Sendable {
         _ contract: ContractChoice, link: ContractLink, period: BillingPeriod, on sql: any SQLDatabase,
         detailed: (([Object]) -> [Object])? = nil
     ) async throws -> ReadingsData {
-        struct ObjectRow: Decodable {
+        // Rows are read column by column (`ColumnRow`): a 500-meter page reads 1,500 rows, and decoding them
+        // as Decodable structs was a quarter of its time (issue 8).
+        struct ObjectRow: ColumnRow {
             let id: String
             let code: String
             let name: String
             let address: String
             let status: String
+            init(row: any SQLRow) throws {
+                id = try row.decode(column: "id", as: String.self)
+                code = try row.decode(column: "code", as: String.self)
+                name = try row.decode(column: "name", as: String.self)
+                address = try row.decode(column: "address", as: String.self)
+                status = try row.decode(column: "status", as: String.self)
+            }
         }
-        struct MeterRow: Decodable {
+        struct MeterRow: ColumnRow {
             let id: String
             let energyObjectId: String
             let number: String
@@ -124,22 +133,43 @@ struct ReadingsData: Sendable {
             let digits: Int
             let status: String
             let hourly: Bool
+            init(row: any SQLRow) throws {
+                id = try row.decode(column: "id", as: String.self)
+                energyObjectId = try row.decode(column: "energy_object_id", as: String.self)
+                number = try row.decode(column: "number", as: String.self)
+                complexName = try row.decode(column: "complex_name", as: String.self)
+                ratio = try row.decode(column: "ratio", as: Int.self)
+                digits = try row.decode(column: "digits", as: Int.self)
+                status = try row.decode(column: "status", as: String.self)
+                hourly = try row.decode(column: "hourly", as: Bool.self)
+            }
         }
-        struct ChannelRow: Decodable {
+        struct ChannelRow: ColumnRow {
             let id: String
             let meterId: String
             let quantity: String
             let zone: String
+            init(row: any SQLRow) throws {
+                id = try row.decode(column: "id", as: String.self)
+                meterId = try row.decode(column: "meter_id", as: String.self)
+                quantity = try row.decode(column: "quantity", as: String.self)
+                zone = try row.decode(column: "zone", as: String.self)
+            }
         }
-        struct ValueRow: Decodable {
+        struct ValueRow: ColumnRow {
             let channelId: String
             let valueMilli: Int64
             let readOn: String?
+            init(row: any SQLRow) throws {
+                channelId = try row.decode(column: "channel_id", as: String.self)
+                valueMilli = try row.decode(column: "value_milli", as: Int64.self)
+                readOn = try row.decode(column: "read_on", as: String?.self)
+            }
         }
         let allowed = link.energyObjects
         let objectRows = try await sql.select().columns("id", "code", "name", "address", "status")
             .from("energy_objects").where("contract_id", .equal, contract.id).orderBy("code")
-            .all(decoding: ObjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(ObjectRow.self)
             .filter { allowed?.contains($0.id) ?? true }
         let bare = objectRows.map {
             Object(
@@ -156,7 +186,7 @@ struct ReadingsData: Sendable {
             .from("meters").where("contract_id", .equal, contract.id)
         if let wanted { meterQuery.where("energy_object_id", .in, SQLBind.group(wanted)) }
         let meterRows = try await meterQuery.orderBy("number")
-            .all(decoding: MeterRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(MeterRow.self)
         let channelQuery = sql.select().columns("id", "meter_id", "quantity", "zone").from("meter_channels")
         if wanted != nil {
             guard !meterRows.isEmpty else { return ReadingsData(contract: contract, period: period, objects: bare) }
@@ -164,7 +194,7 @@ struct ReadingsData: Sendable {
         } else {
             channelQuery.where("contract_id", .equal, contract.id)
         }
-        let channelRows = try await channelQuery.all(decoding: ChannelRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let channelRows = try await channelQuery.rows(ChannelRow.self)
         /// Readings of the channels read, by contract or, for a few objects, by channel.
         func values(_ table: String, period: BillingPeriod, readOn: Bool) async throws -> [ValueRow] {
             let query = sql.select().columns("channel_id", "value_milli")
@@ -176,18 +206,22 @@ struct ReadingsData: Sendable {
             } else {
                 query.where("contract_id", .equal, contract.id)
             }
-            return try await query.all(decoding: ValueRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            return try await query.rows(ValueRow.self)
         }
         let previous = try await values("accepted_readings", period: period.previous, readOn: true)
         let submitted = try await values("submitted_readings", period: period, readOn: false)
 
-        struct ActRow: Decodable {
+        struct ActRow: ColumnRow {
             let meterId: String
             let totalMilli: Int64
+            init(row: any SQLRow) throws {
+                meterId = try row.decode(column: "meter_id", as: String.self)
+                totalMilli = try row.decode(column: "total_milli", as: Int64.self)
+            }
         }
         let acts = try await sql.select().columns("meter_id", "total_milli").from("interval_acts")
             .where("contract_id", .equal, contract.id).where("period", .equal, period.description)
-            .orderBy("created_at").all(decoding: ActRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .orderBy("created_at").rows(ActRow.self)
         let intervalTotals = Dictionary(
             acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { _, later in later })
         let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })

@@ -80,7 +80,16 @@ enum ReadingFields {
     static func value(_ channelID: String) -> String { "v_" + hex(channelID) }
     static func rollover(_ meterID: String) -> String { "o_" + hex(meterID) }
 
-    static func hex(_ text: String) -> String { text.utf8.map { String($0, radix: 16).leftPadded(2) }.joined() }
+    static func hex(_ text: String) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count * 2)
+        for byte in text.utf8 {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     static func unhex(_ text: String) -> String? {
         var bytes: [UInt8] = []
