@@ -85,6 +85,26 @@ import Vapor
         }
     }
 
+    @Test func pagesHoldTwentyObjectsOrFiftyMeters() {
+        func objects(_ meters: [Int]) -> [ReadingsData.Object] {
+            meters.enumerated().map { index, count in
+                ReadingsData.Object(
+                    id: "o\(index)", code: String(index), name: "", address: "", status: .waiting, meters: [],
+                    meterCount: count)
+            }
+        }
+        #expect(ReadingsPage.pages(objects(Array(repeating: 1, count: 25))) == [0..<20, 20..<25])
+        #expect(
+            ReadingsPage.pages(objects(Array(repeating: 10, count: 50))).map(\.count) == Array(repeating: 5, count: 10))
+        // Whole objects: one with more than 50 meters has its own page.
+        #expect(ReadingsPage.pages(objects([30, 30, 60, 10, 40, 45])) == [0..<1, 1..<2, 2..<3, 3..<5, 5..<6])
+        #expect(ReadingsPage.pages(objects([])) == [0..<0])
+        var filters = ReadingsController.Filters(page: 99)
+        #expect(ReadingsPage.page(objects([30, 30, 60]), filters).page == 3, "past the end: the last page")
+        filters.page = 0
+        #expect(ReadingsPage.page(objects([30, 30, 60]), filters).objects.map(\.id) == ["o0"])
+    }
+
     @Test func fieldNamesCarryTheChannelIdAsHex() {
         #expect(ReadingFields.hex("K-1") == "4b2d31")
         #expect(ReadingFields.hex("Ж/7") == "d0962f37")

@@ -8,7 +8,11 @@ import XLSX
 /// «Показания»: the meters of a contract with the last closed period's readings and inputs for this one
 /// (manual §5.1–5.2; RD-1…RD-3).
 struct ReadingsController {
+    /// A page lists at most this many energy objects…
     static let objectsPerPage = 20
+    /// …and this many meters (whole objects; an object with more has a page of its own): a contract with
+    /// hundreds of meters is not one 400 KB page of inputs (issue 8).
+    static let metersPerPage = 50
 
     func register(_ routes: any RoutesBuilder) {
         routes.get(SitePath.readings.route, use: show)
@@ -25,6 +29,13 @@ struct ReadingsController {
         var status: ReadingStatus?
         var text: String
         var page: Int
+
+        init(contract: String? = nil, status: ReadingStatus? = nil, text: String = "", page: Int = 1) {
+            self.contract = contract
+            self.status = status
+            self.text = text
+            self.page = page
+        }
 
         init(_ req: Request) {
             contract = req.query[String.self, at: "contract"]

@@ -21,6 +21,8 @@ struct ReadingsData: Sendable {
         let address: String
         let status: ReadingStatus?
         var meters: [Meter]
+        /// How many meters the object has (known before its meters are read, for paging).
+        var meterCount = 0
         /// Every channel of the object has a reading submitted this period.
         var submitted: Bool { !meters.isEmpty && meters.allSatisfy { $0.channels.allSatisfy { $0.submitted != nil } } }
     }
@@ -116,12 +118,14 @@ struct ReadingsData: Sendable {
             let name: String
             let address: String
             let status: String
+            let meterCount: Int
             init(row: any SQLRow) throws {
                 id = try row.decode(column: "id", as: String.self)
                 code = try row.decode(column: "code", as: String.self)
                 name = try row.decode(column: "name", as: String.self)
                 address = try row.decode(column: "address", as: String.self)
                 status = try row.decode(column: "status", as: String.self)
+                meterCount = try row.decode(column: "meter_count", as: Int.self)
             }
         }
         struct MeterRow: ColumnRow {
@@ -167,14 +171,18 @@ struct ReadingsData: Sendable {
             }
         }
         let allowed = link.energyObjects
-        let objectRows = try await sql.select().columns("id", "code", "name", "address", "status")
-            .from("energy_objects").where("contract_id", .equal, contract.id).orderBy("code")
-            .rows(ObjectRow.self)
+        let objectRows = try await sql.raw(
+            """
+            SELECT o.id, o.code, o.name, o.address, o.status,
+                   (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS meter_count
+            FROM energy_objects o WHERE o.contract_id = \(bind: contract.id) ORDER BY o.code
+            """
+        ).rows(ObjectRow.self)
             .filter { allowed?.contains($0.id) ?? true }
         let bare = objectRows.map {
             Object(
                 id: $0.id, code: $0.code, name: $0.name, address: $0.address,
-                status: ReadingStatus(rawValue: $0.status), meters: [])
+                status: ReadingStatus(rawValue: $0.status), meters: [], meterCount: $0.meterCount)
         }
         // The objects whose meters are read; nil for all of them.
         let wanted = detailed.map { pick in pick(bare).map(\.id) }

@@ -36,10 +36,31 @@ struct ReadingsPage: Sendable {
     static func page(_ filtered: [ReadingsData.Object], _ filters: ReadingsController.Filters)
         -> (objects: [ReadingsData.Object], page: Int, count: Int)
     {
-        let size = ReadingsController.objectsPerPage
-        let count = max(1, (filtered.count + size - 1) / size)
-        let page = min(filters.page, count)
-        return (Array(filtered.dropFirst((page - 1) * size).prefix(size)), page, count)
+        let pages = pages(filtered)
+        let page = min(max(1, filters.page), pages.count)
+        return (Array(filtered[pages[page - 1]]), page, pages.count)
+    }
+
+    /// Objects in order, cut into pages of at most `ReadingsController.objectsPerPage` objects and
+    /// `ReadingsController.metersPerPage` meters; an object with more meters than that has a page of its own.
+    /// Always at least one (maybe empty) page.
+    static func pages(_ objects: [ReadingsData.Object]) -> [Range<Int>] {
+        var pages: [Range<Int>] = []
+        var start = 0
+        var meters = 0
+        for (index, object) in objects.enumerated() {
+            let full =
+                index - start == ReadingsController.objectsPerPage
+                || (index > start && meters + object.meterCount > ReadingsController.metersPerPage)
+            if full {
+                pages.append(start..<index)
+                start = index
+                meters = 0
+            }
+            meters += object.meterCount
+        }
+        pages.append(start..<objects.count)
+        return pages
     }
 
     /// The objects this page shows, for `ReadingsData.load(detailed:)`.
