@@ -114,6 +114,24 @@ import Testing
         }
     }
 
+    @Test func sqliteSynchronousIsNormalUnlessFullIsAskedFor() async throws {
+        #expect(try PortalConfig.load([:]).sqliteSynchronous == "NORMAL")
+        #expect(try PortalConfig.load(["PORTAL_SQLITE_SYNCHRONOUS": "full"]).sqliteSynchronous == "FULL")
+        #expect(throws: ConfigError.self) { try PortalConfig.load(["PORTAL_SQLITE_SYNCHRONOUS": "off"]) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lkk-sync-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await withPortal({
+            $0.database = .sqliteFile(folder.appendingPathComponent("lkk.sqlite").path)
+            $0.sqliteSynchronous = "FULL"
+        }) { world in
+            for loop in world.app.eventLoopGroup.makeIterator() {
+                let db = try #require(world.app.databases.database(.sqlite, logger: world.app.logger, on: loop))
+                let sync = try #require(try await (db as! any SQLDatabase).raw("PRAGMA synchronous").first())
+                #expect(try sync.decode(column: "synchronous", as: Int.self) == 2, "FULL")
+            }
+        }
+    }
+
     @Test func everySQLiteConnectionWaitsForALockBySleepingNotSpinning() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lkk-busy-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -126,6 +144,8 @@ import Testing
                 #expect(try row.decode(column: "timeout", as: Int.self) == 10000)
                 let mode = try #require(try await (db as! any SQLDatabase).raw("PRAGMA journal_mode").first())
                 #expect(try mode.decode(column: "journal_mode", as: String.self) == "wal")
+                let sync = try #require(try await (db as! any SQLDatabase).raw("PRAGMA synchronous").first())
+                #expect(try sync.decode(column: "synchronous", as: Int.self) == 1, "NORMAL")
                 loops += 1
             }
             #expect(loops >= 1)

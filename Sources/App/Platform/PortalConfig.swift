@@ -42,6 +42,10 @@ public struct PortalConfig: Sendable {
     public var resourcesDirectory: String?
     /// Unsafe requests (forms) one address may make per minute.
     public var formsPerMinutePerAddress = 120
+    /// SQLite's `synchronous` on every connection: `NORMAL` (the default; with WAL the database stays
+    /// consistent and only the last commits before a power loss or an operating-system crash can be lost) or
+    /// `FULL` (every commit waits for the disk). PostgreSQL is not affected.
+    public var sqliteSynchronous = "NORMAL"
     /// bcrypt work factor: 12 in production; tests use the minimum, 4.
     public var bcryptCost = 12
     /// Load balancers whose `X-Forwarded-For` names the client.
@@ -148,6 +152,13 @@ public struct PortalConfig: Sendable {
                     variable: "PORTAL_RESOURCES_DIR", problem: "«\(raw)» has no css/ folder of the portal")
             }
             config.resourcesDirectory = raw
+        }
+        if let raw = value("PORTAL_SQLITE_SYNCHRONOUS") {
+            guard ["normal", "full"].contains(raw.lowercased()) else {
+                throw ConfigError(
+                    variable: "PORTAL_SQLITE_SYNCHRONOUS", problem: "expected normal or full, got «\(raw)»")
+            }
+            config.sqliteSynchronous = raw.uppercased()
         }
         if let raw = value("PORTAL_FORMS_PER_MINUTE") {
             config.formsPerMinutePerAddress = try positive(raw, "PORTAL_FORMS_PER_MINUTE")
