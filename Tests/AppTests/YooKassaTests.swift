@@ -132,8 +132,8 @@ import VaporTesting
             let id = fake.onlyPaymentID ?? ""
             fake.succeed(id)
             #expect(try await notify(world, id, event: "payment.succeeded") == .ok)
-            let page = try await browser.get("/payments")
-            #expect(page.body.contains("привязанной картой Карта •••• 4444"))
+            let window = try await browser.get("/payments/pay?contract=\(PaymentsTests.number)&window=1")
+            #expect(window.body.contains("привязанной картой Карта •••• 4444"))
             let card = try await (world.app.db as! any SQLDatabase).select().column("id").from("saved_cards")
                 .first()!.decode(column: "id", as: UUID.self)
             let target = try await payments.startPayment(browser, ["amount": "100", "method": card.uuidString])
