@@ -465,7 +465,7 @@ import VaporTesting
             }
             let twenty = try await queries()
             #expect(one == twenty, "\(one) queries for one contract, \(twenty) for twenty")
-            #expect(one == 6)
+            #expect(one == 4)
         }
     }
 }
