@@ -77,15 +77,22 @@ struct PaymentsData: Sendable {
         // Unpaid documents («d»), advances («a») and online payments billing has not yet credited («p») of all
         // the contracts in one query — each query is a round trip, which on PostgreSQL made this page twice
         // as slow as on SQLite (issue 8). Rows are read column by column, not as Decodable structs.
+        // Advances and online payments are summed as they come; documents wait for the online payments'
+        // shares, which may come after them.
+        struct Unpaid {
+            let contractID: String
+            let id: String
+            let number: String
+            let saleKind: String
+            let dueOn: String
+            let outstanding: Money
+        }
+        var index: [String: Int] = [:]
+        for (position, card) in data.cards.enumerated() { index[card.contractID] = position }
+        var unpaid: [Unpaid] = []
+        var sums: [String: [String: Money]] = [:]
+        var byDocument: [String: Money] = [:]
         let group = SQLBind.group(ids)
-        var documents:
-            [(
-                id: String, contractId: String, number: String, saleKind: String, dueOn: String,
-                outstandingKopecks: Int64
-            )] =
-                []
-        var advances: [(contractId: String, saleKind: String, amountKopecks: Int64, overpayment: Bool)] = []
-        var awaiting: [(String, PaymentAllocation)] = []
         for row in try await sql.raw(
             """
             SELECT 'd' AS kind, contract_id, id, number, sale_kind, due_on, outstanding_kopecks AS kopecks,
@@ -103,62 +110,45 @@ struct PaymentsData: Sendable {
             """
         ).all() {
             let contract = try row.decode(column: "contract_id", as: String.self)
+            guard let position = index[contract] else { continue }
             switch try row.decode(column: "kind", as: String.self) {
             case "d":
-                documents.append(
-                    (
-                        id: try row.decode(column: "id", as: String.self), contractId: contract,
+                unpaid.append(
+                    Unpaid(
+                        contractID: contract, id: try row.decode(column: "id", as: String.self),
                         number: try row.decode(column: "number", as: String.self),
                         saleKind: try row.decode(column: "sale_kind", as: String.self),
                         dueOn: try row.decode(column: "due_on", as: String.self),
-                        outstandingKopecks: try row.decode(column: "kopecks", as: Int64.self)
-                    ))
+                        outstanding: Money(kopecks: try row.decode(column: "kopecks", as: Int64.self))))
             case "a":
-                advances.append(
-                    (
-                        contractId: contract, saleKind: try row.decode(column: "sale_kind", as: String.self),
-                        amountKopecks: try row.decode(column: "kopecks", as: Int64.self),
-                        overpayment: try row.decode(column: "flag", as: Int.self) != 0
-                    ))
+                let amount = Money(kopecks: try row.decode(column: "kopecks", as: Int64.self))
+                if try row.decode(column: "flag", as: Int.self) != 0 {
+                    data.cards[position].overpayment += amount
+                } else {
+                    sums[contract, default: [:]][
+                        try row.decode(column: "sale_kind", as: String.self), default: .zero] +=
+                        amount
+                }
             default:
                 let text = try row.decode(column: "allocation", as: String.self)
-                if let allocation = try? JSONDecoder().decode(PaymentAllocation.self, from: Data(text.utf8)) {
-                    awaiting.append((contract, allocation))
+                guard let allocation = try? JSONDecoder().decode(PaymentAllocation.self, from: Data(text.utf8)) else {
+                    continue
                 }
+                for share in allocation.shares { byDocument[share.documentID, default: .zero] += share.amount }
+                data.cards[position].awaitingAdvance += allocation.advance
             }
         }
         // Earliest «Оплатить до» first, as the payment is allocated.
-        documents.sort { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }
-
-        var byDocument: [String: Money] = [:]
-        var advanceByContract: [String: Money] = [:]
-        for (contract, allocation) in awaiting {
-            for share in allocation.shares { byDocument[share.documentID, default: .zero] += share.amount }
-            advanceByContract[contract, default: .zero] += allocation.advance
-        }
-        var index: [String: Int] = [:]
-        for (position, card) in data.cards.enumerated() { index[card.contractID] = position }
-        for row in documents {
-            guard let position = index[row.contractId] else { continue }
-            data.cards[position].documents.append(
+        for row in unpaid.sorted(by: { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }) {
+            data.cards[index[row.contractID]!].documents.append(
                 Document(
                     id: row.id, number: row.number, saleKind: row.saleKind, dueOn: row.dueOn,
-                    outstanding: Money(kopecks: row.outstandingKopecks), awaiting: byDocument[row.id] ?? .zero))
-        }
-        var sums: [String: [String: Money]] = [:]
-        for row in advances {
-            guard index[row.contractId] != nil else { continue }
-            if row.overpayment {
-                data.cards[index[row.contractId]!].overpayment += Money(kopecks: row.amountKopecks)
-            } else {
-                sums[row.contractId, default: [:]][row.saleKind, default: .zero] += Money(kopecks: row.amountKopecks)
-            }
+                    outstanding: row.outstanding, awaiting: byDocument[row.id] ?? .zero))
         }
         for (contract, kinds) in sums {
             data.cards[index[contract]!].advances = kinds.filter { $0.value > .zero }.sorted { $0.key < $1.key }
                 .map { (kind: $0.key, amount: $0.value) }
         }
-        for (contract, amount) in advanceByContract { data.cards[index[contract]!].awaitingAdvance = amount }
 
         // «График счетов и оплат»: the chosen contract if its role may see it, else the first that may.
         let charted =
