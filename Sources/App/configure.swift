@@ -70,7 +70,7 @@ public func configure(
     if config.database.isSQLite {
         // WAL lets page reads go on while a job or a form writes.
         if case .sqliteFile = config.database {
-            _ = try await (app.db as! SQLDatabase).raw("PRAGMA journal_mode=WAL").all()
+            _ = try await app.db.sql.raw("PRAGMA journal_mode=WAL").all()
             // The driver keeps one connection per event loop and answers «database is locked» by retrying at
             // once, so a connection waiting for another's write spins on a core for as long as that write lasts
             // (a third of the CPU at the 1st-of-the-month peak, issue 8). SQLite's own busy timeout sleeps

@@ -15,12 +15,17 @@ public struct RussianDateFormat: Sendable {
     /// `29.11.2026`
     public func date(_ date: Date) -> String {
         let p = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%02d.%02d.%04d", p.day!, p.month!, p.year!)
+        return Self.day(p)
     }
 
     /// `29.11.2026 14:05`
     public func dateTime(_ date: Date) -> String {
         let p = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%02d.%02d.%04d %02d:%02d", p.day!, p.month!, p.year!, p.hour!, p.minute!)
+        return Self.day(p) + " " + BillingPeriod.padded(p.hour!, 2) + ":" + BillingPeriod.padded(p.minute!, 2)
+    }
+
+    private static func day(_ p: DateComponents) -> String {
+        BillingPeriod.padded(p.day!, 2) + "." + BillingPeriod.padded(p.month!, 2) + "."
+            + BillingPeriod.padded(p.year!, 4)
     }
 }

@@ -26,11 +26,11 @@ extension TestWorld {
     }
 
     func billingToken(_ name: String = "billing-test") async throws -> String {
-        try await BillingTokens.create(name: name, now: clock.now(), on: app.db as! any SQLDatabase)
+        try await BillingTokens.create(name: name, now: clock.now(), on: app.db.sql)
     }
 
     func rows(_ table: String) async throws -> Int {
-        try await (app.db as! any SQLDatabase).select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+        try await app.db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from(table).first()?.decode(column: "n", as: Int.self) ?? -1
     }
 }
@@ -101,14 +101,14 @@ enum BillingSamples {
             #expect(try await world.api(.GET, "feed", token: nil).status == .unauthorized)
             let token = try await world.billingToken("billing-a")
             #expect(try await world.api(.PUT, "contracts", token: token, body: body).status == .ok)
-            let stored = try await BillingTokens.list(on: world.app.db as! any SQLDatabase)
+            let stored = try await BillingTokens.list(on: world.app.db.sql)
             #expect(stored.map(\.name) == ["billing-a"])
             #expect(
                 try await world.count("billing_tokens", where: "token_hash = '\(token)'") == 0,
                 "only the hash is stored")
             #expect(
                 try await BillingTokens.revoke(
-                    name: "billing-a", now: world.clock.now(), on: world.app.db as! any SQLDatabase) == 1)
+                    name: "billing-a", now: world.clock.now(), on: world.app.db.sql) == 1)
             let answer = try await world.api(.PUT, "contracts", token: token, body: body)
             #expect(answer.status == .unauthorized)
             #expect(answer.json["error"] != nil)
@@ -119,7 +119,7 @@ enum BillingSamples {
         try await withPortal { world in
             let token = try await world.billingToken()
             try await BillingSamples.load(world, token: token)
-            let sql = world.app.db as! any SQLDatabase
+            let sql = world.app.db.sql
             let tables = [
                 "contracts", "energy_objects", "meters", "meter_channels", "accepted_readings", "payment_documents",
                 "advances", "payments_received", "documents",
@@ -220,7 +220,7 @@ enum BillingSamples {
     @Test func theFeedIsReadWithACursor() async throws {
         try await withPortal { world in
             let token = try await world.billingToken()
-            let sql = world.app.db as! any SQLDatabase
+            let sql = world.app.db.sql
             for index in 1...3 {
                 try await BillingFeed.append(
                     .reading, entityID: "CH-\(index)", data: ["value": .string("\(index).000")], now: world.clock.now(),
@@ -265,7 +265,7 @@ enum BillingSamples {
         try await withPortal { world in
             let token = try await world.billingToken()
             try await BillingSamples.load(world, token: token)
-            let sql = world.app.db as! any SQLDatabase
+            let sql = world.app.db.sql
             // The October reading is the previous one; November readings were submitted.
             try await PeriodClosing.markClosed(BillingPeriod(year: 2026, month: 10)!, now: world.clock.now(), on: sql)
             guard case .object(var night) = BillingSamples.reading else { return }
@@ -307,7 +307,7 @@ enum BillingSamples {
             try await DemoLoader.load(
                 contracts: 6, months: 3, now: world.clock.now(), timeZone: world.app.portal.config.timeZone,
                 on: world.app.db)
-            let sql = world.app.db as! any SQLDatabase
+            let sql = world.app.db.sql
             let inns = try await sql.select().column("inn").from("contracts").all().map {
                 try $0.decode(column: "inn", as: String.self)
             }

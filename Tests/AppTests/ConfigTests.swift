@@ -126,7 +126,7 @@ import Testing
         }) { world in
             for loop in world.app.eventLoopGroup.makeIterator() {
                 let db = try #require(world.app.databases.database(.sqlite, logger: world.app.logger, on: loop))
-                let sync = try #require(try await (db as! any SQLDatabase).raw("PRAGMA synchronous").first())
+                let sync = try #require(try await db.sql.raw("PRAGMA synchronous").first())
                 #expect(try sync.decode(column: "synchronous", as: Int.self) == 2, "FULL")
             }
         }
@@ -140,11 +140,11 @@ import Testing
             var loops = 0
             for loop in world.app.eventLoopGroup.makeIterator() {
                 let db = try #require(world.app.databases.database(.sqlite, logger: world.app.logger, on: loop))
-                let row = try #require(try await (db as! any SQLDatabase).raw("PRAGMA busy_timeout").first())
+                let row = try #require(try await db.sql.raw("PRAGMA busy_timeout").first())
                 #expect(try row.decode(column: "timeout", as: Int.self) == 10000)
-                let mode = try #require(try await (db as! any SQLDatabase).raw("PRAGMA journal_mode").first())
+                let mode = try #require(try await db.sql.raw("PRAGMA journal_mode").first())
                 #expect(try mode.decode(column: "journal_mode", as: String.self) == "wal")
-                let sync = try #require(try await (db as! any SQLDatabase).raw("PRAGMA synchronous").first())
+                let sync = try #require(try await db.sql.raw("PRAGMA synchronous").first())
                 #expect(try sync.decode(column: "synchronous", as: Int.self) == 1, "NORMAL")
                 loops += 1
             }

@@ -67,7 +67,7 @@ import XLSX
             #expect(contracts.body.contains("Руководитель"))
             #expect(!contracts.body.contains("Ожидают подтверждения"))
             // The feed tells billing.
-            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
             #expect(feed.map(\.kind) == ["contractLinked"])
             // Single use.
             #expect(try await browser.get(path).status == .notFound)
@@ -183,7 +183,7 @@ import XLSX
             #expect(removed.location == "/profile/contracts")
             #expect(try await ContractLink.query(on: world.app.db).count() == 0)
             #expect(try await browser.get("/contracts/\(Self.number)").status == .notFound)
-            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
             #expect(feed.map(\.kind) == ["contractUnlinked"])
         }
     }

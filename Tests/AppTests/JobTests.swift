@@ -28,7 +28,7 @@ final class Probe: Sendable {
 
 @Suite struct JobTests {
     func status(_ world: TestWorld, _ id: UUID) async throws -> (status: String, attempts: Int, runAt: Date) {
-        let row = try await (world.app.db as! SQLDatabase).select().columns("status", "attempts", "run_at").from("jobs")
+        let row = try await world.app.db.sql.select().columns("status", "attempts", "run_at").from("jobs")
             .where("id", .equal, id).first()
         let found = try #require(row)
         return (

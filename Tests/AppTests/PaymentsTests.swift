@@ -54,7 +54,7 @@ import VaporTesting
         return browser
     }
 
-    var sql: (TestWorld) -> any SQLDatabase { { $0.app.db as! any SQLDatabase } }
+    var sql: (TestWorld) -> any SQLDatabase { { $0.app.db.sql } }
 
     /// The payments' states, sorted (payments made at the same instant have no order).
     func states(_ world: TestWorld) async throws -> [String] {

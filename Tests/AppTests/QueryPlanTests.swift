@@ -51,7 +51,7 @@ import Vapor
             let browser = try await payments.setUp(world, role: .manager)
             _ = browser
             let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
-            let recorder = CountingDatabase(world.app.db as! any SQLDatabase)
+            let recorder = CountingDatabase(world.app.db.sql)
             _ = try await PaymentsData.load(
                 accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
                 month: BillingPeriod(year: 2026, month: 11)!, on: recorder)
@@ -65,7 +65,7 @@ import Vapor
             }
             #expect(recorder.queries.count >= 20)
             try await world.app.db.transaction { tx in
-                let sql = tx as! any SQLDatabase
+                let sql = tx.sql
                 if sql.dialect.name == "postgresql" {
                     try await sql.raw("SET LOCAL enable_seqscan = off").run()
                 }

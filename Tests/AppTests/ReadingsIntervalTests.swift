@@ -150,7 +150,7 @@ import XLSX
             let first = try await postContract(browser, filled, period: "2026-10")
             #expect(first.status == .ok, "\(first.body)")
             #expect(first.body.contains("Показания сохранены: приборов учета — 2 (акты «В ожидании»)"))
-            let sql = world.app.db as! any SQLDatabase
+            let sql = world.app.db.sql
             struct Act: Decodable, Equatable {
                 let meterId: String
                 let kind: String
@@ -275,14 +275,14 @@ import XLSX
             let second = try await post(browser, try profile(october) { _, _ in .number(1.5) }, period: "2026-10")
             #expect(second.body.contains("Корректировочный акт, статус «В ожидании»"))
             #expect(second.body.components(separatedBy: "В ожидании</td>").count == 3, "both acts are listed")
-            let kinds = try await (world.app.db as! any SQLDatabase).select().column("kind").from("interval_acts")
+            let kinds = try await world.app.db.sql.select().column("kind").from("interval_acts")
                 .orderBy("created_at").all().map { try $0.decode(column: "kind", as: String.self) }
             #expect(Set(kinds) == ["primary", "correction"])
-            let feed = try await BillingFeed.read(after: 0, limit: 50, on: world.app.db as! any SQLDatabase)
+            let feed = try await BillingFeed.read(after: 0, limit: 50, on: world.app.db.sql)
                 .filter { $0.kind == "intervalProfile" }
             #expect(feed.map { $0.data["total"] } == ["744.000", "1116.000"])
             // The act downloads as the file that was sent.
-            let id = try await (world.app.db as! any SQLDatabase).select().column("id").from("interval_acts")
+            let id = try await world.app.db.sql.select().column("id").from("interval_acts")
                 .where("kind", .equal, "primary").first()!.decode(column: "id", as: UUID.self)
             let (status, data) = try await browser.download("/readings/acts/\(id.uuidString)")
             #expect(status == .ok && data == file)

@@ -28,7 +28,7 @@ import Vapor
 
     func submitted(_ world: TestWorld) async throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for row in try await (world.app.db as! any SQLDatabase).select().columns("channel_id", "value_milli")
+        for row in try await world.app.db.sql.select().columns("channel_id", "value_milli")
             .from("submitted_readings").all()
         {
             out[try row.decode(column: "channel_id", as: String.self)] = try row.decode(
@@ -139,7 +139,7 @@ import Vapor
             #expect(after.body.contains("value=\"12445,678\""), "the sent value stays in the input")
             #expect(after.body.contains("4\u{202F}000"), "«Расход по ПУ»: 100 × 40")
             #expect(after.body.contains("aria-label=\"Показания переданы\""))
-            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
             #expect(feed.filter { $0.kind == "reading" }.count == 2)
             #expect(feed.last?.data["value"] == "999995.500")
         }
@@ -183,7 +183,7 @@ import Vapor
                 "/readings", ["contract": Self.number, day: "12445,678", night: "10", rollover: "on"])
             #expect(confirmed.location?.contains("saved=1") == true)
             #expect(try await submitted(world) == ["CH-1": 12_445_678, "CH-2": 10_000])
-            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
             #expect(feed.last?.data["rollover"] == .bool(true))
         }
     }
@@ -194,11 +194,11 @@ import Vapor
             try await browser.get("/readings")
             try await browser.post("/readings", ["contract": Self.number, day: "12400", night: "999991"])
             try await browser.post("/readings", ["contract": Self.number, day: "12400", night: "999991"])
-            var feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            var feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
             #expect(feed.count == 2, "the same values again are not new")
             try await browser.post("/readings", ["contract": Self.number, day: "12401", night: "999991"])
             #expect(try await submitted(world) == ["CH-1": 12_401_000, "CH-2": 999_991_000])
-            feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
             #expect(feed.count == 4)
             // Billing closes the period: the submitted values become the previous ones.
             let result = try await PeriodClosing.close(
@@ -213,7 +213,7 @@ import Vapor
     @Test func closedStatusesAndEnergyObjectLimitsStopInput() async throws {
         try await withPortal { world in
             let browser = try await setUp(world, role: .powerEngineer)
-            try await (world.app.db as! any SQLDatabase).update("meters").set("status", to: "accepted").run()
+            try await world.app.db.sql.update("meters").set("status", to: "accepted").run()
             let page = try await browser.get("/readings")
             #expect(page.body.contains("disabled"))
             let refused = try await browser.post("/readings", ["contract": Self.number, day: "12400", night: "999991"])

@@ -92,13 +92,13 @@ extension TestBrowser {
             #expect(page.status == .ok, "\(page.body)")
             #expect(page.body.contains("Показания сохранены: приборов учета — 1"))
             #expect(try await ReadingsTests().submitted(world) == ["CH-1": 12_445_678, "CH-2": 10_000])
-            let kept = try await (world.app.db as! any SQLDatabase).select().columns(
+            let kept = try await world.app.db.sql.select().columns(
                 "file_name", "file_data", "accepted"
             )
             .from("reading_uploads").first()
             #expect(try kept?.decode(column: "file_name", as: String.self) == "показания.xlsx")
             #expect(try kept?.decode(column: "file_data", as: Data.self) == file)
-            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db as! any SQLDatabase)
+            let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
             #expect(feed.allSatisfy { $0.data["source"] == "file" })
         }
     }

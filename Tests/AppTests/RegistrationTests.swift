@@ -163,5 +163,5 @@ enum PortalDomainMessages {
 
 extension TestWorld {
     /// `TRUE` literal for the database in use (SQLite stores booleans as 1).
-    var sqlTrue: String { (app.db as! SQLDatabase).dialect.name == "sqlite" ? "1" : "TRUE" }
+    var sqlTrue: String { app.db.sql.dialect.name == "sqlite" ? "1" : "TRUE" }
 }

@@ -47,6 +47,13 @@ import VaporTesting
         }
     }
 
+    @Test func tokenHashIsLowercaseHexOfSHA256() {
+        // The FIPS 180-2 example: SHA-256 of "abc".
+        #expect(Sessions.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect([0x00, 0x0F, 0xF0, 0xFF, 0x5A].hex == "000ff0ff5a")
+        #expect([UInt8]().hex == "")
+    }
+
     @Test func onlyTheHashOfTheTokenIsStored() async throws {
         try await withPortal { world in
             world.addTestRoutes()
@@ -70,7 +77,7 @@ import VaporTesting
 
     @Test func theSessionAndItsAccountAreReadInOneQueryAsFluentReadsThem() async throws {
         try await withPortal { world in
-            let sql = world.app.db as! any SQLDatabase
+            let sql = world.app.db.sql
             let account = Account.sample(email: "hand@romashka.ru", passwordHash: "-", now: world.clock.now())
             account.middleName = nil
             account.phone = "+79001234567"

@@ -96,7 +96,7 @@ func withPortal(
     do {
         try await configure(app, config: config, clock: clock, mailTransport: mail)
         if usesPostgres {
-            let sql = app.db as! SQLDatabase
+            let sql = app.db.sql
             try await sql.raw("DROP SCHEMA public CASCADE").run()
             try await sql.raw("CREATE SCHEMA public").run()
         }
@@ -145,7 +145,7 @@ extension TestWorld {
     }
 
     func count(_ table: String, where condition: String = "1 = 1") async throws -> Int {
-        let row = try await (app.db as! SQLDatabase).raw(
+        let row = try await app.db.sql.raw(
             "SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(unsafeRaw: condition)"
         ).first()
         return try row!.decode(column: "n", as: Int.self)

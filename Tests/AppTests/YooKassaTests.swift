@@ -47,7 +47,7 @@ import VaporTesting
             }
             #expect(target == "https://yoomoney.example/checkout/\(id)")
             let create = fake.received.first { $0.method == "POST" }
-            let ours = try await (world.app.db as! any SQLDatabase).select().column("id").from("online_payments")
+            let ours = try await world.app.db.sql.select().column("id").from("online_payments")
                 .first()!.decode(column: "id", as: String.self)
             #expect(create?.idempotenceKey == ours)
             let body = create?.body ?? [:]
@@ -85,7 +85,7 @@ import VaporTesting
             fake.cancel(id, reason: "insufficient_funds")
             #expect(try await notify(world, id, event: "payment.canceled") == .ok)
             #expect(try await payments.states(world) == ["canceled"])
-            let ours = try await (world.app.db as! any SQLDatabase).select().column("id").from("online_payments")
+            let ours = try await world.app.db.sql.select().column("id").from("online_payments")
                 .first()!.decode(column: "id", as: String.self)
             let page = try await browser.get("/payments/return/\(ours)")
             #expect(page.body.contains("Недостаточно средств на карте"))
@@ -134,7 +134,7 @@ import VaporTesting
             #expect(try await notify(world, id, event: "payment.succeeded") == .ok)
             let window = try await browser.get("/payments/pay?contract=\(PaymentsTests.number)&window=1")
             #expect(window.body.contains("привязанной картой Карта •••• 4444"))
-            let card = try await (world.app.db as! any SQLDatabase).select().column("id").from("saved_cards")
+            let card = try await world.app.db.sql.select().column("id").from("saved_cards")
                 .first()!.decode(column: "id", as: UUID.self)
             let target = try await payments.startPayment(browser, ["amount": "100", "method": card.uuidString])
             let second = fake.received.filter { $0.method == "POST" }.last?.body

@@ -23,7 +23,7 @@ struct CreateAccounts: AsyncMigration {
             .field("password_changed_at", .datetime, .required)
             .unique(on: "login")
             .create()
-        let sql = database as! SQLDatabase
+        let sql = database.sql
         try await sql.create(index: "accounts_email_idx").on("accounts").column("email").run()
 
         // One row per pending code, tied to the browser session that asked for it.

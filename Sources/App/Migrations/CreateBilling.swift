@@ -7,7 +7,7 @@ import SQLKit
 /// a batch and the API checks references itself.
 struct CreateBilling: AsyncMigration {
     func prepare(on database: Database) async throws {
-        let sql = database as! SQLDatabase
+        let sql = database.sql
         func index(_ name: String, _ table: String, _ columns: [String], unique: Bool = false) async throws {
             var builder = sql.create(index: name).on(table)
             if unique { builder = builder.unique() }

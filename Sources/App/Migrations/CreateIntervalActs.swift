@@ -20,9 +20,9 @@ struct CreateIntervalActs: AsyncMigration {
             .field("account_id", .uuid)
             .field("created_at", .datetime, .required)
             .create()
-        try await (database as! SQLDatabase).create(index: "interval_acts_meter_idx").on("interval_acts")
+        try await database.sql.create(index: "interval_acts_meter_idx").on("interval_acts")
             .column("meter_id").column("period").run()
-        try await (database as! SQLDatabase).create(index: "interval_acts_contract_idx").on("interval_acts")
+        try await database.sql.create(index: "interval_acts_contract_idx").on("interval_acts")
             .column("contract_id").column("period").run()
     }
 

@@ -5,7 +5,7 @@ import SQLKit
 /// records (it keeps them as a real acquirer would, apart from the portal's).
 struct CreatePayments: AsyncMigration {
     func prepare(on database: Database) async throws {
-        let sql = database as! SQLDatabase
+        let sql = database.sql
         // Text ids (a UUID's text) so billing's `onlinePaymentId` compares as text on both databases.
         try await database.schema("online_payments")
             .field("id", .string, .identifier(auto: false))

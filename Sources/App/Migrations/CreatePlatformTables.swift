@@ -15,9 +15,9 @@ struct CreateSessions: AsyncMigration {
             .field("ip_address", .string)
             .unique(on: "token_hash")
             .create()
-        try await (database as! SQLDatabase).create(index: "sessions_account_idx").on("sessions").column("account_id")
+        try await database.sql.create(index: "sessions_account_idx").on("sessions").column("account_id")
             .run()
-        try await (database as! SQLDatabase).create(index: "sessions_last_seen_idx").on("sessions").column(
+        try await database.sql.create(index: "sessions_last_seen_idx").on("sessions").column(
             "last_seen_at"
         ).run()
     }
@@ -44,7 +44,7 @@ struct CreateJobs: AsyncMigration {
             .field("created_at", .datetime, .required)
             .field("finished_at", .datetime)
             .create()
-        try await (database as! SQLDatabase).create(index: "jobs_claim_idx").on("jobs").column("status").column(
+        try await database.sql.create(index: "jobs_claim_idx").on("jobs").column("status").column(
             "run_at"
         ).run()
     }
@@ -70,7 +70,7 @@ struct CreateOutbox: AsyncMigration {
             .field("sent_at", .datetime)
             .field("last_error", .string)
             .create()
-        try await (database as! SQLDatabase).create(index: "outbox_status_idx").on("outbox_messages").column("status")
+        try await database.sql.create(index: "outbox_status_idx").on("outbox_messages").column("status")
             .run()
     }
 
@@ -89,7 +89,7 @@ struct CreateRateLimits: AsyncMigration {
             .field("expires_at", .datetime, .required)
             .unique(on: "bucket", "window_start")
             .create()
-        try await (database as! SQLDatabase).create(index: "rate_limits_expiry_idx").on("rate_limits").column(
+        try await database.sql.create(index: "rate_limits_expiry_idx").on("rate_limits").column(
             "expires_at"
         ).run()
     }
@@ -112,7 +112,7 @@ struct CreateAuditLog: AsyncMigration {
             .field("ip_address", .string)
             .field("details", .string)
             .create()
-        let sql = database as! SQLDatabase
+        let sql = database.sql
         try await sql.create(index: "audit_log_at_idx").on("audit_log").column("at").run()
         try await sql.create(index: "audit_log_account_idx").on("audit_log").column("account_id").column("at").run()
     }

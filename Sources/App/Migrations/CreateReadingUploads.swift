@@ -16,7 +16,7 @@ struct CreateReadingUploads: AsyncMigration {
             .field("rejected", .int, .required)
             .field("created_at", .datetime, .required)
             .create()
-        try await (database as! SQLDatabase).create(index: "reading_uploads_contract_idx").on("reading_uploads")
+        try await database.sql.create(index: "reading_uploads_contract_idx").on("reading_uploads")
             .column("contract_id").column("created_at").run()
     }
 

@@ -22,7 +22,7 @@ public enum AuditLog {
         details: [String: String] = [:], at: Date, on db: Database
     ) async throws {
         let json = details.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
-        try await (db as! SQLDatabase).insert(into: "audit_log")
+        try await db.sql.insert(into: "audit_log")
             .columns("id", "at", "actor", "account_id", "action", "subject", "ip_address", "details")
             .values(
                 SQLBind(UUID()), SQLBind(at), SQLBind(actor), SQLBind(accountID), SQLBind(action), SQLBind(subject),
@@ -43,7 +43,7 @@ public enum AuditLog {
 
     /// The newest entries first.
     public static func recent(limit: Int = 100, accountID: UUID? = nil, on db: Database) async throws -> [Entry] {
-        var query = (db as! SQLDatabase).select()
+        var query = db.sql.select()
             .columns("at", "actor", "account_id", "action", "subject", "ip_address", "details").from("audit_log")
         if let accountID { query = query.where("account_id", .equal, accountID) }
         return try await query.orderBy("at", .descending).limit(limit).all().map { row in

@@ -55,7 +55,7 @@ public enum JobQueue {
         _ kind: String, payload: String = "", runAt: Date, maxAttempts: Int = 8, on db: Database
     ) async throws -> UUID {
         let id = UUID()
-        try await (db as! SQLDatabase).insert(into: "jobs")
+        try await db.sql.insert(into: "jobs")
             .columns("id", "kind", "payload", "status", "attempts", "max_attempts", "run_at", "created_at")
             .values(
                 SQLBind(id), SQLBind(kind), SQLBind(payload), SQLBind("queued"), SQLBind(0), SQLBind(maxAttempts),
@@ -76,7 +76,7 @@ public enum JobQueue {
     /// Takes the oldest due job (or one whose worker's lease ran out). On PostgreSQL, concurrent workers
     /// skip each other's rows with `FOR UPDATE SKIP LOCKED`; SQLite serialises writers by itself.
     static func claim(worker: String, now: Date, on db: Database) async throws -> Claimed? {
-        let sql = db as! SQLDatabase
+        let sql = db.sql
         let lockClause = sql.dialect.name == "postgresql" ? SQLRaw(" FOR UPDATE SKIP LOCKED") : SQLRaw("")
         let row = try await sql.raw(
             """
@@ -97,7 +97,7 @@ public enum JobQueue {
     }
 
     static func markDone(_ id: UUID, worker: String, now: Date, on db: Database) async throws {
-        try await (db as! SQLDatabase).update("jobs")
+        try await db.sql.update("jobs")
             .set("status", to: "done").set("finished_at", to: now).set("locked_until", to: SQLLiteral.null)
             .where("id", .equal, id).where("locked_by", .equal, worker).where("status", .equal, "running")
             .run()
@@ -107,7 +107,7 @@ public enum JobQueue {
     static func markFailed(_ job: Claimed, worker: String, error: String, now: Date, on db: Database) async throws {
         let final = job.attempts >= job.maxAttempts
         let delay = backoff(attempt: job.attempts)
-        try await (db as! SQLDatabase).update("jobs")
+        try await db.sql.update("jobs")
             .set("status", to: final ? "failed" : "queued")
             .set("run_at", to: now.addingTimeInterval(delay))
             .set("last_error", to: String(error.prefix(2000)))
@@ -124,7 +124,7 @@ public enum JobQueue {
 
     /// Jobs waiting to run (for /metrics).
     static func depth(on db: Database) async throws -> Int {
-        let row = try await (db as! SQLDatabase).raw(
+        let row = try await db.sql.raw(
             "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')"
         ).first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
@@ -132,7 +132,7 @@ public enum JobQueue {
 
     /// Finished jobs older than a week go.
     static func sweep(on db: Database, now: Date) async throws {
-        try await (db as! SQLDatabase).delete(from: "jobs")
+        try await db.sql.delete(from: "jobs")
             .where("status", .in, ["done", "failed"]).where(
                 "finished_at", .lessThan, now.addingTimeInterval(-7 * 86400)
             )

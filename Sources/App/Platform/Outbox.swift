@@ -49,7 +49,7 @@ public enum Outbox {
     @discardableResult
     public static func enqueue(_ message: MailMessage, now: Date, on db: Database) async throws -> UUID {
         let id = UUID()
-        try await (db as! SQLDatabase).insert(into: "outbox_messages")
+        try await db.sql.insert(into: "outbox_messages")
             .columns("id", "sender", "recipients", "subject", "mime", "status", "attempts", "created_at")
             .values(
                 SQLBind(id), SQLBind(message.from.email), SQLBind(message.to.map(\.email).joined(separator: ",")),
@@ -65,7 +65,7 @@ public enum Outbox {
     /// The job handler: claim, send, mark sent. A permanent refusal (5xx) marks the message failed.
     static func deliver(_ context: JobContext) async throws {
         guard let id = UUID(uuidString: context.payload) else { return }
-        let sql = context.db as! SQLDatabase
+        let sql = context.db.sql
         let now = context.now
         let claimed = try await sql.raw(
             """
@@ -95,7 +95,7 @@ public enum Outbox {
 
     /// Messages not yet sent (for /metrics).
     static func backlog(on db: Database) async throws -> Int {
-        let row = try await (db as! SQLDatabase).raw(
+        let row = try await db.sql.raw(
             "SELECT COUNT(*) AS n FROM outbox_messages WHERE status IN ('pending', 'sending')"
         ).first()
         return try row?.decode(column: "n", as: Int.self) ?? 0

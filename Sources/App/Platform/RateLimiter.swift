@@ -20,7 +20,7 @@ public struct RateLimiter: Sendable {
         let epoch = Int64(now.timeIntervalSince1970)
         let windowStart = epoch - epoch % seconds
         let expires = Date(timeIntervalSince1970: TimeInterval(windowStart + seconds))
-        let sql = db as! SQLDatabase
+        let sql = db.sql
         let row = try await sql.raw(
             """
             INSERT INTO rate_limits (bucket, window_start, hits, expires_at) VALUES (\(bind: bucket), \(bind: windowStart), 1, \(bind: expires))
@@ -34,7 +34,7 @@ public struct RateLimiter: Sendable {
 
     /// Drops windows that have ended.
     static func sweep(on db: Database, now: Date) async throws {
-        try await (db as! SQLDatabase).delete(from: "rate_limits").where("expires_at", .lessThan, now).run()
+        try await db.sql.delete(from: "rate_limits").where("expires_at", .lessThan, now).run()
     }
 }
 

@@ -20,7 +20,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         if let token = request.cookies[config.sessionCookieName]?.string, token.count == 43 {
             let now = request.now
             if let (row, account) = try await Self.find(
-                tokenHash: Sessions.hash(token), on: request.db as! any SQLDatabase)
+                tokenHash: Sessions.hash(token), on: request.db.sql)
             {
                 if Sessions.isAlive(row, now: now, config: config) {
                     if now.timeIntervalSince(row.lastSeenAt) > Self.touchInterval {
@@ -141,7 +141,7 @@ struct Sessions {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hex
     }
 
     static func isAlive(_ row: PortalSession, now: Date, config: PortalConfig) -> Bool {

@@ -38,7 +38,7 @@ final class PendingCode: Model, @unchecked Sendable {
 
 enum PendingCodes {
     static func hash(_ code: String, id: UUID) -> String {
-        SHA256.hash(data: Data("\(id.uuidString)|\(code)".utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data("\(id.uuidString)|\(code)".utf8)).hex
     }
 
     /// The pending code of this session for `purpose`, if any.

@@ -35,7 +35,7 @@ struct BillingAPIController {
         case .failure(let rejected): throw BillingAPIError(rejected.problems)
         }
         let outcome = try await req.db.transaction { tx in
-            try await BillingIntake.write(rows, as: entity, on: tx as! any SQLDatabase)
+            try await BillingIntake.write(rows, as: entity, on: tx.sql)
         }
         req.logger.info("billing api: \(entity.path) received \(outcome.received), created \(outcome.created)")
         return try Self.json([
@@ -58,7 +58,7 @@ struct BillingAPIController {
         let after = number("after", default: 0, 0...Int64(Int32.max) * 1000)
         let limit = number("limit", default: 100, 1...1000)
         guard problems.isEmpty else { throw BillingAPIError(problems) }
-        let items = try await BillingFeed.read(after: after, limit: Int(limit), on: req.db as! any SQLDatabase)
+        let items = try await BillingFeed.read(after: after, limit: Int(limit), on: req.db.sql)
         let formatter = ISO8601DateFormatter()
         let list: [JSONValue] = items.map {
             [
@@ -97,7 +97,7 @@ struct BillingAPIError: Error {
 struct BillingTokenMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let bearer = request.headers.bearerAuthorization,
-            try await BillingTokens.isValid(bearer.token, on: request.db as! any SQLDatabase)
+            try await BillingTokens.isValid(bearer.token, on: request.db.sql)
         else {
             throw BillingAPIError(status: .unauthorized, message: "a valid bearer token is required")
         }

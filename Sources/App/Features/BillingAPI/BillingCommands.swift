@@ -26,7 +26,7 @@ struct TokenCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             let app = context.application
             let token = try await BillingTokens.create(
-                name: signature.name, now: app.portal.clock.now(), on: app.db as! any SQLDatabase)
+                name: signature.name, now: app.portal.clock.now(), on: app.db.sql)
             try await AuditLog.record(
                 "billing.token.created", actor: "console", subject: signature.name, at: app.portal.clock.now(),
                 on: app.db)
@@ -43,7 +43,7 @@ struct TokenCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             let app = context.application
             let count = try await BillingTokens.revoke(
-                name: signature.name, now: app.portal.clock.now(), on: app.db as! any SQLDatabase)
+                name: signature.name, now: app.portal.clock.now(), on: app.db.sql)
             try await AuditLog.record(
                 "billing.token.revoked", actor: "console", subject: signature.name, at: app.portal.clock.now(),
                 on: app.db)
@@ -56,7 +56,7 @@ struct TokenCommands: AsyncCommandGroup {
         var help: String { "Lists tokens: name, created, revoked." }
         func run(using context: CommandContext, signature: Signature) async throws {
             let formatter = ISO8601DateFormatter()
-            for token in try await BillingTokens.list(on: context.application.db as! any SQLDatabase) {
+            for token in try await BillingTokens.list(on: context.application.db.sql) {
                 let revoked = token.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "live"
                 context.console.print("\(token.name)\t\(formatter.string(from: token.createdAt))\t\(revoked)")
             }

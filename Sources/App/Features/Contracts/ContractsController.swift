@@ -32,7 +32,7 @@ struct ContractsController {
     static func link(_ req: Request, number: String, action: ContractAction) async throws -> ContractLink {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
         guard ContractNumber(number)?.digits == number,
-            let row = try await (req.db as! any SQLDatabase).select().column("id").from("contracts")
+            let row = try await req.db.sql.select().column("id").from("contracts")
                 .where("number", .equal, number).first(),
             let contractID = try? row.decode(column: "id", as: String.self),
             let link = try await ContractLink.query(on: req.db).filter(\.$accountID == account.id!)
@@ -52,7 +52,7 @@ struct ContractsController {
             let customerShortName: String
             let role: String
         }
-        return try await (db as! any SQLDatabase).raw(
+        return try await db.sql.raw(
             """
             SELECT c.number, c.name, c.customer_short_name, l.role
             FROM contract_links l JOIN contracts c ON c.id = l.contract_id
@@ -118,7 +118,7 @@ struct ContractsController {
             page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
             return page.render().response(status: .tooManyRequests)
         }
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         struct Found: Decodable {
             let id: String
             let emails: String
@@ -210,7 +210,7 @@ struct ContractsController {
                 data: [
                     "contractId": .string(contractID), "accountId": .string(addition.accountID.uuidString),
                     "email": .string(addition.email), "role": .string(Role.onAddition.rawValue),
-                ], now: now, on: tx as! any SQLDatabase)
+                ], now: now, on: tx.sql)
         }
         try await AuditLog.record(
             "contract.linked", actor: "link", accountID: addition.accountID, subject: addition.number,
@@ -226,7 +226,7 @@ struct ContractsController {
     @Sendable func show(req: Request) async throws -> Response {
         let number = req.parameters.get("number") ?? ""
         let link = try await Self.link(req, number: number, action: .viewContract)
-        guard let card = try await ContractCard.load(number: number, link: link, on: req.db as! any SQLDatabase) else {
+        guard let card = try await ContractCard.load(number: number, link: link, on: req.db.sql) else {
             throw Abort(.notFound)
         }
         return ContractPage(context: req.shellContext, card: card).render().response()
@@ -235,7 +235,7 @@ struct ContractsController {
     @Sendable func download(req: Request) async throws -> Response {
         let number = req.parameters.get("number") ?? ""
         let link = try await Self.link(req, number: number, action: .viewContract)
-        guard let card = try await ContractCard.load(number: number, link: link, on: req.db as! any SQLDatabase) else {
+        guard let card = try await ContractCard.load(number: number, link: link, on: req.db.sql) else {
             throw Abort(.notFound)
         }
         let data = try await req.application.threadPool.runIfActive { try card.workbook() }
@@ -264,7 +264,7 @@ struct ContractsController {
             try await BillingFeed.append(
                 .contractUnlinked, entityID: link.contractID,
                 data: ["contractId": .string(link.contractID), "accountId": .string(link.accountID.uuidString)],
-                now: now, on: tx as! any SQLDatabase)
+                now: now, on: tx.sql)
         }
         try await AuditLog.record("contract.removed", subject: number, request: req)
         return req.redirect(to: SitePath.profileContracts.path)

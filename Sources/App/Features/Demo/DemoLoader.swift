@@ -34,14 +34,14 @@ enum DemoLoader {
                     return try prepare(demo, nextStart..<min(count, nextStart + slice))
                 } : nil
             try await db.transaction { tx in
-                let sql = tx as! any SQLDatabase
+                let sql = tx.sql
                 for (entity, rows) in batch {
                     try await BillingIntake.upsert(rows, into: entity.table, columns: entity.columns, on: sql)
                 }
             }
             progress?(min(count, start + slice))
         }
-        try await PeriodClosing.markClosed(demo.openPeriod.previous, now: now, on: db as! any SQLDatabase)
+        try await PeriodClosing.markClosed(demo.openPeriod.previous, now: now, on: db.sql)
     }
 
     /// Contracts `range` as rows ready to write, in the order parents before children; every record passes the
@@ -98,7 +98,7 @@ enum DemoLoader {
             ("c5", .powerEngineer, ["c5-o1"]),
         ]
         for (contract, role, objects) in roles {
-            let exists = try await (db as! any SQLDatabase).select().column("id").from("contracts")
+            let exists = try await db.sql.select().column("id").from("contracts")
                 .where("id", .equal, contract).first()
             guard exists != nil else { continue }
             try await ContractLink(
@@ -111,7 +111,7 @@ enum DemoLoader {
     /// `serve` in development: an empty database gets the demo data and the demo account.
     static func loadIfEmpty(_ app: Application, passwords: Passwords) async {
         do {
-            let sql = app.db as! any SQLDatabase
+            let sql = app.db.sql
             let count =
                 try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
                 .from("contracts").first()?.decode(column: "n", as: Int.self) ?? 0

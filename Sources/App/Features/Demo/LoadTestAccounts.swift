@@ -53,7 +53,7 @@ enum LoadTestAccounts {
         app: Application
     ) async throws -> (accounts: Int, links: Int) {
         let db = app.db
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         let now = app.portal.clock.now()
         // One hash for all: bcrypt at the configured cost per account would make 200 accounts take minutes.
         let hash = try await passwords.hash(password, on: app.threadPool)

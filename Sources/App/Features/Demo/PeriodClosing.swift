@@ -51,7 +51,7 @@ enum PeriodClosing {
 
     static func close(now: Date, timeZone: TimeZone, on db: any Database) async throws -> Result {
         try await db.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             let period = try await openPeriod(on: sql, now: now, timeZone: timeZone)
             struct Submitted: Decodable {
                 let channel_id: String

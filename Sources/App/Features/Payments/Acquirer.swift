@@ -75,7 +75,7 @@ extension Application {
 enum WebhookSignature {
     static func sign(_ body: Data, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return Data(mac).map { String(format: "%02x", $0) }.joined()
+        return Data(mac).hex
     }
 
     static func verify(_ body: Data, signature: String, secret: String) -> Bool {

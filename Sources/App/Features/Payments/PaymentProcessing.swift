@@ -39,7 +39,7 @@ enum PaymentProcessing {
         contract: PaymentsData.Card, amount: Money, purpose: String, allocation: PaymentAllocation,
         savedCard: PaymentsData.SavedCard?, saveCard: Bool, account: Account, req: Request
     ) async throws -> String {
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         let acquirer = req.application.acquirer
         let id = UUID().uuidString.lowercased()
         let now = req.now
@@ -102,7 +102,7 @@ enum PaymentProcessing {
     /// later while it stays pending.
     static func poll(_ context: JobContext) async throws {
         let app = context.application
-        guard let payment = try await payment(context.payload, on: app.db as! any SQLDatabase),
+        guard let payment = try await payment(context.payload, on: app.db.sql),
             !payment.paymentState.isFinal, let externalID = payment.externalId
         else { return }
         let acquirer = app.acquirer
@@ -134,7 +134,7 @@ enum PaymentProcessing {
     static func apply(_ notice: AcquirerPayment, acquirer: String, app: Application, request: Request? = nil)
         async throws -> Outcome
     {
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         guard
             let payment = try await sql.select().column("*").from("online_payments")
                 .where("acquirer", .equal, acquirer).where("external_id", .equal, notice.externalID)
@@ -155,7 +155,7 @@ enum PaymentProcessing {
         }
         let now = app.portal.clock.now()
         let moved = try await app.db.transaction { tx -> Bool in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             let update = sql.update("online_payments").set("state", to: notice.status.rawValue)
                 .set("updated_at", to: now).set("finished_at", to: now)
             if let reason = notice.reason, notice.status == .canceled { update.set("failure", to: reason) }

@@ -26,7 +26,7 @@ struct PaymentsController {
         let data = try await PaymentsData.load(
             accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: chart,
             month: withChart ? BillingPeriod(containing: req.now, in: req.portal.config.timeZone) : nil,
-            on: req.db as! any SQLDatabase)
+            on: req.db.sql)
         return (account, data)
     }
 
@@ -124,11 +124,11 @@ struct PaymentsController {
     @Sendable func returned(req: Request) async throws -> Response {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
         guard let id = req.parameters.get("id"), id.count <= 64,
-            let payment = try await PaymentProcessing.payment(id, on: req.db as! any SQLDatabase),
+            let payment = try await PaymentProcessing.payment(id, on: req.db.sql),
             payment.accountId == account.id
         else { throw Abort(.notFound) }
         let number =
-            try await (req.db as! any SQLDatabase).select().column("number").from("contracts")
+            try await req.db.sql.select().column("number").from("contracts")
             .where("id", .equal, payment.contractId).first()?.decode(column: "number", as: String.self) ?? ""
         return PaymentsPage.returnPage(payment, contractNumber: number, context: req.shellContext).response()
     }

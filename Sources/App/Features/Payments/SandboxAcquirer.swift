@@ -53,7 +53,7 @@ struct SandboxAcquirer: Acquirer {
     }
 
     func create(_ request: AcquirerRequest, app: Application) async throws -> AcquirerPayment {
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         if let existing = try await sql.select().column("*").from("sandbox_acquirer_payments")
             .where("idempotence_key", .equal, request.idempotenceKey)
             .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
@@ -83,7 +83,7 @@ struct SandboxAcquirer: Acquirer {
     }
 
     func fetch(_ externalID: String, app: Application) async throws -> AcquirerPayment {
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         guard let row = try await Self.row(externalID, on: sql) else {
             throw AcquirerError(description: "no payment \(externalID)")
         }
@@ -144,7 +144,7 @@ struct SandboxAcquirer: Acquirer {
     /// Sends the current state of a payment to the portal's webhook (a job, so it can be late or repeated).
     static func deliver(_ context: JobContext) async throws {
         let app = context.application
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         guard let row = try await row(context.payload, on: sql) else { return }
         let body = try notificationBody(try await payment(row, on: sql))
         let config = app.portal.config
@@ -170,7 +170,7 @@ struct SandboxAcquirer: Acquirer {
         let now = app.portal.clock.now()
         let config = app.portal.config
         try await app.db.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             var methodID: String?
             if status == .succeeded, saveMethod, let cardLast4 {
                 let method = "pm_" + Sessions.randomToken().prefix(24)

@@ -19,7 +19,7 @@ struct SandboxCheckoutController {
         // With a real acquirer configured the sandbox does not exist.
         guard req.application.acquirer is SandboxAcquirer, let id = req.parameters.get("id"), id.hasPrefix("sbx_"),
             id.count < 80,
-            let row = try await SandboxAcquirer.row(id, on: req.db as! any SQLDatabase)
+            let row = try await SandboxAcquirer.row(id, on: req.db.sql)
         else { throw Abort(.notFound) }
         return row
     }
@@ -70,7 +70,7 @@ struct SandboxCheckoutController {
                 saveMethod: false, app: req.application)
         case .secure3D:
             // The code step decides; the card's last digits and the wish to save it wait in the row.
-            try await (req.db as! any SQLDatabase).update("sandbox_acquirer_payments").set("card_last4", to: last4)
+            try await req.db.sql.update("sandbox_acquirer_payments").set("card_last4", to: last4)
                 .set("save_method", to: save).where("id", .equal, row.id).run()
             return req.redirect(to: "/sandbox-acquirer/3ds/\(row.id)", redirectType: .normal)
         case nil:

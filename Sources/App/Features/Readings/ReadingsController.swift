@@ -62,7 +62,7 @@ struct ReadingsController {
         -> (all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ContractLink)?)
     {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        let contracts = try await ReadingsData.contracts(of: account.id!, on: req.db as! any SQLDatabase)
+        let contracts = try await ReadingsData.contracts(of: account.id!, on: req.db.sql)
         if let number, !number.isEmpty {
             // A number the account may not submit on is a 404, as on every contract route.
             guard let match = contracts.first(where: { $0.0.number == number }) else { throw Abort(.notFound) }
@@ -74,7 +74,7 @@ struct ReadingsController {
     @Sendable func show(req: Request) async throws -> Response {
         let filters = Filters(req)
         let (all, chosen) = try await chosen(req, number: filters.contract)
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         var page = ReadingsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
         if let (contract, link) = chosen {
@@ -96,7 +96,7 @@ struct ReadingsController {
         guard let number = filters.contract, !number.isEmpty else { throw Abort(.notFound) }
         let (all, chosen) = try await chosen(req, number: number)
         guard let (contract, link) = chosen else { throw Abort(.notFound) }
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         let period = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
         let data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
         let (typed, rollover) = ReadingFields.decode(form)
@@ -129,7 +129,7 @@ struct ReadingsController {
         let now = req.now
         let accountID = req.account?.id
         try await req.db.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             for chunk in values.chunked(500) {
                 let insert = sql.insert(into: "submitted_readings").columns(
                     "id", "contract_id", "channel_id", "period", "value_milli", "account_id", "source", "submitted_at")
@@ -203,7 +203,7 @@ struct ReadingsController {
     private func openPeriodData(_ req: Request, contract: ReadingsData.ContractChoice, link: ContractLink)
         async throws -> (BillingPeriod, ReadingsData)
     {
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
         return (open, try await ReadingsData.load(contract, link: link, period: open, on: sql))
     }
@@ -214,7 +214,7 @@ struct ReadingsController {
         _ page: inout ReadingsUploadPage, _ req: Request, kind: ReadingsUploadPage.Kind, data: ReadingsData,
         open: BillingPeriod, meter: String?, period: String?
     ) async throws {
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         let contract = data.contract
         page.kind = kind
         page.periods = [open, open.previous]
@@ -283,7 +283,7 @@ struct ReadingsController {
     @Sendable func downloadAct(req: Request) async throws -> Response {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
-        let sql = req.db as! any SQLDatabase
+        let sql = req.db.sql
         struct Act: Decodable {
             let contractId: String
             let meterId: String
@@ -325,7 +325,7 @@ struct ReadingsController {
     @Sendable func upload(req: Request) async throws -> Response {
         let form = try req.content.decode(UploadForm.self)
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        let allowed = try await ReadingsData.contracts(of: account.id!, on: req.db as! any SQLDatabase)
+        let allowed = try await ReadingsData.contracts(of: account.id!, on: req.db.sql)
         var page = ReadingsUploadPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: allowed.map(\.0),
             contract: form.contract ?? "")
@@ -540,7 +540,7 @@ struct ReadingsController {
         _ req: Request, contract: ReadingsData.ContractChoice, kind: String, period: BillingPeriod, fileName: String,
         bytes: Data, accepted: Int, rejected: Int
     ) async throws {
-        try await (req.db as! any SQLDatabase).insert(into: "reading_uploads")
+        try await req.db.sql.insert(into: "reading_uploads")
             .columns(
                 "id", "contract_id", "account_id", "kind", "period", "file_name", "file_data", "accepted", "rejected",
                 "created_at"
@@ -561,7 +561,7 @@ struct ReadingsController {
         let now = req.now
         let accountID = req.account?.id
         let kinds = try await req.db.transaction { tx in
-            let sql = tx as! any SQLDatabase
+            let sql = tx.sql
             let earlier = Set(
                 try await sql.select().column("meter_id").from("interval_acts")
                     .where("contract_id", .equal, contract.id).where("period", .equal, period.description).all()

@@ -25,7 +25,7 @@ struct SystemController {
         var body = Health(status: "ok", database: "ok")
         var status = HTTPResponseStatus.ok
         do {
-            _ = try await (req.db as! SQLDatabase).raw("SELECT 1 AS one").first()
+            _ = try await req.db.sql.raw("SELECT 1 AS one").first()
         } catch {
             req.logger.error("health: database unreachable: \(String(reflecting: error))")
             body = Health(status: "unavailable", database: "unreachable")
