@@ -148,22 +148,75 @@ import VaporTesting
         }
     }
 
-    @Test func countersLiveInTheDatabase() async throws {
+    @Test func countersLiveInTheDatabaseWhenAskedTo() async throws {
         try await withPortal { world in
             let now = world.clock.now()
+            let limiter = RateLimiter(memory: nil)
             for expected in 1...3 {
-                let decision = try await RateLimiter.hit(
-                    "signin:acc", limit: 2, window: 300, now: now, on: world.app.db)
+                let decision = try await limiter.hit("signin:acc", limit: 2, window: 300, now: now, on: world.app.db)
                 #expect(decision.hits == expected)
                 #expect(decision.allowed == (expected <= 2))
             }
             // Another bucket counts on its own.
-            #expect(
-                try await RateLimiter.hit("signin:other", limit: 2, window: 300, now: now, on: world.app.db).hits == 1)
+            #expect(try await limiter.hit("signin:other", limit: 2, window: 300, now: now, on: world.app.db).hits == 1)
             #expect(try await world.count("rate_limits") == 2)
             world.clock.advance(3600)
             try await Housekeeping.run(world.app)
             #expect(try await world.count("rate_limits") == 0)
+        }
+    }
+
+    @Test func countersAreInMemoryOnSQLiteAndInTheDatabaseOnPostgreSQL() async throws {
+        #expect(RateLimiter(for: .sqliteFile("/tmp/x.sqlite")).memory != nil)
+        #expect(RateLimiter(for: .sqliteMemory).memory != nil)
+        #expect(RateLimiter(for: .postgres("postgres://u@h/db")).memory == nil)
+        try await withPortal { world in
+            let onSQLite = world.app.portal.config.database.isSQLite
+            #expect((world.app.portal.rateLimiter.memory != nil) == onSQLite)
+            // Either way, the portal's own limiter refuses the hit past the limit.
+            let now = world.clock.now()
+            var last: RateLimiter.Decision?
+            for _ in 1...4 {
+                last = try await world.app.portal.rateLimiter.hit(
+                    "forms:10.1.1.1", limit: 3, window: 60, now: now, on: world.app.db)
+            }
+            #expect(last?.hits == 4)
+            #expect(last?.allowed == false)
+            #expect(try await world.count("rate_limits") == (onSQLite ? 0 : 1))
+        }
+    }
+
+    @Test func memoryCountersCountWindowsAndForgetEndedOnes() async throws {
+        try await withPortal { world in
+            let memory = MemoryRateLimits()
+            let limiter = RateLimiter(memory: memory)
+            let start = world.clock.now()
+            let db = world.app.db
+            // 200 hits at once are all counted.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<200 {
+                    group.addTask { _ = try await limiter.hit("forms:a", limit: 1000, window: 600, now: start, on: db) }
+                }
+                try await group.waitForAll()
+            }
+            let after = try await limiter.hit("forms:a", limit: 200, window: 600, now: start, on: db)
+            #expect(after.hits == 201)
+            #expect(!after.allowed)
+            #expect(after.retryAfter > 0 && after.retryAfter <= 600)
+            #expect(try await limiter.hit("forms:b", limit: 5, window: 600, now: start, on: db).hits == 1)
+            // The next window starts again from one.
+            let later = start.addingTimeInterval(600)
+            #expect(try await limiter.hit("forms:a", limit: 5, window: 600, now: later, on: db).hits == 1)
+            #expect(memory.count == 3)
+            try await limiter.sweep(on: db, now: later.addingTimeInterval(1))
+            #expect(memory.count == 1, "the ended windows of a and b are dropped")
+            // A flood of buckets is bounded: at 10,000 windows the ended ones go before the next is counted.
+            for index in 0..<9_999 {
+                _ = try await limiter.hit("forms:\(index)", limit: 5, window: 60, now: later, on: db)
+            }
+            #expect(memory.count == 10_000)
+            _ = try await limiter.hit("forms:new", limit: 5, window: 60, now: later.addingTimeInterval(3600), on: db)
+            #expect(memory.count == 1)
         }
     }
 }

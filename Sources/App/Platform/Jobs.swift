@@ -220,7 +220,7 @@ enum Housekeeping {
     static func run(_ app: Application) async throws {
         let now = app.portal.clock.now()
         try await Sessions.sweep(on: app.db, now: now, config: app.portal.config)
-        try await RateLimiter.sweep(on: app.db, now: now)
+        try await app.portal.rateLimiter.sweep(on: app.db, now: now)
         try await JobQueue.sweep(on: app.db, now: now)
         try await PendingCodes.sweep(on: app.db, now: now)
         try await ContractAddition.sweep(on: app.db, now: now)

@@ -27,6 +27,8 @@ public struct PortalServices: Sendable {
     public var mailTransport: any MailTransport
     public var metrics: PortalMetrics
     public var jobs: JobRegistry
+    /// Where rate-limit windows are counted: in memory on SQLite, in the database on PostgreSQL.
+    public var rateLimiter: RateLimiter
 
     public init(config: PortalConfig, clock: any PortalClock, mailTransport: any MailTransport) {
         self.config = config
@@ -34,6 +36,7 @@ public struct PortalServices: Sendable {
         self.mailTransport = mailTransport
         metrics = PortalMetrics()
         jobs = JobRegistry()
+        rateLimiter = RateLimiter(for: config.database)
     }
 }
 

@@ -410,7 +410,8 @@ enum Throttle {
     static func check(_ req: Request, _ buckets: [(String, Int)], window: TimeInterval) async throws -> Int? {
         var wait: Int?
         for (bucket, limit) in buckets {
-            let decision = try await RateLimiter.hit(bucket, limit: limit, window: window, now: req.now, on: req.db)
+            let decision = try await req.portal.rateLimiter.hit(
+                bucket, limit: limit, window: window, now: req.now, on: req.db)
             if !decision.allowed { wait = max(wait ?? 0, decision.retryAfter) }
         }
         return wait
