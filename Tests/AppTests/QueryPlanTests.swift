@@ -38,10 +38,12 @@ import Vapor
             collected.withLockedValue { $0.append(text) }
         }
         return collected.withLockedValue { $0 }.filter { line in
-            // SQLite names a table by its alias in a join, so any full pass counts there.
+            // SQLite names a table by its alias in a join, so any full pass counts there — except over the
+            // rows a subquery has already found (`SCAN (subquery-N)`, e.g. the saved cards numbered by a
+            // window function), whose own plan lines are checked as well.
             postgres
                 ? large.contains { line.contains("Seq Scan on \($0) ") || line.hasSuffix("Seq Scan on \($0)") }
-                : line.hasPrefix("SCAN ") && !line.hasPrefix("SCAN CONSTANT ROW")
+                : line.hasPrefix("SCAN ") && !line.hasPrefix("SCAN CONSTANT ROW") && !line.hasPrefix("SCAN (subquery-")
         }
     }
 
@@ -63,7 +65,7 @@ import Vapor
                     contract, link: link, period: period, on: recorder, detailed: { Array($0.prefix(1)) })
                 _ = try await ContractCard.load(number: contract.number, link: link, on: recorder)
             }
-            #expect(recorder.queries.count >= 20)
+            #expect(recorder.queries.count >= 18)
             try await world.app.db.transaction { tx in
                 let sql = tx.sql
                 if sql.dialect.name == "postgresql" {
