@@ -220,6 +220,66 @@ import XLSX
         }
     }
 
+    @Test func theCardShowsMetersFiftyAPage() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world)
+            try await link(world, "buh@romashka.ru", .manager)
+            // 60 more meters on a second object «000102» (after «000101», whose meter «01234567» comes first).
+            var meters: [JSONValue] = []
+            var channels: [JSONValue] = []
+            for index in 1...60 {
+                meters.append([
+                    "id": .string("M-P\(index)"), "energyObjectId": "EO-P",
+                    "number": .string("7700" + BillingPeriod.padded(index, 4)),
+                    "model": "Меркурий 234", "complexName": "ИК", "digits": 6, "ratio": 1, "hourly": false,
+                    "status": "waiting",
+                ])
+                channels.append([
+                    "id": .string("CH-P\(index)"), "meterId": .string("M-P\(index)"), "quantity": "activeImport",
+                    "zone": "allDay",
+                ])
+            }
+            let object: JSONValue = [
+                "id": "EO-P", "contractId": "K-1", "code": "000102", "name": "Склад", "address": "г. Екатеринбург",
+                "status": "waiting",
+            ]
+            let token = try await world.billingToken("card-paging")
+            for (path, items) in [("energy-objects", [object]), ("meters", meters), ("meter-channels", channels)] {
+                #expect(try await world.api(.PUT, path, token: token, body: ["items": .array(items)]).status == .ok)
+            }
+            let first = try await browser.get("/contracts/\(Self.number)")
+            #expect(first.body.components(separatedBy: "<td>Меркурий 234</td>").count - 1 == 49)
+            #expect(
+                first.body.contains("01234567") && first.body.contains("77000049") && !first.body.contains("77000050"))
+            #expect(first.body.contains("Приборы 1–50 из 61"))
+            #expect(first.body.contains("href=\"/contracts/\(Self.number)?page=2\""))
+            let second = try await browser.get("/contracts/\(Self.number)?page=2")
+            #expect(second.body.contains("Приборы 51–61 из 61"))
+            #expect(
+                second.body.contains("77000050") && second.body.contains("77000060")
+                    && !second.body.contains("01234567"))
+            #expect(second.body.contains("<td>A+ Круглосуточно</td>"), "the page's meters have their channels")
+            // Past the end: the last page; nonsense: the first.
+            #expect(try await browser.get("/contracts/\(Self.number)?page=99").body.contains("Приборы 51–61 из 61"))
+            #expect(try await browser.get("/contracts/\(Self.number)?page=abc").body.contains("Приборы 1–50 из 61"))
+            // The download keeps every meter.
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let link = try await ContractLink.query(on: world.app.db).filter(\.$accountID == account.id!).first()!
+            let all = try #require(try await ContractCard.load(number: Self.number, link: link, on: world.app.db.sql))
+            #expect(all.meters.count == 61)
+            #expect(all.channels.values.reduce(0) { $0 + $1.count } == 62)
+            // A link limited to the first object counts and pages only its meter.
+            let limitedLink = ContractLink(
+                accountID: account.id!, contractID: "K-1", role: .powerEngineer, energyObjects: ["EO-1"],
+                now: world.clock.now())
+            let limited = try #require(
+                try await ContractCard.load(number: Self.number, link: limitedLink, meterPage: 1, on: world.app.db.sql))
+            #expect(limited.meterCount == 1)
+            #expect(limited.meters.map(\.number) == ["01234567"])
+            #expect(limited.channels["M-1"]?.count == 2)
+        }
+    }
+
     @Test func theDatabaseHoldsAtMostOneAdministratorPerContract() async throws {
         try await withPortal { world in
             _ = try await setUp(world, email: "first@romashka.ru")

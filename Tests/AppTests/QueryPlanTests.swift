@@ -64,8 +64,14 @@ import Vapor
                 _ = try await ReadingsData.load(
                     contract, link: link, period: period, on: recorder, detailed: { Array($0.prefix(1)) })
                 _ = try await ContractCard.load(number: contract.number, link: link, on: recorder)
+                _ = try await ContractCard.load(number: contract.number, link: link, meterPage: 2, on: recorder)
+                // Limited to some energy objects, as a power engineer's link may be.
+                let limited = ContractLink(
+                    accountID: account.id!, contractID: link.contractID, role: .powerEngineer,
+                    energyObjects: ["EO-1"], now: world.clock.now())
+                _ = try await ContractCard.load(number: contract.number, link: limited, meterPage: 1, on: recorder)
             }
-            #expect(recorder.queries.count >= 18)
+            #expect(recorder.queries.count >= 25)
             try await world.app.db.transaction { tx in
                 let sql = tx.sql
                 if sql.dialect.name == "postgresql" {

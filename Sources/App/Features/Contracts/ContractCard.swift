@@ -96,31 +96,68 @@ struct ContractCard: Sendable {
 
     let contract: Contract
     let role: Role
+    /// The meters shown: one page of them on the card, all of them in the download.
     let meters: [Meter]
     let channels: [String: [Channel]]
+    /// How many meters the link may see, and which page of them `meters` is (nil: all of them).
+    var meterCount = 0
+    var meterPage: Int?
 
-    /// The card of contract `number` as `link` may see it: energy objects outside the link's limits are left out.
-    static func load(number: String, link: ContractLink, on sql: any SQLDatabase) async throws -> ContractCard? {
+    /// Meters per page of the card (issue 8: a 500-meter contract was one page of 200 KB).
+    static let metersPerPage = 50
+
+    var meterPageCount: Int { max(1, (meterCount + Self.metersPerPage - 1) / Self.metersPerPage) }
+
+    /// The card of contract `number` as `link` may see it: meters of energy objects outside the link's limits
+    /// are left out. With `meterPage`, only that page of meters (past the end: the last page) and their
+    /// channels are read.
+    static func load(number: String, link: ContractLink, meterPage: Int? = nil, on sql: any SQLDatabase) async throws
+        -> ContractCard?
+    {
         guard let role = link.role,
             let contract = try await sql.select().column("*").from("contracts")
                 .where("id", .equal, link.contractID).where("number", .equal, number)
                 .first(decoding: Contract.self, keyDecodingStrategy: .snakeCaseColumns)
         else { return nil }
-        var meters = try await sql.raw(
+        var card = ContractCard(contract: contract, role: role, meters: [], channels: [:])
+        let allowed = link.energyObjects.map { Array($0).sorted() }
+        if let allowed, allowed.isEmpty {
+            card.meterPage = meterPage.map { _ in 1 }
+            return card
+        }
+        let limited: SQLQueryString =
+            allowed.map { "AND m.energy_object_id IN \(SQLBind.group($0))" } ?? ""
+        var paging: SQLQueryString = ""
+        if let meterPage {
+            card.meterCount =
+                try await sql.raw(
+                    "SELECT count(*) AS n FROM meters m WHERE m.contract_id = \(bind: contract.id) \(limited)"
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+            let page = min(max(1, meterPage), card.meterPageCount)
+            card.meterPage = page
+            paging = "LIMIT \(literal: metersPerPage) OFFSET \(literal: (page - 1) * metersPerPage)"
+        }
+        let meters = try await sql.raw(
             """
             SELECT o.id AS object_id, o.code AS object_code, o.name AS object_name, o.address AS object_address,
                    m.id, m.number, m.model, m.complex_name, m.digits, m.ratio, m.verified_on, m.hourly
             FROM meters m JOIN energy_objects o ON o.id = m.energy_object_id
-            WHERE m.contract_id = \(bind: contract.id)
-            ORDER BY o.code, m.number
+            WHERE m.contract_id = \(bind: contract.id) \(limited)
+            ORDER BY o.code, m.number, m.id \(paging)
             """
         ).rows(Meter.self)
-        if let allowed = link.energyObjects { meters = meters.filter { allowed.contains($0.objectId) } }
-        let channels = try await sql.select().columns("meter_id", "quantity", "zone").from("meter_channels")
-            .where("contract_id", .equal, contract.id).orderBy("id")
-            .rows(Channel.self)
+        if meterPage == nil { card.meterCount = meters.count }
+        let channelQuery = sql.select().columns("meter_id", "quantity", "zone").from("meter_channels")
+        if meterPage != nil {
+            guard !meters.isEmpty else { return card }
+            channelQuery.where("meter_id", .in, SQLBind.group(meters.map(\.id)))
+        } else {
+            channelQuery.where("contract_id", .equal, contract.id)
+        }
+        let channels = try await channelQuery.orderBy("id").rows(Channel.self)
         return ContractCard(
-            contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId))
+            contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId),
+            meterCount: card.meterCount, meterPage: card.meterPage)
     }
 
     var priceCategory: String {

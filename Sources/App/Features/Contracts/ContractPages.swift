@@ -176,13 +176,34 @@ struct ContractPage: Sendable {
 
     var meters: HTML {
         """
+        \(shown)
         <div class="table-scroll"><table class="table meters">
         <thead><tr>\(each: ContractCard.meterColumns, header)</tr></thead>
         <tbody>
         \(each: card.meters, meterRow)
         </tbody>
         </table></div>
+        \(pager)
         """
+    }
+
+    /// «Приборы 51–100 из 500» above a table that is one page of several.
+    var shown: HTML {
+        guard let page = card.meterPage, card.meterPageCount > 1 else { return .empty }
+        let first = (page - 1) * ContractCard.metersPerPage + 1
+        return
+            "<p class=\"muted\">Приборы \(String(first))–\(String(first + card.meters.count - 1)) из \(String(card.meterCount))</p>"
+    }
+
+    var pager: HTML {
+        guard let page = card.meterPage, card.meterPageCount > 1 else { return .empty }
+        let path = SitePath.contract(card.contract.number).path
+        let links: [HTML] = (1...card.meterPageCount).map { index in
+            index == page
+                ? "<span aria-current=\"page\">\(String(index))</span>"
+                : "<a href=\"\(path)?page=\(String(index))\">\(String(index))</a>"
+        }
+        return "<nav class=\"pager\" aria-label=\"Страницы приборов учета\">\(HTML.join(links, separator: " "))</nav>"
     }
 
     func detail(_ row: ContractCard.Labelled) -> HTML { "<dt>\(row.label)</dt><dd>\(row.value)</dd>" }

@@ -226,7 +226,9 @@ struct ContractsController {
     @Sendable func show(req: Request) async throws -> Response {
         let number = req.parameters.get("number") ?? ""
         let link = try await Self.link(req, number: number, action: .viewContract)
-        guard let card = try await ContractCard.load(number: number, link: link, on: req.db.sql) else {
+        let page = max(1, min(10_000, req.query[Int.self, at: "page"] ?? 1))
+        guard let card = try await ContractCard.load(number: number, link: link, meterPage: page, on: req.db.sql)
+        else {
             throw Abort(.notFound)
         }
         return ContractPage(context: req.shellContext, card: card).render().response()
