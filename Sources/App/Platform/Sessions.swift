@@ -1,5 +1,6 @@
 import Crypto
 import Fluent
+import FluentPostgresDriver
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
@@ -48,17 +49,18 @@ struct PortalSessionMiddleware: AsyncMiddleware {
 
     static let selectList = PortalSession.selectList(alias: "s") + ", " + Account.selectList(alias: "a")
 
+    /// The session with a token hash and its account: run on every request, so prepared on PostgreSQL.
+    struct FindQuery: PreparedSQL {
+        static let sql =
+            "SELECT \(selectList) FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
+        let tokenHash: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [tokenHash] }
+    }
+
     /// The session with this token hash and its account (nil before sign-in, or if it was deleted), in one
     /// query on the token's unique index.
     static func find(tokenHash: String, on sql: any SQLDatabase) async throws -> (PortalSession, Account?)? {
-        guard
-            let row = try await sql.raw(
-                """
-                SELECT \(unsafeRaw: selectList) FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
-                WHERE s.token_hash = \(bind: tokenHash)
-                """
-            ).first()
-        else { return nil }
+        guard let row = try await sql.rows(FindQuery(tokenHash: tokenHash)).first else { return nil }
         let session = try PortalSession.decode(row, alias: "s")
         let account = try row.decodeNil(column: "a_id") ? nil : try Account.decode(row, alias: "a")
         return (session, account)

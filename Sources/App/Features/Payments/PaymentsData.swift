@@ -1,3 +1,4 @@
+import FluentPostgresDriver
 import Foundation
 import PortalDomain
 import SQLKit
@@ -65,34 +66,7 @@ struct PaymentsData: Sendable {
         // a round trip, which on PostgreSQL made this page twice as slow as on SQLite (issue 8). Rows are read
         // column by column, not as Decodable structs. Contracts come first whatever the order of the rows, as
         // money rows of contracts whose role may not see debts are left out by them.
-        let linked = SQLQueryString("SELECT contract_id FROM contract_links WHERE account_id = \(bind: accountID)")
-        let rows = try await sql.raw(
-            """
-            SELECT 'c' AS kind, c.id AS contract_id, CAST(l.id AS TEXT) AS id, c.number, c.name,
-                   CAST(NULL AS TEXT) AS sale_kind, CAST(NULL AS TEXT) AS due_on, 0 AS kopecks, 0 AS flag,
-                   CAST(NULL AS TEXT) AS allocation, l.role, l.energy_object_ids AS objects
-            FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = \(bind: accountID)
-            UNION ALL
-            SELECT 's', CAST(NULL AS TEXT), CAST(id AS TEXT), method_id, title, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   0, ROW_NUMBER() OVER (ORDER BY created_at, id), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT)
-            FROM saved_cards WHERE account_id = \(bind: accountID) AND acquirer = \(bind: acquirer)
-            UNION ALL
-            SELECT 'd', contract_id, id, number, CAST(NULL AS TEXT), sale_kind, due_on, outstanding_kopecks, 0,
-                   CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM payment_documents WHERE contract_id IN (\(linked)) AND outstanding_kopecks > 0
-            UNION ALL
-            SELECT 'a', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), sale_kind,
-                   CAST(NULL AS TEXT), amount_kopecks, CASE WHEN overpayment THEN 1 ELSE 0 END, CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM advances WHERE contract_id IN (\(linked))
-            UNION ALL
-            SELECT 'p', p.contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), 0, 0, p.allocation, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM online_payments p WHERE p.contract_id IN (\(linked)) AND p.state = 'succeeded'
-            AND NOT EXISTS (SELECT 1 FROM payments_received r WHERE r.online_payment_id = p.id)
-            """
-        ).all()
+        let rows = try await sql.rows(PageQuery(accountID: accountID, acquirer: acquirer))
         var saved: [(order: Int, card: SavedCard)] = []
         for row in rows {
             switch try row.decode(column: "kind", as: String.self) {
@@ -202,15 +176,7 @@ struct PaymentsData: Sendable {
         var invoiced: [String: Money] = [:]
         var paid: [String: Money] = [:]
         // Invoices by issue date and payments by payment date, in one query.
-        for row in try await sql.raw(
-            """
-            SELECT 'i' AS kind, issued_on AS day, amount_kopecks FROM payment_documents
-            WHERE contract_id = \(bind: card.contractID) AND issued_on >= \(bind: from)
-            UNION ALL
-            SELECT 'p' AS kind, paid_on AS day, amount_kopecks FROM payments_received
-            WHERE contract_id = \(bind: card.contractID) AND paid_on >= \(bind: from)
-            """
-        ).all() {
+        for row in try await sql.rows(ChartQuery(contractID: card.contractID, from: from)) {
             let month = String(try row.decode(column: "day", as: String.self).prefix(7))
             let amount = Money(kopecks: try row.decode(column: "amount_kopecks", as: Int64.self))
             if try row.decode(column: "kind", as: String.self) == "i" {
@@ -224,6 +190,58 @@ struct PaymentsData: Sendable {
             months: periods.map {
                 (period: $0, invoiced: invoiced[$0.description] ?? .zero, paid: paid[$0.description] ?? .zero)
             })
+    }
+}
+
+extension PaymentsData {
+    /// The account's contracts («c»), its saved cards («s», numbered oldest first), and the unpaid documents
+    /// («d»), advances («a») and online payments billing has not yet credited («p») of its contracts.
+    struct PageQuery: PreparedSQL {
+        static let sql = """
+            SELECT 'c' AS kind, c.id AS contract_id, CAST(l.id AS TEXT) AS id, c.number, c.name,
+                   CAST(NULL AS TEXT) AS sale_kind, CAST(NULL AS TEXT) AS due_on, 0 AS kopecks, 0 AS flag,
+                   CAST(NULL AS TEXT) AS allocation, l.role, l.energy_object_ids AS objects
+            FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1
+            UNION ALL
+            SELECT 's', CAST(NULL AS TEXT), CAST(id AS TEXT), method_id, title, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   0, ROW_NUMBER() OVER (ORDER BY created_at, id), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT)
+            FROM saved_cards WHERE account_id = $1 AND acquirer = $2
+            UNION ALL
+            SELECT 'd', contract_id, id, number, CAST(NULL AS TEXT), sale_kind, due_on, outstanding_kopecks, 0,
+                   CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+            FROM payment_documents
+            WHERE contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
+            AND outstanding_kopecks > 0
+            UNION ALL
+            SELECT 'a', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), sale_kind,
+                   CAST(NULL AS TEXT), amount_kopecks, CASE WHEN overpayment THEN 1 ELSE 0 END, CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+            FROM advances WHERE contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
+            UNION ALL
+            SELECT 'p', p.contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), 0, 0, p.allocation, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+            FROM online_payments p
+            WHERE p.contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
+            AND p.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM payments_received r WHERE r.online_payment_id = p.id)
+            """
+        let accountID: UUID
+        let acquirer: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [accountID, acquirer] }
+    }
+
+    /// Invoices by issue date («i») and payments by payment date («p») of one contract since a day.
+    struct ChartQuery: PreparedSQL {
+        static let sql = """
+            SELECT 'i' AS kind, issued_on AS day, amount_kopecks FROM payment_documents
+            WHERE contract_id = $1 AND issued_on >= $2
+            UNION ALL
+            SELECT 'p' AS kind, paid_on AS day, amount_kopecks FROM payments_received
+            WHERE contract_id = $1 AND paid_on >= $2
+            """
+        let contractID: String
+        let from: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, from] }
     }
 }
 

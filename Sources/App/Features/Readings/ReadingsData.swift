@@ -1,3 +1,4 @@
+import FluentPostgresDriver
 import Foundation
 import PortalDomain
 import SQLKit
@@ -77,14 +78,7 @@ struct ReadingsData: Sendable {
     {
         // Read column by column: this runs on every «Оплата» and «Показания» request and on each submission,
         // and a Decodable row costs twice as much (issue 8).
-        try await sql.raw(
-            """
-            SELECT c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids
-            FROM contract_links l JOIN contracts c ON c.id = l.contract_id
-            WHERE l.account_id = \(bind: accountID)
-            ORDER BY c.number
-            """
-        ).all().compactMap { row in
+        try await sql.rows(ContractsQuery(accountID: accountID)).compactMap { row in
             let link = ContractLink()
             link.id = try row.decode(column: "link_id", as: UUID.self)
             link.accountID = accountID
@@ -100,6 +94,18 @@ struct ReadingsData: Sendable {
                 link
             )
         }
+    }
+
+    /// The account's contracts with their links, by number.
+    struct ContractsQuery: PreparedSQL {
+        static let sql = """
+            SELECT c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids
+            FROM contract_links l JOIN contracts c ON c.id = l.contract_id
+            WHERE l.account_id = $1
+            ORDER BY c.number
+            """
+        let accountID: UUID
+        var values: [any PostgresEncodable & Encodable & Sendable] { [accountID] }
     }
 
     /// The contract's energy objects, meters and channels with the last closed period's readings and this

@@ -1,0 +1,78 @@
+import FluentKit
+import FluentPostgresDriver
+import Foundation
+import SQLKit
+import Testing
+
+@testable import App
+
+/// A hot query written once with `$1`, `$2`…: SQLite's and PostgreSQL's placeholders, prepared statements.
+@Suite struct PreparedSQLTests {
+    struct EchoQuery: PreparedSQL {
+        static let sql = "SELECT CAST($1 AS TEXT) AS a, CAST($2 AS TEXT) AS b, CAST($1 AS TEXT) AS c, '$x' AS d"
+        let first: String
+        let second: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [first, second] }
+    }
+
+    @Test func placeholdersAreTheDialectsAndBindInOrder() async throws {
+        try await withPortal { world in
+            let sql = world.app.db.sql
+            func placeholder(_ position: Int) -> String {
+                var serializer = SQLSerializer(database: sql)
+                sql.dialect.bindPlaceholder(at: position).serialize(to: &serializer)
+                return serializer.sql
+            }
+            var serializer = SQLSerializer(database: sql)
+            NumberedPlaceholders(text: "SELECT $1, $2, $1, '$x', $9, $", values: ["a", 5]).serialize(to: &serializer)
+            #expect(
+                serializer.sql == "SELECT \(placeholder(1)), \(placeholder(2)), \(placeholder(1)), '$x', $9, $")
+            #expect(serializer.binds.count == 2)
+            #expect(placeholder(2) == (sql.dialect.name == "postgresql" ? "$2" : "?2"))
+
+            let rows = try await sql.rows(EchoQuery(first: "первый", second: "второй"))
+            #expect(rows.count == 1)
+            #expect(try rows[0].decode(column: "a", as: String.self) == "первый")
+            #expect(try rows[0].decode(column: "b", as: String.self) == "второй")
+            #expect(try rows[0].decode(column: "c", as: String.self) == "первый")
+            #expect(try rows[0].decode(column: "d", as: String.self) == "$x")
+        }
+    }
+
+    @Test func onPostgreSQLAHotQueryIsPreparedOncePerConnectionAndReadsTheSameRows() async throws {
+        try await withPortal { world in
+            let payments = PaymentsTests()
+            _ = try await payments.setUp(world, role: .manager)
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let query = PaymentsData.PageQuery(accountID: account.id!, acquirer: "sandbox")
+            func rows(_ sql: any SQLDatabase) async throws -> [String] {
+                try await sql.rows(query).map { row in
+                    [
+                        try row.decode(column: "kind", as: String.self),
+                        try row.decode(column: "contract_id", as: String?.self) ?? "-",
+                        try row.decode(column: "number", as: String?.self) ?? "-",
+                        String(try row.decode(column: "kopecks", as: Int64.self)),
+                        String(try row.decode(column: "flag", as: Int.self)),
+                    ].joined(separator: "|")
+                }.sorted()
+            }
+            // Through the driver (prepared on PostgreSQL) and through SQLKit (a wrapper is not a
+            // PostgresDatabase): the same rows.
+            let direct = try await rows(world.app.db.sql)
+            let throughSQLKit = try await rows(CountingDatabase(world.app.db.sql))
+            #expect(direct == throughSQLKit)
+            #expect(direct.contains { $0.hasPrefix("c|K-1|") }, "the contract")
+            #expect(direct.contains { $0.hasPrefix("d|K-1|") }, "its unpaid documents")
+
+            guard world.app.db.sql.dialect.name == "postgresql" else { return }
+            try await world.app.db.transaction { tx in
+                let sql = tx.sql
+                for _ in 1...3 { _ = try await sql.rows(EchoQuery(first: "x", second: "y")) }
+                let prepared = try await sql.raw(
+                    "SELECT count(*) AS n FROM pg_prepared_statements WHERE name = \(bind: EchoQuery.name)"
+                ).first()?.decode(column: "n", as: Int.self)
+                #expect(prepared == 1, "prepared once on this connection, run three times")
+            }
+        }
+    }
+}
