@@ -46,7 +46,8 @@ extension SQLDatabase {
     }
 }
 
-/// SQL text whose `$1`, `$2`… are written in the dialect's placeholders, with the values as its binds.
+/// SQL text whose `$1`, `$2`… are written in the dialect's placeholders, with the values as its binds. The
+/// text must have no other `$` followed by a digit (in a string literal, say): it would be taken for one.
 struct NumberedPlaceholders: SQLExpression {
     let text: String
     let values: [any Encodable & Sendable]

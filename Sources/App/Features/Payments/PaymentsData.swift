@@ -64,8 +64,9 @@ struct PaymentsData: Sendable {
         // The account's contracts («c»), its saved cards («s»), and the unpaid documents («d»), advances («a»)
         // and online payments billing has not yet credited («p») of its contracts, in one query: each query is
         // a round trip, which on PostgreSQL made this page twice as slow as on SQLite (issue 8). Rows are read
-        // column by column, not as Decodable structs. Contracts come first whatever the order of the rows, as
-        // money rows of contracts whose role may not see debts are left out by them.
+        // column by column, not as Decodable structs. The contracts are taken from the rows first, whatever
+        // order the rows come in, because the money rows of contracts whose role may not see debts are then
+        // left out.
         let rows = try await sql.rows(PageQuery(accountID: accountID, acquirer: acquirer))
         var saved: [(order: Int, card: SavedCard)] = []
         for row in rows {
