@@ -1,4 +1,5 @@
 import Fluent
+import FluentPostgresDriver
 import Foundation
 import PortalDomain
 import SQLKit
@@ -37,9 +38,14 @@ enum PeriodClosing {
 
     /// The month readings are collected for: the one after the last closed, or the current month.
     static func openPeriod(on sql: any SQLDatabase, now: Date, timeZone: TimeZone) async throws -> BillingPeriod {
-        let last = try await sql.select().column("period").from("billing_periods").orderBy("period", .descending)
-            .limit(1).first()?.decode(column: "period", as: String.self)
+        let last = try await sql.rows(LastClosedQuery()).first?.decode(column: "period", as: String.self)
         return last.flatMap(BillingPeriod.init)?.next ?? BillingPeriod(containing: now, in: timeZone)
+    }
+
+    /// The last closed period: read on every «Показания» page and submission, so prepared on PostgreSQL.
+    struct LastClosedQuery: PreparedSQL {
+        static let sql = "SELECT period FROM billing_periods ORDER BY period DESC LIMIT 1"
+        var values: [any PostgresEncodable & Encodable & Sendable] { [] }
     }
 
     static func markClosed(_ period: BillingPeriod, now: Date, on sql: any SQLDatabase) async throws {

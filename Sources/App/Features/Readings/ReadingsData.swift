@@ -108,6 +108,26 @@ struct ReadingsData: Sendable {
         var values: [any PostgresEncodable & Encodable & Sendable] { [accountID] }
     }
 
+    /// A contract's energy objects with their numbers of meters, by code.
+    struct ObjectsQuery: PreparedSQL {
+        static let sql = """
+            SELECT o.id, o.code, o.name, o.address, o.status,
+                   (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS meter_count
+            FROM energy_objects o WHERE o.contract_id = $1 ORDER BY o.code
+            """
+        let contractID: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
+    }
+
+    /// A contract's hourly-profile acts of a period, oldest first.
+    struct ActsQuery: PreparedSQL {
+        static let sql =
+            "SELECT meter_id, total_milli FROM interval_acts WHERE contract_id = $1 AND period = $2 ORDER BY created_at"
+        let contractID: String
+        let period: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period] }
+    }
+
     /// The contract's energy objects, meters and channels with the last closed period's readings and this
     /// period's submitted ones; objects outside the link's limits are left out. With `detailed`, every object
     /// is listed but only those it picks (say, one page of them) get their meters: the page of a 500-meter
@@ -177,13 +197,7 @@ struct ReadingsData: Sendable {
             }
         }
         let allowed = link.energyObjects
-        let objectRows = try await sql.raw(
-            """
-            SELECT o.id, o.code, o.name, o.address, o.status,
-                   (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS meter_count
-            FROM energy_objects o WHERE o.contract_id = \(bind: contract.id) ORDER BY o.code
-            """
-        ).rows(ObjectRow.self)
+        let objectRows = try await sql.rows(ObjectsQuery(contractID: contract.id)).map { try ObjectRow(row: $0) }
             .filter { allowed?.contains($0.id) ?? true }
         let bare = objectRows.map {
             Object(
@@ -233,9 +247,9 @@ struct ReadingsData: Sendable {
                 totalMilli = try row.decode(column: "total_milli", as: Int64.self)
             }
         }
-        let acts = try await sql.select().columns("meter_id", "total_milli").from("interval_acts")
-            .where("contract_id", .equal, contract.id).where("period", .equal, period.description)
-            .orderBy("created_at").rows(ActRow.self)
+        let acts = try await sql.rows(ActsQuery(contractID: contract.id, period: period.description)).map {
+            try ActRow(row: $0)
+        }
         let intervalTotals = Dictionary(
             acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { _, later in later })
         let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
