@@ -68,15 +68,17 @@ final class MemoryRateLimits: Sendable {
         /// Ended windows are dropped when the table reaches this size (and by the housekeeping job), so that a
         /// flood of new buckets cannot grow it without bound nor make every hit scan it.
         var sweepAt = 10_000
+
+        mutating func dropEnded(now: Date) {
+            windows = windows.filter { $0.value.expires >= now }
+            sweepAt = max(10_000, windows.count * 2)
+        }
     }
     private let state = NIOLockedValueBox(State())
 
     func hit(_ bucket: String, windowStart: Int64, expires: Date, now: Date) -> Int {
         state.withLockedValue { state in
-            if state.windows.count >= state.sweepAt {
-                state.windows = state.windows.filter { $0.value.expires >= now }
-                state.sweepAt = max(10_000, state.windows.count * 2)
-            }
+            if state.windows.count >= state.sweepAt { state.dropEnded(now: now) }
             let key = Key(bucket: bucket, windowStart: windowStart)
             let hits = (state.windows[key]?.hits ?? 0) + 1
             state.windows[key] = (hits, expires)
@@ -85,10 +87,7 @@ final class MemoryRateLimits: Sendable {
     }
 
     func sweep(now: Date) {
-        state.withLockedValue { state in
-            state.windows = state.windows.filter { $0.value.expires >= now }
-            state.sweepAt = max(10_000, state.windows.count * 2)
-        }
+        state.withLockedValue { $0.dropEnded(now: now) }
     }
 
     /// How many windows are kept (for tests).

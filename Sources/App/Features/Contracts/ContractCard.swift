@@ -106,7 +106,9 @@ struct ContractCard: Sendable {
     /// Meters per page of the card (issue 8: a 500-meter contract was one page of 200 KB).
     static let metersPerPage = 50
 
-    var meterPageCount: Int { max(1, (meterCount + Self.metersPerPage - 1) / Self.metersPerPage) }
+    var meterPageCount: Int { Self.pageCount(meterCount) }
+
+    static func pageCount(_ meters: Int) -> Int { max(1, (meters + metersPerPage - 1) / metersPerPage) }
 
     /// The card of contract `number` as `link` may see it: meters of energy objects outside the link's limits
     /// are left out. With `meterPage`, only that page of meters (past the end: the last page) and their
@@ -119,23 +121,23 @@ struct ContractCard: Sendable {
                 .where("id", .equal, link.contractID).where("number", .equal, number)
                 .first(decoding: Contract.self, keyDecodingStrategy: .snakeCaseColumns)
         else { return nil }
-        var card = ContractCard(contract: contract, role: role, meters: [], channels: [:])
         let allowed = link.energyObjects.map { Array($0).sorted() }
         if let allowed, allowed.isEmpty {
-            card.meterPage = meterPage.map { _ in 1 }
-            return card
+            return ContractCard(
+                contract: contract, role: role, meters: [], channels: [:], meterPage: meterPage.map { _ in 1 })
         }
-        let limited: SQLQueryString =
-            allowed.map { "AND m.energy_object_id IN \(SQLBind.group($0))" } ?? ""
+        let limited: SQLQueryString = allowed.map { "AND m.energy_object_id IN \(SQLBind.group($0))" } ?? ""
+        var count: Int?
+        var page: Int?
         var paging: SQLQueryString = ""
         if let meterPage {
-            card.meterCount =
+            let total =
                 try await sql.raw(
                     "SELECT count(*) AS n FROM meters m WHERE m.contract_id = \(bind: contract.id) \(limited)"
                 ).first()?.decode(column: "n", as: Int.self) ?? 0
-            let page = min(max(1, meterPage), card.meterPageCount)
-            card.meterPage = page
-            paging = "LIMIT \(literal: metersPerPage) OFFSET \(literal: (page - 1) * metersPerPage)"
+            let shown = min(max(1, meterPage), pageCount(total))
+            (count, page) = (total, shown)
+            paging = "LIMIT \(literal: metersPerPage) OFFSET \(literal: (shown - 1) * metersPerPage)"
         }
         let meters = try await sql.raw(
             """
@@ -146,18 +148,17 @@ struct ContractCard: Sendable {
             ORDER BY o.code, m.number, m.id \(paging)
             """
         ).rows(Meter.self)
-        if meterPage == nil { card.meterCount = meters.count }
+        // A page reads its meters' channels; the whole card, the contract's.
         let channelQuery = sql.select().columns("meter_id", "quantity", "zone").from("meter_channels")
-        if meterPage != nil {
-            guard !meters.isEmpty else { return card }
+        if page != nil {
             channelQuery.where("meter_id", .in, SQLBind.group(meters.map(\.id)))
         } else {
             channelQuery.where("contract_id", .equal, contract.id)
         }
-        let channels = try await channelQuery.orderBy("id").rows(Channel.self)
+        let channels = meters.isEmpty ? [] : try await channelQuery.orderBy("id").rows(Channel.self)
         return ContractCard(
             contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId),
-            meterCount: card.meterCount, meterPage: card.meterPage)
+            meterCount: count ?? meters.count, meterPage: page)
     }
 
     var priceCategory: String {

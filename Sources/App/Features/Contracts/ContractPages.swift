@@ -196,14 +196,11 @@ struct ContractPage: Sendable {
     }
 
     var pager: HTML {
-        guard let page = card.meterPage, card.meterPageCount > 1 else { return .empty }
+        guard let page = card.meterPage else { return .empty }
         let path = SitePath.contract(card.contract.number).path
-        let links: [HTML] = (1...card.meterPageCount).map { index in
-            index == page
-                ? "<span aria-current=\"page\">\(String(index))</span>"
-                : "<a href=\"\(path)?page=\(String(index))\">\(String(index))</a>"
+        return Pager.html(page: page, count: card.meterPageCount, label: "Страницы приборов учета") {
+            "\(path)?page=\($0)"
         }
-        return "<nav class=\"pager\" aria-label=\"Страницы приборов учета\">\(HTML.join(links, separator: " "))</nav>"
     }
 
     func detail(_ row: ContractCard.Labelled) -> HTML { "<dt>\(row.label)</dt><dd>\(row.value)</dd>" }

@@ -73,12 +73,11 @@ struct PaymentsData: Sendable {
             switch try row.decode(column: "kind", as: String.self) {
             case "c":
                 guard let linkID = UUID(uuidString: try row.decode(column: "id", as: String.self)) else { continue }
-                let link = ContractLink()
-                link.id = linkID
-                link.accountID = accountID
-                link.contractID = try row.decode(column: "contract_id", as: String.self)
-                link.roleName = try row.decode(column: "role", as: String.self)
-                link.energyObjectIDs = try row.decode(column: "objects", as: String?.self)
+                let link = ContractLink(
+                    id: linkID, accountID: accountID,
+                    contractID: try row.decode(column: "contract_id", as: String.self),
+                    roleName: try row.decode(column: "role", as: String.self),
+                    energyObjectIDs: try row.decode(column: "objects", as: String?.self))
                 guard link.allows(.viewDebt) else { continue }
                 data.cards.append(
                     Card(

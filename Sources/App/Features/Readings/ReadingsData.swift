@@ -79,12 +79,11 @@ struct ReadingsData: Sendable {
         // Read column by column: this runs on every «Оплата» and «Показания» request and on each submission,
         // and a Decodable row costs twice as much (issue 8).
         try await sql.rows(ContractsQuery(accountID: accountID)).compactMap { row in
-            let link = ContractLink()
-            link.id = try row.decode(column: "link_id", as: UUID.self)
-            link.accountID = accountID
-            link.contractID = try row.decode(column: "id", as: String.self)
-            link.roleName = try row.decode(column: "role", as: String.self)
-            link.energyObjectIDs = try row.decode(column: "energy_object_ids", as: String?.self)
+            let link = ContractLink(
+                id: try row.decode(column: "link_id", as: UUID.self), accountID: accountID,
+                contractID: try row.decode(column: "id", as: String.self),
+                roleName: try row.decode(column: "role", as: String.self),
+                energyObjectIDs: try row.decode(column: "energy_object_ids", as: String?.self))
             guard link.allows(action) else { return nil }
             return (
                 ContractChoice(

@@ -125,16 +125,9 @@ struct ReadingsPage: Sendable {
     }
 
     func pager(page: Int, count: Int, number: String) -> HTML {
-        guard count > 1 else { return .empty }
-        var links: [HTML] = []
-        for index in 1...count {
-            let query = filters.query(contract: number, page: index)
-            links.append(
-                index == page
-                    ? "<span aria-current=\"page\">\(String(index))</span>"
-                    : "<a href=\"\(SitePath.readings.path + query)\">\(String(index))</a>")
+        Pager.html(page: page, count: count, label: "Страницы") {
+            SitePath.readings.path + filters.query(contract: number, page: $0)
         }
-        return "<nav class=\"pager\" aria-label=\"Страницы\">\(HTML.join(links, separator: " "))</nav>"
     }
 
     func objectBlock(_ item: (offset: Int, element: ReadingsData.Object)) -> HTML {

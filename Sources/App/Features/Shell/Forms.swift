@@ -40,3 +40,17 @@ enum Forms {
         return "<div class=\"alert alert-\(kind)\" role=\"alert\">\(message)</div>"
     }
 }
+
+/// Page links under a long list: the current page as text, the others as links.
+enum Pager {
+    /// Nothing when everything fits on one page; `href` gives each page's address.
+    static func html(page: Int, count: Int, label: String, href: (Int) -> String) -> HTML {
+        guard count > 1 else { return .empty }
+        let links: [HTML] = (1...count).map { index in
+            index == page
+                ? "<span aria-current=\"page\">\(String(index))</span>"
+                : "<a href=\"\(href(index))\">\(String(index))</a>"
+        }
+        return "<nav class=\"pager\" aria-label=\"\(label)\">\(HTML.join(links, separator: " "))</nav>"
+    }
+}
