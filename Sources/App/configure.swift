@@ -49,6 +49,12 @@ public func configure(
     app.routes.defaultMaxBodySize = "1mb"
 
     app.middleware = Middlewares()
+    if case .sqliteFile(let path) = config.database {
+        let readers = SQLiteReaders(path: path)
+        app.sqliteReaders = readers
+        app.middleware.use(SQLiteReadersMiddleware(readers: readers))
+        app.lifecycle.use(SQLiteReadersShutdown(readers: readers))
+    }
     app.middleware.use(SecurityHeadersMiddleware(hsts: config.baseURL?.scheme?.lowercased() == "https"))
     app.middleware.use(MetricsMiddleware())
     app.middleware.use(ErrorPageMiddleware())

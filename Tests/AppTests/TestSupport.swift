@@ -65,7 +65,7 @@ actor DatabaseLock {
 }
 
 enum TestDatabase {
-    /// `LKK_TEST_DATABASE_URL=postgres://…` runs the app tests on PostgreSQL; otherwise on in-memory SQLite.
+    /// `LKK_TEST_DATABASE_URL=postgres://…` runs the app tests on PostgreSQL; otherwise on a SQLite file of their own.
     static var postgresURL: String? {
         guard let url = ProcessInfo.processInfo.environment["LKK_TEST_DATABASE_URL"], !url.isEmpty else { return nil }
         return url
@@ -78,13 +78,17 @@ func withPortal(
     _ body: (TestWorld) async throws -> Void
 ) async throws {
     var config = PortalConfig()
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lkk-test-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: scratch) }
     config.bcryptCost = 4
     config.mailer = .files(
         FileManager.default.temporaryDirectory.appendingPathComponent("lkk-mail-\(UUID().uuidString)").path)
     if let url = TestDatabase.postgresURL {
         config.database = .postgres(url)
     } else {
-        config.database = .sqliteMemory
+        // A file, as the portal is run: its reads go through `SQLiteReaders`, which an in-memory database
+        // cannot have.
+        config.database = .sqliteFile(scratch.appendingPathComponent("lkk.sqlite").path)
     }
     adjust(&config)
     let usesPostgres = !config.database.isSQLite

@@ -1,3 +1,4 @@
+import FluentKit
 import FluentPostgresDriver
 import Foundation
 import SQLKit
@@ -8,8 +9,9 @@ import SQLKit
 /// On PostgreSQL it is prepared once per connection under its type's name and then only executed: the
 /// driver's ordinary queries are unnamed statements that PostgreSQL plans again on every run, and planning
 /// was most of their cost — `pgbench` on the large data set runs «Оплата»'s query 1,141 times a second
-/// unprepared and 4,261 prepared (issue 8). Elsewhere (SQLite, or a wrapped database in tests) it goes
-/// through SQLKit like any other query.
+/// unprepared and 4,261 prepared (issue 8). On a SQLite file, outside a transaction, it runs on one of
+/// `SQLiteReaders`' connections, which keep it prepared too. Elsewhere (an in-memory SQLite, a transaction,
+/// the command-line jobs) it goes through SQLKit like any other query.
 protocol PreparedSQL: PostgresPreparedStatement where Row == PostgresRow {
     /// The values of `$1`, `$2`…, in that order.
     var values: [any PostgresEncodable & Encodable & Sendable] { get }
@@ -29,8 +31,11 @@ extension PreparedSQL {
 }
 
 extension SQLDatabase {
-    /// The rows of a hot query: prepared once per connection on PostgreSQL.
+    /// The rows of a hot query: prepared once per connection on PostgreSQL and on SQLite's readers.
     func rows(_ statement: some PreparedSQL) async throws -> [any SQLRow] {
+        if let readers = SQLiteReaders.current, let database = self as? any Database, !database.inTransaction {
+            return try readers.rows(statement)
+        }
         if let postgres = self as? any PostgresDatabase {
             let logger = self.logger
             let rows = try await postgres.withConnection { connection in
