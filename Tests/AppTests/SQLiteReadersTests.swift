@@ -133,6 +133,45 @@ import VaporTesting
         }
     }
 
+    struct EmailRow: ColumnRow {
+        let email: String
+        init(row: any SQLRow) throws { email = try row.decode(column: "email", as: String.self) }
+    }
+
+    @Test func aQuerySQLKitBuiltIsReadByTheReadersUnderItsText() async throws {
+        try await withPortal { world in
+            guard let readers = world.app.sqliteReaders else { return }
+            try await Account.sample(email: "real@readers.test", passwordHash: "-", now: world.clock.now())
+                .create(on: world.app.db)
+            let sql = world.app.db.sql
+            let before = readers.readCount
+            // 70 texts, `IN` lists of 1 to 70 addresses: more than a connection keeps, so the first ones are
+            // dropped and prepared again.
+            for round in 1...2 {
+                for length in 1...70 {
+                    let wanted = ["real@readers.test"] + (1..<length).map { "nobody\($0)@readers.test" }
+                    let rows = try await withReaders(world) {
+                        try await sql.select().column("email").from("accounts")
+                            .where("email", .in, SQLBind.group(wanted)).rows(EmailRow.self)
+                    }
+                    #expect(rows.map(\.email) == ["real@readers.test"], "round \(round), \(length) addresses")
+                }
+            }
+            #expect(readers.readCount - before == 140)
+            // In a transaction, on its connection.
+            try await world.app.db.transaction { tx in
+                try await Account.sample(email: "new@readers.test", passwordHash: "-", now: world.clock.now())
+                    .create(on: tx)
+                let rows = try await withReaders(world) {
+                    try await tx.sql.select().column("email").from("accounts").where("email", .like, "%@readers.test")
+                        .orderBy("email").rows(EmailRow.self)
+                }
+                #expect(rows.map(\.email) == ["new@readers.test", "real@readers.test"])
+            }
+            #expect(readers.readCount - before == 140)
+        }
+    }
+
     @Test func readersCannotWriteAndSayWhatWentWrong() async throws {
         try await withPortal { world in
             guard world.app.sqliteReaders != nil else { return }

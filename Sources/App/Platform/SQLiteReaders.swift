@@ -53,10 +53,19 @@ final class SQLiteReaders: Sendable {
 
     /// Runs `statement` on an idle connection, opening one if none is idle, and returns all its rows.
     func rows<S: PreparedSQL>(_ statement: S) throws -> [any SQLRow] {
-        let binds = try statement.values.map { try SQLiteDataEncoder().encode($0) }
+        try rows(.type(ObjectIdentifier(S.self)), sql: S.sql, binds: statement.values)
+    }
+
+    /// Runs a query SQLKit wrote (with SQLite's placeholders), kept prepared under its text.
+    func rows(sql: String, binds: [any Encodable & Sendable]) throws -> [any SQLRow] {
+        try rows(.text(sql), sql: sql, binds: binds)
+    }
+
+    private func rows(_ key: StatementKey, sql: String, binds: [any Encodable & Sendable]) throws -> [any SQLRow] {
+        let values = try binds.map { try SQLiteDataEncoder().encode($0) }
         let connection = try checkOut()
         defer { checkIn(connection) }
-        return try connection.rows(key: ObjectIdentifier(S.self), sql: S.sql, binds: binds)
+        return try connection.rows(key: key, sql: sql, binds: values)
     }
 
     /// Closes the idle connections; those in use are closed when handed back.
@@ -91,6 +100,14 @@ final class SQLiteReaders: Sendable {
     }
 }
 
+/// A statement kept prepared: a `PreparedSQL` by its type, anything else by its text.
+private enum StatementKey: Hashable {
+    case type(ObjectIdentifier)
+    case text(String)
+
+    var isText: Bool { if case .text = self { true } else { false } }
+}
+
 struct SQLiteReaderError: Error, CustomStringConvertible {
     let message: String
     var description: String { "SQLite read: \(message)" }
@@ -100,7 +117,11 @@ struct SQLiteReaderError: Error, CustomStringConvertible {
 /// it out to one caller and takes it back.
 private final class ReaderConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
-    private var statements: [ObjectIdentifier: PreparedStatement] = [:]
+    private var statements: [StatementKey: PreparedStatement] = [:]
+    /// Statements kept by their text: a page's `IN (…)` lists differ in length, so these are many; past this
+    /// number they are all dropped and prepared again as they come.
+    static let keptTexts = 64
+    private var texts = 0
 
     final class PreparedStatement {
         let handle: OpaquePointer
@@ -145,10 +166,20 @@ private final class ReaderConnection: @unchecked Sendable {
         return SQLiteReaderError(message: "\(message) (\(status))")
     }
 
-    private func prepared(key: ObjectIdentifier, sql: String) throws -> PreparedStatement {
+    private func prepared(key: StatementKey, sql: String) throws -> PreparedStatement {
         if let statement = statements[key] { return statement }
+        if case .text = key {
+            if texts >= Self.keptTexts {
+                for (key, statement) in statements where key.isText {
+                    sqlite_nio_sqlite3_finalize(statement.handle)
+                    statements[key] = nil
+                }
+                texts = 0
+            }
+            texts += 1
+        }
         var statement: OpaquePointer?
-        let text = SQLiteReaders.numberedParameters(sql)
+        let text = key.isText ? sql : SQLiteReaders.numberedParameters(sql)
         let status = sqlite_nio_sqlite3_prepare_v3(
             handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status) }
@@ -163,7 +194,7 @@ private final class ReaderConnection: @unchecked Sendable {
         return prepared
     }
 
-    func rows(key: ObjectIdentifier, sql: String, binds: [SQLiteData]) throws -> [any SQLRow] {
+    func rows(key: StatementKey, sql: String, binds: [SQLiteData]) throws -> [any SQLRow] {
         let statement = try prepared(key: key, sql: sql)
         let handle = statement.handle
         // Resetting ends the statement's read transaction, so the next read sees later commits.
