@@ -104,7 +104,13 @@ public struct HTML: Sendable, Equatable, CustomStringConvertible, ExpressibleByS
 
     static func escape(_ text: String, into out: inout String) {
         // Fast path: most values contain nothing to escape.
-        if !text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) {
+        @inline(__always) func special(_ byte: UInt8) -> Bool {
+            byte <= 0x3E && (byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27)
+        }
+        let clean =
+            text.utf8.withContiguousStorageIfAvailable { bytes in !bytes.contains(where: special) }
+            ?? !text.utf8.contains(where: special)
+        if clean {
             out += text
             return
         }
@@ -125,5 +131,27 @@ extension HTML {
     /// `content` when `condition` holds, otherwise nothing.
     public static func when(_ condition: Bool, _ content: () -> HTML) -> HTML {
         condition ? content() : .empty
+    }
+}
+
+/// Values put into a link's query string.
+public enum URLQuery {
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// `text` percent-encoded as UTF-8, all but ASCII letters, digits and `-._~` (RFC 3986's unreserved).
+    public static func component(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -15,12 +15,20 @@ public struct Money: Sendable, Hashable, Comparable, Codable {
 
     /// The amount as a person reads it: `12 345,67 ₽` (a narrow no-break space groups thousands).
     public var formatted: String {
-        let sign = kopecks < 0 ? "−" : ""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        if kopecks < 0 { bytes += Self.minus }
         let absolute = kopecks.magnitude
-        let roubles = absolute / 100
+        Self.appendGrouped(absolute / 100, to: &bytes)
         let cents = absolute % 100
-        return sign + Self.group(roubles) + "," + (cents < 10 ? "0" : "") + String(cents) + "\u{00A0}₽"
+        bytes += [UInt8(ascii: ","), UInt8(ascii: "0") + UInt8(cents / 10), UInt8(ascii: "0") + UInt8(cents % 10)]
+        bytes += Self.roubleSign
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    static let minus = Array("−".utf8)
+    static let roubleSign = Array("\u{00A0}₽".utf8)
+    static let narrowSpace = Array("\u{202F}".utf8)
 
     /// The amount without grouping or sign of currency, as typed into a field or sent to an API:
     /// `1234,50` with a comma, `1234.50` with a point.
@@ -29,13 +37,23 @@ public struct Money: Sendable, Hashable, Comparable, Codable {
     }
 
     static func group(_ value: UInt64) -> String {
-        let digits = Array(String(value))
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out += "\u{202F}" }
-            out.append(digit)
+        var bytes: [UInt8] = []
+        appendGrouped(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The decimal digits of `value`, thousands parted by a narrow no-break space (`separator`), if any.
+    static func appendGrouped(_ value: UInt64, to bytes: inout [UInt8], separator: Bool = true) {
+        var digits: [UInt8] = []
+        var rest = value
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        for index in stride(from: digits.count - 1, through: 0, by: -1) {
+            bytes.append(digits[index])
+            if separator && index > 0 && index % 3 == 0 { bytes += narrowSpace }
         }
-        return out
     }
 
     /// Why an amount typed by a person was refused.

@@ -69,15 +69,25 @@ public enum RegisterReading {
         return .success(delta * Int64(ratio))
     }
 
-    /// `12345678` thousandths → «12 345,678» (trailing zeros of the fraction dropped, at least the units).
-    public static func formatted(_ thousandths: Int64) -> String {
-        let sign = thousandths < 0 ? "−" : ""
+    /// `12345678` thousandths → «12 345,678» (trailing zeros of the fraction dropped, at least the units);
+    /// «12345,678» when not `grouped`, as typed into a field.
+    public static func formatted(_ thousandths: Int64, grouped: Bool = true) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        if thousandths < 0 { bytes += Money.minus }
         let magnitude = thousandths.magnitude
-        var fraction = String(magnitude % 1000)
-        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        let whole = Money.group(magnitude / 1000)
-        return sign + whole + (fraction.isEmpty ? "" : "," + fraction)
+        Money.appendGrouped(magnitude / 1000, to: &bytes, separator: grouped)
+        var fraction = magnitude % 1000
+        if fraction > 0 {
+            bytes.append(UInt8(ascii: ","))
+            var place: UInt64 = 100
+            while fraction > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(fraction / place))
+                fraction %= place
+                place /= 10
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

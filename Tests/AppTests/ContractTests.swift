@@ -33,6 +33,14 @@ import XLSX
         return String(message.text[range.lowerBound...].prefix { !$0.isWhitespace })
     }
 
+    @Test func datesAreShownDayFirstAndAnythingElseAsItIs() {
+        #expect(ContractCard.date("2026-10-18") == "18.10.2026")
+        #expect(ContractCard.date(nil) == "")
+        #expect(ContractCard.date("2026-10") == "2026-10")
+        #expect(ContractCard.date("2026101818") == "2026101818", "ten characters without dashes")
+        #expect(ContractCard.date("2026—10—18") == "2026—10—18")
+    }
+
     @Test func addingWithTheContractsEmailBindsItAsManager() async throws {
         try await withPortal { world in
             let browser = try await setUp(world)

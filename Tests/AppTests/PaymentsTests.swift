@@ -217,6 +217,7 @@ import VaporTesting
             #expect(page.body.contains("Оплачен, ожидает зачисления"))
             #expect(due(page) == Money(kopecks: 100_000).formatted)
             #expect(!page.body.contains("document=PD-1"))
+            #expect(page.body.contains("document=PD-0"), "the link of the document still to pay")
             let again = try await browser.post(
                 "/payments/pay", ["contract": Self.number, "document": "PD-1", "amount": "1"])
             #expect(again.location == "/payments", "a document awaiting crediting cannot be paid again")

@@ -17,6 +17,13 @@ import Testing
         #expect(!input.rendered.contains("\" onmouseover"))
     }
 
+    @Test func queryValuesArePercentEncoded() {
+        #expect(URLQuery.component("PD-1_a.b~c") == "PD-1_a.b~c")
+        #expect(URLQuery.component("Склад 25") == "%D0%A1%D0%BA%D0%BB%D0%B0%D0%B4%2025")
+        #expect(URLQuery.component("a&b=c#d?e/f+g%") == "a%26b%3Dc%23d%3Fe%2Ff%2Bg%25")
+        #expect(URLQuery.component("") == "")
+    }
+
     @Test func leavesTrustedMarkupAlone() {
         let inner: HTML = "<b>жирный</b>"
         let outer: HTML = "<p>\(inner)</p>"

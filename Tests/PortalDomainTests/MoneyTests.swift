@@ -7,6 +7,12 @@ import Testing
         #expect(Money(kopecks: 5).formatted == "0,05\u{00A0}₽")
         #expect(Money(kopecks: 100_000_000).formatted == "1\u{202F}000\u{202F}000,00\u{00A0}₽")
         #expect(Money(kopecks: -150).formatted == "−1,50\u{00A0}₽")
+        #expect(Money(kopecks: 0).formatted == "0,00\u{00A0}₽")
+        #expect(Money(kopecks: 99_999).formatted == "999,99\u{00A0}₽")
+        #expect(Money(kopecks: 100_000).formatted == "1\u{202F}000,00\u{00A0}₽")
+        #expect(Money(kopecks: -123_456_789).formatted == "−1\u{202F}234\u{202F}567,89\u{00A0}₽")
+        #expect(
+            Money(kopecks: .min).formatted == "−92\u{202F}233\u{202F}720\u{202F}368\u{202F}547\u{202F}758,08\u{00A0}₽")
     }
 
     @Test(

@@ -41,6 +41,11 @@ import Testing
         #expect(RegisterReading.formatted(12_345_678) == "12\u{202F}345,678")
         #expect(RegisterReading.formatted(4_000_000) == "4\u{202F}000")
         #expect(RegisterReading.formatted(500) == "0,5")
+        #expect(RegisterReading.formatted(1_050) == "1,05")
+        #expect(RegisterReading.formatted(1_007) == "1,007")
+        #expect(RegisterReading.formatted(0) == "0")
+        #expect(RegisterReading.formatted(-2_500) == "−2,5")
+        #expect(RegisterReading.formatted(123_456_789_010, grouped: false) == "123456789,01", "as typed into a field")
     }
 
     @Test func aMeterIsSentForAllItsChannelsOrNone() {

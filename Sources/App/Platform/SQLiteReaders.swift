@@ -277,22 +277,18 @@ extension SQLiteReaders {
 /// The column names of a statement's rows, shared by all of them.
 final class ReaderColumns: Sendable {
     let names: [String]
-    private let offsets: [String: Int]
 
-    init(names: [String]) {
-        self.names = names
-        var offsets: [String: Int] = [:]
-        // The first of two columns with one name wins, as in SQLiteNIO.
-        for (offset, name) in names.enumerated() where offsets[name] == nil { offsets[name] = offset }
-        self.offsets = offsets
-    }
+    init(names: [String]) { self.names = names }
 
-    func offset(of name: String) -> Int? { offsets[name] }
+    /// The first column called `name`, as in SQLiteNIO. A row has a dozen columns at most, whose names are
+    /// short strings stored inline, so comparing them in turn is quicker than hashing the name.
+    func offset(of name: String) -> Int? { names.firstIndex(of: name) }
 }
 
-/// A row read by `SQLiteReaders`, decoded as SQLiteKit decodes its own rows (`SQLiteDataDecoder`), with a
-/// shortcut for a column read as the Swift type of its SQLite value (text as `String`, an integer as `Int`,
-/// a float as `Double`, also as optionals), which that decoder returns unchanged.
+/// A row read by `SQLiteReaders`, decoded as SQLiteKit decodes its own rows (`SQLiteDataDecoder`). A column
+/// read as the Swift type of its SQLite value (text as `String`, an integer as `Int` or `Int64`, a float as
+/// `Double`, a NULL as an optional of these) is returned directly, as that decoder would return it, without
+/// a dynamic cast or a decoder.
 struct ReaderRow: SQLRow {
     let columns: ReaderColumns
     let values: [SQLiteData]
@@ -311,11 +307,25 @@ struct ReaderRow: SQLRow {
             throw SQLiteReaderError(message: "no column «\(column)» in the row")
         }
         let value = values[offset]
+        // `unsafeBitCast` only where `D` is the very type of the value cast.
         switch value {
-        case .text(let text): if let text = text as? D { return text }
-        case .integer(let number): if let number = number as? D { return number }
-        case .float(let number): if let number = number as? D { return number }
-        case .blob, .null: break
+        case .text(let text):
+            if D.self == String.self { return unsafeBitCast(text, to: D.self) }
+            if D.self == String?.self { return unsafeBitCast(String?.some(text), to: D.self) }
+        case .integer(let number):
+            if D.self == Int.self { return unsafeBitCast(Int(number), to: D.self) }
+            if D.self == Int64.self { return unsafeBitCast(Int64(number), to: D.self) }
+            if D.self == Int?.self { return unsafeBitCast(Int?.some(Int(number)), to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.some(Int64(number)), to: D.self) }
+        case .float(let number):
+            if D.self == Double.self { return unsafeBitCast(number, to: D.self) }
+            if D.self == Double?.self { return unsafeBitCast(Double?.some(number), to: D.self) }
+        case .null:
+            if D.self == String?.self { return unsafeBitCast(String?.none, to: D.self) }
+            if D.self == Int?.self { return unsafeBitCast(Int?.none, to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
+            if D.self == Double?.self { return unsafeBitCast(Double?.none, to: D.self) }
+        case .blob: break
         }
         return try SQLiteDataDecoder().decode(D.self, from: value)
     }

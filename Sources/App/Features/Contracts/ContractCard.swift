@@ -167,10 +167,14 @@ struct ContractCard: Sendable {
 
     var emails: [String] { contract.emails.split(separator: "\n").map(String.init) }
 
+    /// `2026-10-18` → `18.10.2026`; anything not shaped so is shown as it is.
     static func date(_ iso: String?) -> String {
-        guard let iso, iso.count == 10 else { return iso ?? "" }
-        let parts = iso.split(separator: "-")
-        return "\(parts[2]).\(parts[1]).\(parts[0])"
+        guard let iso else { return "" }
+        let bytes = Array(iso.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return iso }
+        return String(
+            decoding: bytes[8..<10] + [UInt8(ascii: ".")] + bytes[5..<7] + [UInt8(ascii: ".")] + bytes[0..<4],
+            as: UTF8.self)
     }
 
     var sections: [Section] {

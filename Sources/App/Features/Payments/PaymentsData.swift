@@ -26,7 +26,8 @@ struct PaymentsData: Sendable {
         let contractID: String
         let number: String
         let name: String
-        let link: ContractLink
+        /// The account's role on the contract; nil for one this version does not know (no access).
+        let role: Role?
         var documents: [Document] = []
         /// Advances by kind of realisation (zero ones left out), then the overpayment.
         var advances: [(kind: String, amount: Money)] = []
@@ -35,7 +36,9 @@ struct PaymentsData: Sendable {
         var awaitingAdvance: Money = .zero
 
         var due: Money { documents.reduce(.zero) { $0 + $1.due } }
-        var canPay: Bool { link.allows(.pay) }
+        var canPay: Bool { allows(.pay) }
+
+        func allows(_ action: ContractAction) -> Bool { role.map { AccessPolicy.allows($0, action) } ?? false }
         var dueDocuments: [Document] { documents.filter { $0.due > .zero } }
     }
 
@@ -72,17 +75,15 @@ struct PaymentsData: Sendable {
         for row in rows {
             switch try row.decode(column: "kind", as: String.self) {
             case "c":
-                guard let linkID = UUID(uuidString: try row.decode(column: "id", as: String.self)) else { continue }
-                let link = ContractLink(
-                    id: linkID, accountID: accountID,
-                    contractID: try row.decode(column: "contract_id", as: String.self),
-                    roleName: try row.decode(column: "role", as: String.self),
-                    energyObjectIDs: try row.decode(column: "objects", as: String?.self))
-                guard link.allows(.viewDebt) else { continue }
+                // Only the role counts here: the energy objects a link may be limited to have no money of
+                // their own.
+                let role = Role(rawValue: try row.decode(column: "role", as: String.self))
+                guard role.map({ AccessPolicy.allows($0, .viewDebt) }) ?? false else { continue }
                 data.cards.append(
                     Card(
-                        contractID: link.contractID, number: try row.decode(column: "number", as: String.self),
-                        name: try row.decode(column: "name", as: String.self), link: link))
+                        contractID: try row.decode(column: "contract_id", as: String.self),
+                        number: try row.decode(column: "number", as: String.self),
+                        name: try row.decode(column: "name", as: String.self), role: role))
             case "s":
                 guard let id = UUID(uuidString: try row.decode(column: "id", as: String.self)) else { continue }
                 saved.append(
@@ -161,8 +162,8 @@ struct PaymentsData: Sendable {
 
         // «График счетов и оплат»: the chosen contract if its role may see it, else the first that may.
         let charted =
-            data.cards.first { $0.number == chartNumber && $0.link.allows(.viewInvoiceChart) }
-            ?? data.cards.first { $0.link.allows(.viewInvoiceChart) }
+            data.cards.first { $0.number == chartNumber && $0.allows(.viewInvoiceChart) }
+            ?? data.cards.first { $0.allows(.viewInvoiceChart) }
         if let month, let charted {
             data.chart = try await chart(charted, through: month, on: sql)
         }

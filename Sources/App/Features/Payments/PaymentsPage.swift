@@ -150,7 +150,7 @@ struct PaymentsPage: Sendable {
                 document.due == .zero
                 ? "<span class=\"badge-status\">Оплачен, ожидает зачисления</span>"
                 : payable
-                    ? "<a href=\"\(SitePath.paymentsPay.path)?contract=\(card.number)&document=\(document.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")\">Оплатить</a>"
+                    ? "<a href=\"\(SitePath.paymentsPay.path)?contract=\(card.number)&document=\(URLQuery.component(document.id))\">Оплатить</a>"
                     : .empty
             return """
                 <tr><td>\(document.number)<br><small>\(document.saleKind)</small></td><td>\(ContractCard.date(document.dueOn))</td><td class="num">\(document.due.formatted)</td><td>\(action)</td></tr>
@@ -181,7 +181,7 @@ struct PaymentsPage: Sendable {
     // MARK: «График счетов и оплат» (PAY-6)
 
     func chartSection(_ chart: PaymentsData.Chart) -> HTML {
-        let choices = data.cards.filter { $0.link.allows(.viewInvoiceChart) }
+        let choices = data.cards.filter { $0.allows(.viewInvoiceChart) }
         return """
             <section class="pay-chart" id="chart" aria-labelledby="chart-title">
             <div class="page-head"><h2 id="chart-title">График счетов и оплат</h2>

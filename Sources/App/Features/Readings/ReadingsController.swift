@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Markup
 import PortalDomain
 import SQLKit
 import Vapor
@@ -51,7 +52,7 @@ struct ReadingsController {
             if page > 1 { query += "&page=\(page)" }
             if let status { query += "&status=\(status.rawValue)" }
             if !text.isEmpty {
-                query += "&q=" + (text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                query += "&q=" + URLQuery.component(text)
             }
             return query
         }

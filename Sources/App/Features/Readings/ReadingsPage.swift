@@ -153,7 +153,7 @@ struct ReadingsPage: Sendable {
     /// «Расход интервальный» and «Дельта» (integral − interval consumption) of an hourly meter (RD-5).
     func intervalLine(_ meter: ReadingsData.Meter) -> HTML {
         guard meter.activeImport != nil else { return .empty }
-        let interval = meter.intervalTotal.map(RegisterReading.formatted) ?? "—"
+        let interval = meter.intervalTotal.map { RegisterReading.formatted($0) } ?? "—"
         let delta: String = {
             guard let integral = meter.integralConsumption, let total = meter.intervalTotal else { return "—" }
             return RegisterReading.formatted(integral - total)
@@ -173,9 +173,7 @@ struct ReadingsPage: Sendable {
             let fieldID = "r-\(ReadingFields.hex(channel.id))"
             let shownValue =
                 typed[channel.id]
-                ?? channel.submitted.map {
-                    RegisterReading.formatted($0).replacingOccurrences(of: "\u{202F}", with: "")
-                }
+                ?? channel.submitted.map { RegisterReading.formatted($0, grouped: false) }
             let consumption: String = {
                 guard let submitted = channel.submitted, let previous = channel.previous,
                     case .success(let value) = RegisterReading.consumption(

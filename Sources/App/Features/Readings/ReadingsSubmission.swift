@@ -80,8 +80,10 @@ enum ReadingFields {
     static func value(_ channelID: String) -> String { "v_" + hex(channelID) }
     static func rollover(_ meterID: String) -> String { "o_" + hex(meterID) }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func hex(_ text: String) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count * 2)
         for byte in text.utf8 {

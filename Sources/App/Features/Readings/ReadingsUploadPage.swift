@@ -127,7 +127,7 @@ struct ReadingsUploadPage: Sendable {
 
     var meterIntervalPart: HTML {
         let templateQuery =
-            "?contract=\(contract)&meter=\(meter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&period=\(period?.description ?? "")"
+            "?contract=\(contract)&meter=\(URLQuery.component(meter))&period=\(period?.description ?? "")"
         return """
             <div class="field\(errors["meter"] == nil ? "" : " field-invalid")"><label for="f-meter">Энергообъект и прибор учета</label>
             <select id="f-meter" name="meter" data-interval-choice>\(each: hourlyMeters, meterOption)</select>
