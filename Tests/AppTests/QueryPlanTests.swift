@@ -89,4 +89,27 @@ import Vapor
             }
         }
     }
+
+    @Test func unpaidDocumentsAreFoundByTheirPartialIndex() async throws {
+        try await withPortal { world in
+            _ = try await PaymentsTests().setUp(world, role: .manager)
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let sql = world.app.db.sql
+            if sql.dialect.name == "postgresql" {
+                let found = try await sql.raw(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'payment_documents_unpaid_idx'"
+                ).first()?.decode(column: "indexdef", as: String.self)
+                #expect(found?.contains("WHERE (outstanding_kopecks > 0)") == true, "\(found ?? "no index")")
+                return
+            }
+            let query = PaymentsData.PageQuery(accountID: account.id!, acquirer: "sandbox").expression
+            var plan: [String] = []
+            for row in try await sql.raw("EXPLAIN QUERY PLAN \(query)").all() {
+                plan.append(try row.decode(column: "detail", as: String.self))
+            }
+            #expect(
+                plan.contains { $0.contains("payment_documents USING INDEX payment_documents_unpaid_idx") },
+                "\(plan.joined(separator: "\n"))")
+        }
+    }
 }

@@ -13,5 +13,6 @@ enum PortalMigrations {
         CreateReadingUploads(),
         CreateIntervalActs(),
         CreatePayments(),
+        CreateUnpaidDocumentsIndex(),
     ]
 }
