@@ -52,8 +52,10 @@ public func configure(
     if case .sqliteFile(let path) = config.database {
         let readers = SQLiteReaders(path: path)
         app.sqliteReaders = readers
+        let writer = SQLiteWriter(path: path)
+        app.sqliteWriter = writer
         app.middleware.use(SQLiteReadersMiddleware(readers: readers))
-        app.lifecycle.use(SQLiteReadersShutdown(readers: readers))
+        app.lifecycle.use(SQLiteReadersShutdown(readers: readers, writer: writer))
     }
     app.middleware.use(SecurityHeadersMiddleware(hsts: config.baseURL?.scheme?.lowercased() == "https"))
     app.middleware.use(MetricsMiddleware())

@@ -21,8 +21,18 @@ public enum AuditLog {
         _ action: String, actor: String, accountID: UUID? = nil, subject: String? = nil, ipAddress: String? = nil,
         details: [String: String] = [:], at: Date, on db: Database
     ) async throws {
+        try await record(
+            action, actor: actor, accountID: accountID, subject: subject, ipAddress: ipAddress, details: details,
+            at: at, on: db.sql)
+    }
+
+    /// The same, on a transaction that is not Fluent's (`SQLiteWriter`).
+    public static func record(
+        _ action: String, actor: String, accountID: UUID? = nil, subject: String? = nil, ipAddress: String? = nil,
+        details: [String: String] = [:], at: Date, on sql: any SQLDatabase
+    ) async throws {
         let json = details.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
-        try await db.sql.insert(into: "audit_log")
+        try await sql.insert(into: "audit_log")
             .columns("id", "at", "actor", "account_id", "action", "subject", "ip_address", "details")
             .values(
                 SQLBind(UUID()), SQLBind(at), SQLBind(actor), SQLBind(accountID), SQLBind(action), SQLBind(subject),

@@ -32,7 +32,7 @@ final class SQLiteReaders: Sendable {
     private let state: NIOLockedValueBox<State>
 
     private struct State {
-        var idle: [ReaderConnection] = []
+        var idle: [DirectConnection] = []
         var closed = false
         var opened = 0
         var reads = 0
@@ -78,8 +78,8 @@ final class SQLiteReaders: Sendable {
         for connection in idle { connection.close() }
     }
 
-    private func checkOut() throws -> ReaderConnection {
-        let reused: ReaderConnection? = try state.withLockedValue { state in
+    private func checkOut() throws -> DirectConnection {
+        let reused: DirectConnection? = try state.withLockedValue { state in
             if state.closed { throw SQLiteReaderError(message: "the portal is shutting down") }
             state.reads += 1
             if let connection = state.idle.popLast() { return connection }
@@ -87,10 +87,10 @@ final class SQLiteReaders: Sendable {
             return nil
         }
         if let reused { return reused }
-        return try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        return try DirectConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     }
 
-    private func checkIn(_ connection: ReaderConnection) {
+    private func checkIn(_ connection: DirectConnection) {
         let keep = state.withLockedValue { state in
             guard !state.closed, state.idle.count < Self.keptIdle else { return false }
             state.idle.append(connection)
@@ -101,7 +101,7 @@ final class SQLiteReaders: Sendable {
 }
 
 /// A statement kept prepared: a `PreparedSQL` by its type, anything else by its text.
-private enum StatementKey: Hashable {
+enum StatementKey: Hashable {
     case type(ObjectIdentifier)
     case text(String)
 
@@ -113,9 +113,9 @@ struct SQLiteReaderError: Error, CustomStringConvertible {
     var description: String { "SQLite read: \(message)" }
 }
 
-/// One read-only connection and its prepared statements. Used by one thread at a time: `SQLiteReaders` hands
-/// it out to one caller and takes it back.
-private final class ReaderConnection: @unchecked Sendable {
+/// One connection of our own to the SQLite file and its prepared statements: read-only for `SQLiteReaders`,
+/// or `SQLiteWriter`'s one. Used by one thread at a time: its owner hands it out to one caller and takes it back.
+final class DirectConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [StatementKey: PreparedStatement] = [:]
     /// Statements kept by their text: a page's `IN (…)` lists differ in length, so these are many; past this
@@ -132,7 +132,7 @@ private final class ReaderConnection: @unchecked Sendable {
         }
     }
 
-    init(path: String, busyTimeoutMilliseconds: Int32) throws {
+    init(path: String, busyTimeoutMilliseconds: Int32, readOnly: Bool = true) throws {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
@@ -143,8 +143,10 @@ private final class ReaderConnection: @unchecked Sendable {
         }
         self.handle = handle
         sqlite_nio_sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        // Nothing written through this connection, ever.
-        try execute("PRAGMA query_only = 1")
+        if readOnly {
+            // Nothing written through this connection, ever.
+            try execute("PRAGMA query_only = 1")
+        }
     }
 
     deinit { close() }
@@ -156,9 +158,13 @@ private final class ReaderConnection: @unchecked Sendable {
         handle = nil
     }
 
-    private func execute(_ sql: String) throws {
+    /// Runs statements without results (`BEGIN`, `COMMIT`, a pragma); the status, or an error.
+    @discardableResult
+    func execute(_ sql: String, allowBusy: Bool = false) throws -> Int32 {
         let status = sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil)
+        if allowBusy && status == SQLITE_BUSY { return status }
         guard status == SQLITE_OK else { throw error(status) }
+        return status
     }
 
     private func error(_ status: Int32) -> SQLiteReaderError {
@@ -340,10 +346,14 @@ struct SQLiteReadersMiddleware: AsyncMiddleware {
     }
 }
 
-/// Closes the readers when the application shuts down.
+/// Closes the readers and the writer when the application shuts down.
 struct SQLiteReadersShutdown: LifecycleHandler {
     let readers: SQLiteReaders
-    func shutdown(_ application: Application) { readers.close() }
+    let writer: SQLiteWriter
+    func shutdown(_ application: Application) {
+        readers.close()
+        writer.close()
+    }
 }
 
 extension Application {

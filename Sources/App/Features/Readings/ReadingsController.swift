@@ -129,8 +129,8 @@ struct ReadingsController {
     ) async throws {
         let now = req.now
         let accountID = req.account?.id
-        try await req.db.transaction { tx in
-            let sql = tx.sql
+        let address = req.clientAddress
+        try await req.writeTransaction { sql in
             for chunk in values.chunked(500) {
                 let insert = sql.insert(into: "submitted_readings").columns(
                     "id", "contract_id", "channel_id", "period", "value_milli", "account_id", "source", "submitted_at")
@@ -162,9 +162,9 @@ struct ReadingsController {
             // without their audit entry.
             try await AuditLog.record(
                 "readings.submitted", actor: "account", accountID: accountID, subject: contract.number,
-                ipAddress: req.clientAddress,
+                ipAddress: address,
                 details: ["channels": String(values.count), "period": period.description, "source": source],
-                at: now, on: tx)
+                at: now, on: sql)
         }
     }
 
