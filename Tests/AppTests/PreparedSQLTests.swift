@@ -75,4 +75,65 @@ import Testing
             }
         }
     }
+
+    struct PostgresValuesQuery: PreparedSQL {
+        static let sql = """
+            SELECT $1::text AS text, $2::bigint AS big, $3::integer AS small, $4::boolean AS flag, $5::uuid AS id,
+                   NULL::text AS empty, NULL::bigint AS nothing, $6::float8 AS real, 1.5::numeric AS num,
+                   $7::timestamptz AS at
+            """
+        let text: String
+        let big: Int64
+        let small: Int
+        let flag: Bool
+        let id: UUID
+        let real: Double
+        let at: Date
+        var values: [any PostgresEncodable & Encodable & Sendable] { [text, big, small, flag, id, real, at] }
+    }
+
+    @Test func onPostgreSQLAHotQuerysRowsDecodeAsPostgresKitDecodesThem() async throws {
+        try await withPortal { world in
+            let sql = world.app.db.sql
+            guard sql.dialect.name == "postgresql" else { return }
+            let query = PostgresValuesQuery(
+                text: "Ромашка", big: 9_007_199_254_740_993, small: 42, flag: true,
+                id: UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF")!, real: 12.5,
+                at: Date(timeIntervalSince1970: 1_795_900_000))
+            let ours = try #require(try await sql.rows(query).first)
+            let theirs = try #require(try await CountingDatabase(sql).rows(query).first)
+            #expect(ours is PostgresPlainRow)
+            #expect(!(theirs is PostgresPlainRow))
+            #expect(ours.allColumns == theirs.allColumns)
+            func same<D: Decodable & Equatable>(_ column: String, _ type: D.Type) {
+                let mine = Result { try ours.decode(column: column, as: D.self) }
+                let kit = Result { try theirs.decode(column: column, as: D.self) }
+                switch (mine, kit) {
+                case (.success(let a), .success(let b)): #expect(a == b, "\(column) as \(D.self)")
+                case (.failure, .failure): break
+                default: Issue.record("\(column) as \(D.self): \(mine) against \(kit)")
+                }
+            }
+            for column in ["text", "big", "small", "flag", "id", "empty", "nothing", "real", "num", "at", "missing"] {
+                same(column, String.self)
+                same(column, String?.self)
+                same(column, Int.self)
+                same(column, Int?.self)
+                same(column, Int64.self)
+                same(column, Int64?.self)
+                same(column, Bool.self)
+                same(column, UUID.self)
+                same(column, UUID?.self)
+                same(column, Double.self)
+                same(column, Date.self)
+                #expect(try ours.decodeNil(column: column) == theirs.decodeNil(column: column), "\(column)")
+                #expect(ours.contains(column: column) == theirs.contains(column: column))
+            }
+            #expect(try ours.decode(column: "big", as: Int64.self) == 9_007_199_254_740_993)
+            #expect(try ours.decode(column: "small", as: Int.self) == 42)
+            #expect(try ours.decode(column: "id", as: UUID.self) == query.id)
+            #expect(try ours.decode(column: "text", as: String.self) == "Ромашка")
+            #expect(try ours.decode(column: "num", as: Double.self) == 1.5)
+        }
+    }
 }
