@@ -52,7 +52,7 @@ public func configure(
     if case .sqliteFile(let path) = config.database {
         let readers = SQLiteReaders(path: path)
         app.sqliteReaders = readers
-        let writer = SQLiteWriter(path: path)
+        let writer = SQLiteWriter(path: path, synchronous: config.sqliteSynchronous)
         app.sqliteWriter = writer
         app.middleware.use(SQLiteReadersMiddleware(readers: readers))
         app.lifecycle.use(SQLiteReadersShutdown(readers: readers, writer: writer))

@@ -114,6 +114,14 @@ import Testing
         }
     }
 
+    /// `PRAGMA synchronous` of the SQLite writer's own connection.
+    static func writerSynchronous(_ world: TestWorld) async throws -> Int {
+        let writer = try #require(world.app.sqliteWriter)
+        return try await writer.transaction(on: world.app.eventLoopGroup.any(), logger: world.app.logger) { sql in
+            try await sql.raw("PRAGMA synchronous").first()!.decode(column: "synchronous", as: Int.self)
+        }
+    }
+
     @Test func sqliteSynchronousIsNormalUnlessFullIsAskedFor() async throws {
         #expect(try PortalConfig.load([:]).sqliteSynchronous == "NORMAL")
         #expect(try PortalConfig.load(["PORTAL_SQLITE_SYNCHRONOUS": "full"]).sqliteSynchronous == "FULL")
@@ -129,6 +137,7 @@ import Testing
                 let sync = try #require(try await db.sql.raw("PRAGMA synchronous").first())
                 #expect(try sync.decode(column: "synchronous", as: Int.self) == 2, "FULL")
             }
+            #expect(try await Self.writerSynchronous(world) == 2, "the writer's connection too")
         }
     }
 
@@ -149,6 +158,7 @@ import Testing
                 loops += 1
             }
             #expect(loops >= 1)
+            #expect(try await Self.writerSynchronous(world) == 1, "the writer's connection too")
         }
     }
 }

@@ -23,12 +23,15 @@ import VaporCSQLite
 final class SQLiteWriter: Sendable {
     let path: String
     let lockTimeout: Double
+    /// `PRAGMA synchronous` of the connection, as the driver's connections have it (`NORMAL` or `FULL`).
+    let synchronous: String
     private let gate = SQLiteWriteGate()
     /// Opened on first use; touched only by the writer holding the gate.
     private let connection = NIOLockedValueBox<DirectConnection?>(nil)
 
-    init(path: String, lockTimeout: Double = 10) {
+    init(path: String, synchronous: String = "NORMAL", lockTimeout: Double = 10) {
         self.path = path
+        self.synchronous = synchronous == "FULL" ? "FULL" : "NORMAL"
         self.lockTimeout = lockTimeout
     }
 
@@ -64,6 +67,7 @@ final class SQLiteWriter: Sendable {
         try connection.withLockedValue { connection in
             if let connection { return connection }
             let opened = try DirectConnection(path: path, busyTimeoutMilliseconds: 0, readOnly: false)
+            try opened.execute("PRAGMA synchronous = \(synchronous)")
             connection = opened
             return opened
         }
