@@ -105,30 +105,9 @@ import Testing
             #expect(ours is PostgresPlainRow)
             #expect(!(theirs is PostgresPlainRow))
             #expect(ours.allColumns == theirs.allColumns)
-            func same<D: Decodable & Equatable>(_ column: String, _ type: D.Type) {
-                let mine = Result { try ours.decode(column: column, as: D.self) }
-                let kit = Result { try theirs.decode(column: column, as: D.self) }
-                switch (mine, kit) {
-                case (.success(let a), .success(let b)): #expect(a == b, "\(column) as \(D.self)")
-                case (.failure, .failure): break
-                default: Issue.record("\(column) as \(D.self): \(mine) against \(kit)")
-                }
-            }
-            for column in ["text", "big", "small", "flag", "id", "empty", "nothing", "real", "num", "at", "missing"] {
-                same(column, String.self)
-                same(column, String?.self)
-                same(column, Int.self)
-                same(column, Int?.self)
-                same(column, Int64.self)
-                same(column, Int64?.self)
-                same(column, Bool.self)
-                same(column, UUID.self)
-                same(column, UUID?.self)
-                same(column, Double.self)
-                same(column, Date.self)
-                #expect(try ours.decodeNil(column: column) == theirs.decodeNil(column: column), "\(column)")
-                #expect(ours.contains(column: column) == theirs.contains(column: column))
-            }
+            expectSameDecoding(
+                ours, theirs,
+                columns: ["text", "big", "small", "flag", "id", "empty", "nothing", "real", "num", "at", "missing"])
             #expect(try ours.decode(column: "big", as: Int64.self) == 9_007_199_254_740_993)
             #expect(try ours.decode(column: "small", as: Int.self) == 42)
             #expect(try ours.decode(column: "id", as: UUID.self) == query.id)

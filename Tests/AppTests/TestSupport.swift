@@ -163,3 +163,39 @@ extension HTTPHeaders {
         if let origin { replaceOrAdd(name: .origin, value: origin) }
     }
 }
+
+/// `ours` decodes every column as `theirs` does, as each plain type the portal reads: the same value, or
+/// an error from both; and the same answer to `decodeNil` and `contains`.
+func expectSameDecoding(
+    _ ours: any SQLRow, _ theirs: any SQLRow, columns: [String], sourceLocation: SourceLocation = #_sourceLocation
+) {
+    func same<D: Decodable & Equatable>(_ column: String, _ type: D.Type) {
+        let mine = Result { try ours.decode(column: column, as: D.self) }
+        let other = Result { try theirs.decode(column: column, as: D.self) }
+        switch (mine, other) {
+        case (.success(let a), .success(let b)):
+            #expect(a == b, "\(column) as \(D.self)", sourceLocation: sourceLocation)
+        case (.failure, .failure): break
+        default: Issue.record("\(column) as \(D.self): \(mine) against \(other)", sourceLocation: sourceLocation)
+        }
+    }
+    for column in columns {
+        same(column, String.self)
+        same(column, String?.self)
+        same(column, Int.self)
+        same(column, Int?.self)
+        same(column, Int64.self)
+        same(column, Int64?.self)
+        same(column, Double.self)
+        same(column, Double?.self)
+        same(column, Bool.self)
+        same(column, Bool?.self)
+        same(column, UUID.self)
+        same(column, UUID?.self)
+        same(column, Date.self)
+        #expect(
+            (try? ours.decodeNil(column: column)) == (try? theirs.decodeNil(column: column)), "\(column)",
+            sourceLocation: sourceLocation)
+        #expect(ours.contains(column: column) == theirs.contains(column: column), sourceLocation: sourceLocation)
+    }
+}
