@@ -118,6 +118,44 @@ struct ReadingsData: Sendable {
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
     }
 
+    /// All of a contract's meters, by number (the page and the submission of a whole contract).
+    struct MetersQuery: PreparedSQL {
+        static let sql = """
+            SELECT id, energy_object_id, number, complex_name, ratio, digits, status, hourly FROM meters
+            WHERE contract_id = $1 ORDER BY number
+            """
+        let contractID: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
+    }
+
+    /// All of a contract's channels.
+    struct ChannelsQuery: PreparedSQL {
+        static let sql = "SELECT id, meter_id, quantity, zone FROM meter_channels WHERE contract_id = $1"
+        let contractID: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
+    }
+
+    /// A contract's accepted readings of a period, with their dates.
+    struct AcceptedQuery: PreparedSQL {
+        static let sql = """
+            SELECT channel_id, value_milli, read_on FROM accepted_readings WHERE period = $2 AND contract_id = $1
+            """
+        let contractID: String
+        let period: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period] }
+    }
+
+    /// A contract's submitted readings of a period.
+    struct SubmittedQuery: PreparedSQL {
+        static let sql = """
+            SELECT channel_id, value_milli, CAST(NULL AS TEXT) AS read_on FROM submitted_readings
+            WHERE period = $2 AND contract_id = $1
+            """
+        let contractID: String
+        let period: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period] }
+    }
+
     /// A contract's hourly-profile acts of a period, oldest first.
     struct ActsQuery: PreparedSQL {
         static let sql =
@@ -208,35 +246,38 @@ struct ReadingsData: Sendable {
         if let wanted, wanted.isEmpty {
             return ReadingsData(contract: contract, period: period, objects: bare)
         }
-        let meterQuery = sql.select()
-            .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status", "hourly")
-            .from("meters").where("contract_id", .equal, contract.id)
-        if let wanted { meterQuery.where("energy_object_id", .in, SQLBind.group(wanted)) }
-        let meterRows = try await meterQuery.orderBy("number")
-            .rows(MeterRow.self)
-        let channelQuery = sql.select().columns("id", "meter_id", "quantity", "zone").from("meter_channels")
-        if wanted != nil {
+        // A whole contract is read by prepared queries (on PostgreSQL planned once per connection: the
+        // readings peak submits whole contracts); a page of objects by `IN (…)` lists of its ids.
+        let meterRows: [MeterRow]
+        let channelRows: [ChannelRow]
+        let previous: [ValueRow]
+        let submitted: [ValueRow]
+        if let wanted {
+            meterRows = try await sql.select()
+                .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status", "hourly")
+                .from("meters").where("contract_id", .equal, contract.id)
+                .where("energy_object_id", .in, SQLBind.group(wanted)).orderBy("number").rows(MeterRow.self)
             guard !meterRows.isEmpty else { return ReadingsData(contract: contract, period: period, objects: bare) }
-            channelQuery.where("meter_id", .in, SQLBind.group(meterRows.map(\.id)))
-        } else {
-            channelQuery.where("contract_id", .equal, contract.id)
-        }
-        let channelRows = try await channelQuery.rows(ChannelRow.self)
-        /// Readings of the channels read, by contract or, for a few objects, by channel.
-        func values(_ table: String, period: BillingPeriod, readOn: Bool) async throws -> [ValueRow] {
-            let query = sql.select().columns("channel_id", "value_milli")
-            if readOn { query.column("read_on") } else { query.column(SQLLiteral.null, as: "read_on") }
-            query.from(table).where("period", .equal, period.description)
-            if wanted != nil {
+            channelRows = try await sql.select().columns("id", "meter_id", "quantity", "zone").from("meter_channels")
+                .where("meter_id", .in, SQLBind.group(meterRows.map(\.id))).rows(ChannelRow.self)
+            /// Readings of the page's channels.
+            func values(_ table: String, period: BillingPeriod, readOn: Bool) async throws -> [ValueRow] {
                 guard !channelRows.isEmpty else { return [] }
-                query.where("channel_id", .in, SQLBind.group(channelRows.map(\.id)))
-            } else {
-                query.where("contract_id", .equal, contract.id)
+                let query = sql.select().columns("channel_id", "value_milli")
+                if readOn { query.column("read_on") } else { query.column(SQLLiteral.null, as: "read_on") }
+                return try await query.from(table).where("period", .equal, period.description)
+                    .where("channel_id", .in, SQLBind.group(channelRows.map(\.id))).rows(ValueRow.self)
             }
-            return try await query.rows(ValueRow.self)
+            previous = try await values("accepted_readings", period: period.previous, readOn: true)
+            submitted = try await values("submitted_readings", period: period, readOn: false)
+        } else {
+            meterRows = try await sql.rows(MetersQuery(contractID: contract.id)).map { try MeterRow(row: $0) }
+            channelRows = try await sql.rows(ChannelsQuery(contractID: contract.id)).map { try ChannelRow(row: $0) }
+            previous = try await sql.rows(AcceptedQuery(contractID: contract.id, period: period.previous.description))
+                .map { try ValueRow(row: $0) }
+            submitted = try await sql.rows(SubmittedQuery(contractID: contract.id, period: period.description))
+                .map { try ValueRow(row: $0) }
         }
-        let previous = try await values("accepted_readings", period: period.previous, readOn: true)
-        let submitted = try await values("submitted_readings", period: period, readOn: false)
 
         struct ActRow: ColumnRow {
             let meterId: String
