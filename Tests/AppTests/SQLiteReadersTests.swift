@@ -159,7 +159,7 @@ import VaporTesting
             guard world.app.sqliteReaders != nil else { return }
             try await Account.sample(email: "kept@readers.test", passwordHash: "-", now: world.clock.now())
                 .create(on: world.app.db)
-            await #expect(throws: SQLiteReaderError.self) {
+            await #expect(throws: DirectSQLiteError.self) {
                 try await withReaders(world) { try await world.app.db.sql.rows(WriteQuery()) }
             }
             #expect(try await Account.query(on: world.app.db).count() == 1)
@@ -188,7 +188,7 @@ import VaporTesting
             #expect(counts.filter { $0 == 5 }.count == 50)
             #expect(counts.filter { $0 == 1 }.count == 50)
             readers.close()
-            #expect(throws: SQLiteReaderError.self) { try readers.rows(CountQuery(pattern: "%")) }
+            #expect(throws: DirectSQLiteError.self) { try readers.rows(CountQuery(pattern: "%")) }
         }
     }
 

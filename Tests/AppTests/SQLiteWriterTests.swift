@@ -99,7 +99,7 @@ import Testing
             }
             while !holding.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
             let start = ContinuousClock.now
-            await #expect(throws: SQLiteReaderError.self) {
+            await #expect(throws: DirectSQLiteError.self) {
                 try await hasty.transaction(on: loop, logger: world.app.logger) { sql in
                     try await Self.record("writer.hasty", world, on: sql)
                 }

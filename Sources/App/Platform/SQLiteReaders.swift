@@ -6,16 +6,17 @@ import SQLiteNIO
 import Vapor
 import VaporCSQLite
 
-/// Connections of our own to the SQLite file that only read, for the hot pages' `PreparedSQL` queries
-/// (issue 8). Each keeps its statements prepared, and a query runs on the thread that asks for it.
+/// Connections of our own to the SQLite file that only read, for the hot pages' queries — every
+/// `PreparedSQL`, and every query read into `ColumnRow`s (issue 8). Each keeps its statements prepared, and a
+/// query runs on the thread that asks for it.
 ///
 /// The driver's way costs a lot around a short read: SQLite parses the statement again every time (SQLiteNIO
 /// has no statement cache), the query leases the loop's one connection from a pool and hops to a thread-pool
 /// thread and back, and SQLKit serialises the query and decodes each column through `Decodable`. On «Оплата»
-/// that was about half of the page's CPU time, where the reads themselves take a few hundredths of a
-/// millisecond. In WAL mode readers never wait for the writer, so running them in place does not hold up the
-/// event loop; each read is its own short read transaction (the statement is reset when its rows are in), so
-/// it sees every commit made before it started, including the request's own.
+/// that was about half of the page's CPU time, where the reads themselves take a fraction of a millisecond.
+/// In WAL mode readers never wait for the writer, so running them in place does not hold up the event loop;
+/// each read is its own short read transaction (the statement is reset when its rows are in), so it sees
+/// every commit made before it started, including the request's own.
 ///
 /// Only reads outside a transaction take this way: inside one, the transaction's connection must see its own
 /// uncommitted writes. The readers are reached through `SQLiteReaders.current`, which `SQLiteReadersMiddleware`
@@ -80,7 +81,7 @@ final class SQLiteReaders: Sendable {
 
     private func checkOut() throws -> DirectConnection {
         let reused: DirectConnection? = try state.withLockedValue { state in
-            if state.closed { throw SQLiteReaderError(message: "the portal is shutting down") }
+            if state.closed { throw DirectSQLiteError(message: "the portal is shutting down") }
             state.reads += 1
             if let connection = state.idle.popLast() { return connection }
             state.opened += 1
@@ -108,9 +109,9 @@ enum StatementKey: Hashable {
     var isText: Bool { if case .text = self { true } else { false } }
 }
 
-struct SQLiteReaderError: Error, CustomStringConvertible {
+struct DirectSQLiteError: Error, CustomStringConvertible {
     let message: String
-    var description: String { "SQLite read: \(message)" }
+    var description: String { "SQLite: \(message)" }
 }
 
 /// One connection of our own to the SQLite file and its prepared statements: read-only for `SQLiteReaders`,
@@ -139,7 +140,7 @@ final class DirectConnection: @unchecked Sendable {
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            throw SQLiteReaderError(message: message)
+            throw DirectSQLiteError(message: message)
         }
         self.handle = handle
         sqlite_nio_sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
@@ -167,9 +168,9 @@ final class DirectConnection: @unchecked Sendable {
         return status
     }
 
-    private func error(_ status: Int32) -> SQLiteReaderError {
+    private func error(_ status: Int32) -> DirectSQLiteError {
         let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "closed"
-        return SQLiteReaderError(message: "\(message) (\(status))")
+        return DirectSQLiteError(message: "\(message) (\(status))")
     }
 
     private func prepared(key: StatementKey, sql: String) throws -> PreparedStatement {
@@ -310,7 +311,7 @@ struct ReaderRow: SQLRow {
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let offset = columns.offset(of: column) else {
-            throw SQLiteReaderError(message: "no column «\(column)» in the row")
+            throw DirectSQLiteError(message: "no column «\(column)» in the row")
         }
         let value = values[offset]
         // `unsafeBitCast` only where `D` is the very type of the value cast.

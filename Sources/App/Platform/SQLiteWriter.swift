@@ -78,7 +78,7 @@ final class SQLiteWriter: Sendable {
         let deadline = clock.now.advanced(by: .milliseconds(Int(lockTimeout * 1000)))
         var pause = Duration.microseconds(200)
         while try connection.execute("BEGIN IMMEDIATE", allowBusy: true) == SQLITE_BUSY {
-            guard clock.now < deadline else { throw SQLiteReaderError(message: "database is locked") }
+            guard clock.now < deadline else { throw DirectSQLiteError(message: "database is locked") }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .milliseconds(5))
         }

@@ -77,13 +77,13 @@ struct PaymentsData: Sendable {
             case "c":
                 // Only the role counts here: the energy objects a link may be limited to have no money of
                 // their own.
-                let role = Role(rawValue: try row.decode(column: "role", as: String.self))
-                guard role.map({ AccessPolicy.allows($0, .viewDebt) }) ?? false else { continue }
-                data.cards.append(
-                    Card(
-                        contractID: try row.decode(column: "contract_id", as: String.self),
-                        number: try row.decode(column: "number", as: String.self),
-                        name: try row.decode(column: "name", as: String.self), role: role))
+                let card = Card(
+                    contractID: try row.decode(column: "contract_id", as: String.self),
+                    number: try row.decode(column: "number", as: String.self),
+                    name: try row.decode(column: "name", as: String.self),
+                    role: Role(rawValue: try row.decode(column: "role", as: String.self)))
+                guard card.allows(.viewDebt) else { continue }
+                data.cards.append(card)
             case "s":
                 guard let id = UUID(uuidString: try row.decode(column: "id", as: String.self)) else { continue }
                 saved.append(
