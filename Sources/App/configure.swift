@@ -55,7 +55,7 @@ public func configure(
         let writer = SQLiteWriter(path: path, synchronous: config.sqliteSynchronous)
         app.sqliteWriter = writer
         app.middleware.use(SQLiteReadersMiddleware(readers: readers))
-        app.lifecycle.use(SQLiteReadersShutdown(readers: readers, writer: writer))
+        app.lifecycle.use(SQLiteConnectionsShutdown(readers: readers, writer: writer))
     }
     app.middleware.use(SecurityHeadersMiddleware(hsts: config.baseURL?.scheme?.lowercased() == "https"))
     app.middleware.use(MetricsMiddleware())

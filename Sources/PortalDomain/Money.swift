@@ -36,12 +36,6 @@ public struct Money: Sendable, Hashable, Comparable, Codable {
         String(kopecks / 100) + separator + BillingPeriod.padded(Int(kopecks.magnitude % 100), 2)
     }
 
-    static func group(_ value: UInt64) -> String {
-        var bytes: [UInt8] = []
-        appendGrouped(value, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     /// The decimal digits of `value`, thousands parted by a narrow no-break space (`separator`), if any.
     static func appendGrouped(_ value: UInt64, to bytes: inout [UInt8], separator: Bool = true) {
         var digits: [UInt8] = []

@@ -1,4 +1,3 @@
-import FluentKit
 import FluentPostgresDriver
 import Foundation
 import SQLKit
@@ -33,9 +32,7 @@ extension PreparedSQL {
 extension SQLDatabase {
     /// The rows of a hot query: prepared once per connection on PostgreSQL and on SQLite's readers.
     func rows(_ statement: some PreparedSQL) async throws -> [any SQLRow] {
-        if let readers = SQLiteReaders.current, let database = self as? any Database, !database.inTransaction {
-            return try readers.rows(statement)
-        }
+        if let readers = SQLiteReaders.serving(self) { return try readers.rows(statement) }
         if let postgres = self as? any PostgresDatabase {
             let logger = self.logger
             let rows = try await postgres.withConnection { connection in
@@ -60,18 +57,33 @@ struct NumberedPlaceholders: SQLExpression {
     func serialize(to serializer: inout SQLSerializer) {
         let base = serializer.binds.count
         serializer.binds += values
+        for part in Self.parts(of: text, last: values.count) {
+            serializer.write(part.literal)
+            if let number = part.number {
+                serializer.dialect.bindPlaceholder(at: base + number).serialize(to: &serializer)
+            }
+        }
+    }
+
+    /// `text` cut at its placeholders `$1` to `$last`: each run of literal text with the number of the
+    /// placeholder after it (none after the last run). A `$` followed by anything else stays in the text.
+    static func parts(of text: String, last: Int) -> [(literal: String, number: Int?)] {
+        var parts: [(literal: String, number: Int?)] = []
+        var literal = ""
         var rest = Substring(text)
         while let dollar = rest.firstIndex(of: "$") {
-            serializer.write(String(rest[..<dollar]))
+            literal += rest[..<dollar]
             let digits = rest[rest.index(after: dollar)...].prefix { $0.isASCII && $0.isNumber }
-            if let number = Int(digits), number >= 1, number <= values.count {
-                serializer.dialect.bindPlaceholder(at: base + number).serialize(to: &serializer)
+            if let number = Int(digits), number >= 1, number <= last {
+                parts.append((literal, number))
+                literal = ""
             } else {
-                serializer.write("$" + digits)
+                literal += "$" + digits
             }
             rest = rest[rest.index(dollar, offsetBy: 1 + digits.count)...]
         }
-        serializer.write(String(rest))
+        parts.append((literal + rest, nil))
+        return parts
     }
 }
 

@@ -1,3 +1,4 @@
+import FluentKit
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
@@ -57,16 +58,29 @@ final class SQLiteReaders: Sendable {
         try rows(.type(ObjectIdentifier(S.self)), sql: S.sql, binds: statement.values)
     }
 
-    /// Runs a query SQLKit wrote (with SQLite's placeholders), kept prepared under its text.
-    func rows(sql: String, binds: [any Encodable & Sendable]) throws -> [any SQLRow] {
-        try rows(.text(sql), sql: sql, binds: binds)
+    /// Runs a query SQLKit builds on `database` (a SQLite one), kept prepared under its text.
+    func rows(_ query: any SQLExpression, writtenFor database: any SQLDatabase) throws -> [any SQLRow] {
+        try withConnection { try $0.rows(query, writtenFor: database) }
     }
 
-    private func rows(_ key: StatementKey, sql: String, binds: [any Encodable & Sendable]) throws -> [any SQLRow] {
-        let values = try binds.map { try SQLiteDataEncoder().encode($0) }
+    private func rows(
+        _ key: StatementKey, sql: String, binds: [any Encodable & Sendable]
+    ) throws -> [any SQLRow] {
+        try withConnection { try $0.rows(key: key, sql: sql, binds: binds) }
+    }
+
+    private func withConnection(_ body: (DirectConnection) throws -> [any SQLRow]) throws -> [any SQLRow] {
         let connection = try checkOut()
         defer { checkIn(connection) }
-        return try connection.rows(key: key, sql: sql, binds: values)
+        return try body(connection)
+    }
+
+    /// The readers to run `database`'s hot reads on: the request's, unless `database` is in a transaction
+    /// (whose own connection must see its uncommitted writes) or there are none (not a SQLite file, not a
+    /// request).
+    static func serving(_ database: any SQLDatabase) -> SQLiteReaders? {
+        guard let current, let fluent = database as? any Database, !fluent.inTransaction else { return nil }
+        return current
     }
 
     /// Closes the idle connections; those in use are closed when handed back.
@@ -122,7 +136,6 @@ final class DirectConnection: @unchecked Sendable {
     /// Statements kept by their text: a page's `IN (…)` lists differ in length, so these are many; past this
     /// number they are all dropped and prepared again as they come.
     static let keptTexts = 64
-    private var texts = 0
 
     final class PreparedStatement {
         let handle: OpaquePointer
@@ -175,15 +188,11 @@ final class DirectConnection: @unchecked Sendable {
 
     private func prepared(key: StatementKey, sql: String) throws -> PreparedStatement {
         if let statement = statements[key] { return statement }
-        if case .text = key {
-            if texts >= Self.keptTexts {
-                for (key, statement) in statements where key.isText {
-                    sqlite_nio_sqlite3_finalize(statement.handle)
-                    statements[key] = nil
-                }
-                texts = 0
+        if key.isText, statements.keys.count(where: \.isText) >= Self.keptTexts {
+            for (key, statement) in statements where key.isText {
+                sqlite_nio_sqlite3_finalize(statement.handle)
+                statements[key] = nil
             }
-            texts += 1
         }
         var statement: OpaquePointer?
         let text = key.isText ? sql : SQLiteReaders.numberedParameters(sql)
@@ -201,7 +210,16 @@ final class DirectConnection: @unchecked Sendable {
         return prepared
     }
 
-    func rows(key: StatementKey, sql: String, binds: [SQLiteData]) throws -> [any SQLRow] {
+    /// The rows of a query SQLKit builds, written in `database`'s dialect and kept prepared under its text.
+    func rows(_ query: any SQLExpression, writtenFor database: any SQLDatabase) throws -> [any SQLRow] {
+        var serializer = SQLSerializer(database: database)
+        query.serialize(to: &serializer)
+        return try rows(key: .text(serializer.sql), sql: serializer.sql, binds: serializer.binds)
+    }
+
+    /// The rows of `sql`, its values bound as SQLiteKit binds them (`SQLiteDataEncoder`).
+    func rows(key: StatementKey, sql: String, binds: [any Encodable & Sendable]) throws -> [any SQLRow] {
+        let binds = try binds.map { try SQLiteDataEncoder().encode($0) }
         let statement = try prepared(key: key, sql: sql)
         let handle = statement.handle
         // Resetting ends the statement's read transaction, so the next read sees later commits.
@@ -267,17 +285,9 @@ extension SQLiteReaders {
     /// `$1`, `$2`… written as SQLite's `?1`, `?2`…: SQLite reads `$1` as a named parameter and numbers named
     /// parameters in the order they first appear, not by the digits.
     static func numberedParameters(_ sql: String) -> String {
-        var result = ""
-        result.reserveCapacity(sql.utf8.count)
-        var rest = Substring(sql)
-        while let dollar = rest.firstIndex(of: "$") {
-            result += rest[..<dollar]
-            let digits = rest[rest.index(after: dollar)...].prefix { $0.isASCII && $0.isNumber }
-            result += (digits.isEmpty ? "$" : "?") + digits
-            rest = rest[rest.index(dollar, offsetBy: 1 + digits.count)...]
-        }
-        result += rest
-        return result
+        NumberedPlaceholders.parts(of: sql, last: .max).map { part in
+            part.literal + (part.number.map { "?\($0)" } ?? "")
+        }.joined()
     }
 }
 
@@ -348,7 +358,7 @@ struct SQLiteReadersMiddleware: AsyncMiddleware {
 }
 
 /// Closes the readers and the writer when the application shuts down.
-struct SQLiteReadersShutdown: LifecycleHandler {
+struct SQLiteConnectionsShutdown: LifecycleHandler {
     let readers: SQLiteReaders
     let writer: SQLiteWriter
     func shutdown(_ application: Application) {

@@ -104,10 +104,7 @@ struct DirectSQLDatabase: SQLDatabase {
     }
 
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
-        var serializer = SQLSerializer(database: self)
-        query.serialize(to: &serializer)
-        let binds = try serializer.binds.map { try SQLiteDataEncoder().encode($0) }
-        for row in try connection.rows(key: .text(serializer.sql), sql: serializer.sql, binds: binds) { onRow(row) }
+        for row in try connection.rows(query, writtenFor: self) { onRow(row) }
     }
 }
 

@@ -1,4 +1,3 @@
-import FluentKit
 import SQLKit
 
 /// A column-name strategy for decoding rows into structs with camelCase properties: `energyObjectId` reads
@@ -43,10 +42,8 @@ extension SQLQueryFetcher {
     /// Every row of the result as `R`. On a SQLite file, outside a transaction, the query runs on
     /// `SQLiteReaders`, kept prepared under its text.
     func rows<R: ColumnRow>(_ type: R.Type) async throws -> [R] {
-        if let readers = SQLiteReaders.current, let fluent = database as? any Database, !fluent.inTransaction {
-            var serializer = SQLSerializer(database: database)
-            query.serialize(to: &serializer)
-            return try readers.rows(sql: serializer.sql, binds: serializer.binds).map { try R(row: $0) }
+        if let readers = SQLiteReaders.serving(database) {
+            return try readers.rows(query, writtenFor: database).map { try R(row: $0) }
         }
         return try await all().map { try R(row: $0) }
     }
