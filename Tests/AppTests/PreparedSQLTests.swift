@@ -44,7 +44,8 @@ import Testing
             let payments = PaymentsTests()
             _ = try await payments.setUp(world, role: .manager)
             let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
-            let query = PaymentsData.PageQuery(accountID: account.id!, acquirer: "sandbox")
+            let query = PaymentsData.PageQuery(
+                accountID: account.id!, acquirer: "sandbox", chartNumber: "", from: "2025-12-01")
             func rows(_ sql: any SQLDatabase) async throws -> [String] {
                 try await sql.rows(query).map { row in
                     [

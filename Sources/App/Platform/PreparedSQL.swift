@@ -42,7 +42,9 @@ extension SQLDatabase {
                     return rows
                 }
             }.get()
-            return rows.map { PostgresPlainRow(row: $0) }
+            guard let first = rows.first else { return [] }
+            let columns = RowColumns(names: first.map(\.columnName))
+            return rows.map { PostgresPlainRow(row: $0, columns: columns) }
         }
         return try await raw("\(statement.expression)").all()
     }
@@ -95,22 +97,25 @@ struct NumberedPlaceholders: SQLExpression {
 /// PostgresKit reads specially), goes PostgresKit's way.
 struct PostgresPlainRow: SQLRow {
     let row: PostgresRow
-    let cells: PostgresRandomAccessRow
+    /// The names of the result's columns, shared by its rows: found by comparing short names in turn, with
+    /// no per-row lookup table to copy (`makeRandomAccess()`) nor a name to hash per value.
+    let columns: RowColumns
 
-    init(row: PostgresRow) {
-        self.row = row
-        cells = row.makeRandomAccess()
+    var allColumns: [String] { columns.names }
+
+    func contains(column: String) -> Bool { columns.offset(of: column) != nil }
+
+    /// The cell at `offset`, reached by stepping over the lengths of the cells before it.
+    func cell(_ offset: Int) -> PostgresCell { row[row.index(row.startIndex, offsetBy: offset)] }
+
+    func decodeNil(column: String) throws -> Bool {
+        guard let offset = columns.offset(of: column) else { return true }
+        return cell(offset).bytes == nil
     }
 
-    var allColumns: [String] { cells.map(\.columnName) }
-
-    func contains(column: String) -> Bool { cells.contains(column) }
-
-    func decodeNil(column: String) throws -> Bool { !cells.contains(column) || cells[column].bytes == nil }
-
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        if cells.contains(column) {
-            let cell = cells[column]
+        if let offset = columns.offset(of: column) {
+            let cell = cell(offset)
             if !cell.dataType.isUserDefined {
                 if D.self == String.self { return unsafeBitCast(try cell.decode(String.self), to: D.self) }
                 if D.self == String?.self { return unsafeBitCast(try cell.decode(String?.self), to: D.self) }

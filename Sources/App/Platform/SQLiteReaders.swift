@@ -139,8 +139,8 @@ final class DirectConnection: @unchecked Sendable {
 
     final class PreparedStatement {
         let handle: OpaquePointer
-        let columns: ReaderColumns
-        init(handle: OpaquePointer, columns: ReaderColumns) {
+        let columns: RowColumns
+        init(handle: OpaquePointer, columns: RowColumns) {
             self.handle = handle
             self.columns = columns
         }
@@ -205,7 +205,7 @@ final class DirectConnection: @unchecked Sendable {
         for index in 0..<count {
             names.append(sqlite_nio_sqlite3_column_name(statement, index).map { String(cString: $0) } ?? "")
         }
-        let prepared = PreparedStatement(handle: statement, columns: ReaderColumns(names: names))
+        let prepared = PreparedStatement(handle: statement, columns: RowColumns(names: names))
         statements[key] = prepared
         return prepared
     }
@@ -292,7 +292,7 @@ extension SQLiteReaders {
 }
 
 /// The column names of a statement's rows, shared by all of them.
-final class ReaderColumns: Sendable {
+final class RowColumns: Sendable {
     let names: [String]
 
     init(names: [String]) { self.names = names }
@@ -307,7 +307,7 @@ final class ReaderColumns: Sendable {
 /// `Double`, a NULL as an optional of these) is returned directly, as that decoder would return it, without
 /// a dynamic cast or a decoder.
 struct ReaderRow: SQLRow {
-    let columns: ReaderColumns
+    let columns: RowColumns
     let values: [SQLiteData]
 
     var allColumns: [String] { columns.names }

@@ -70,7 +70,17 @@ struct PaymentsData: Sendable {
         // column by column, not as Decodable structs. The contracts are taken from the rows first, whatever
         // order the rows come in, because the money rows of contracts whose role may not see debts are then
         // left out.
-        let rows = try await sql.rows(PageQuery(accountID: accountID, acquirer: acquirer))
+        // The chart's rows («i», «q») come in the same query, for the contract `PageQuery.sql` picks by the rule
+        // `charted` below applies to the cards; with no month, the date is past every row's.
+        var periods: [BillingPeriod] = []
+        if let month {
+            periods = [month]
+            while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
+        }
+        let rows = try await sql.rows(
+            PageQuery(
+                accountID: accountID, acquirer: acquirer, chartNumber: chartNumber ?? "",
+                from: periods.first.map { $0.description + "-01" } ?? "9999-12-31"))
         var saved: [(order: Int, card: SavedCard)] = []
         for row in rows {
             switch try row.decode(column: "kind", as: String.self) {
@@ -164,23 +174,25 @@ struct PaymentsData: Sendable {
         let charted =
             data.cards.first { $0.number == chartNumber && $0.allows(.viewInvoiceChart) }
             ?? data.cards.first { $0.allows(.viewInvoiceChart) }
-        if let month, let charted {
-            data.chart = try await chart(charted, through: month, on: sql)
+        if !periods.isEmpty, let charted {
+            data.chart = try chart(charted, periods: periods, rows: rows)
         }
         return data
     }
 
-    static func chart(_ card: Card, through month: BillingPeriod, on sql: any SQLDatabase) async throws -> Chart {
-        var periods: [BillingPeriod] = [month]
-        while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
-        let from = periods[0].description + "-01"
+    /// The chart of `card` over `periods` from the page query's invoices («i», by issue date) and payments
+    /// («q», by payment date).
+    static func chart(_ card: Card, periods: [BillingPeriod], rows: [any SQLRow]) throws -> Chart {
         var invoiced: [String: Money] = [:]
         var paid: [String: Money] = [:]
-        // Invoices by issue date and payments by payment date, in one query.
-        for row in try await sql.rows(ChartQuery(contractID: card.contractID, from: from)) {
-            let month = String(try row.decode(column: "day", as: String.self).prefix(7))
-            let amount = Money(kopecks: try row.decode(column: "amount_kopecks", as: Int64.self))
-            if try row.decode(column: "kind", as: String.self) == "i" {
+        for row in rows {
+            let kind = try row.decode(column: "kind", as: String.self)
+            guard kind == "i" || kind == "q",
+                try row.decode(column: "contract_id", as: String.self) == card.contractID
+            else { continue }
+            let month = String(try row.decode(column: "due_on", as: String.self).prefix(7))
+            let amount = Money(kopecks: try row.decode(column: "kopecks", as: Int64.self))
+            if kind == "i" {
                 invoiced[month, default: .zero] += amount
             } else {
                 paid[month, default: .zero] += amount
@@ -195,54 +207,65 @@ struct PaymentsData: Sendable {
 }
 
 extension PaymentsData {
-    /// The account's contracts («c»), its saved cards («s», numbered oldest first), and the unpaid documents
-    /// («d»), advances («a») and online payments billing has not yet credited («p») of its contracts.
+    /// The account's contracts («c»), its saved cards («s», numbered oldest first), the unpaid documents
+    /// («d»), advances («a») and online payments billing has not yet credited («p») of its contracts, and
+    /// the chart's invoices («i», by issue date in `due_on`) and payments («q», by payment date) since `from`
+    /// of one contract: numbered `chartNumber` if its role may see the chart, else the first by number that
+    /// may. One query is one round trip, which on PostgreSQL is most of the page's cost (issue 8).
     struct PageQuery: PreparedSQL {
+        /// The roles that see a contract's chart on this page, as SQL literals.
+        static let chartRoles = Role.allCases.filter {
+            AccessPolicy.allows($0, .viewDebt) && AccessPolicy.allows($0, .viewInvoiceChart)
+        }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
+        // `mine` (the account's contracts) is read once, and `charted` picked from it once: as subqueries
+        // each, they cost PostgreSQL as much as the round trip they save.
         static let sql = """
-            SELECT 'c' AS kind, c.id AS contract_id, CAST(l.id AS TEXT) AS id, c.number, c.name,
+            WITH mine AS (
+                SELECT c.id, l.id AS link_id, c.number, c.name, l.role
+                FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1),
+            charted AS (
+                SELECT id FROM mine WHERE role IN (\(chartRoles))
+                ORDER BY CASE WHEN number = $3 THEN 0 ELSE 1 END, number LIMIT 1)
+            SELECT 'c' AS kind, id AS contract_id, CAST(link_id AS TEXT) AS id, number, name,
                    CAST(NULL AS TEXT) AS sale_kind, CAST(NULL AS TEXT) AS due_on, 0 AS kopecks, 0 AS flag,
-                   CAST(NULL AS TEXT) AS allocation, l.role, l.energy_object_ids AS objects
-            FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1
+                   CAST(NULL AS TEXT) AS allocation, role
+            FROM mine
             UNION ALL
             SELECT 's', CAST(NULL AS TEXT), CAST(id AS TEXT), method_id, title, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   0, ROW_NUMBER() OVER (ORDER BY created_at, id), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT)
+                   0, ROW_NUMBER() OVER (ORDER BY created_at, id), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
             FROM saved_cards WHERE account_id = $1 AND acquirer = $2
             UNION ALL
             SELECT 'd', contract_id, id, number, CAST(NULL AS TEXT), sale_kind, due_on, outstanding_kopecks, 0,
-                   CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+                   CAST(NULL AS TEXT), CAST(NULL AS TEXT)
             FROM payment_documents
             WHERE contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
             AND outstanding_kopecks > 0
             UNION ALL
             SELECT 'a', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), sale_kind,
                    CAST(NULL AS TEXT), amount_kopecks, CASE WHEN overpayment THEN 1 ELSE 0 END, CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+                   CAST(NULL AS TEXT)
             FROM advances WHERE contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
             UNION ALL
             SELECT 'p', p.contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), 0, 0, p.allocation, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+                   CAST(NULL AS TEXT), 0, 0, p.allocation, CAST(NULL AS TEXT)
             FROM online_payments p
             WHERE p.contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
             AND p.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM payments_received r WHERE r.online_payment_id = p.id)
+            UNION ALL
+            SELECT 'i', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   issued_on, amount_kopecks, 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+            FROM payment_documents WHERE contract_id = (SELECT id FROM charted) AND issued_on >= $4
+            UNION ALL
+            SELECT 'q', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   paid_on, amount_kopecks, 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+            FROM payments_received WHERE contract_id = (SELECT id FROM charted) AND paid_on >= $4
             """
         let accountID: UUID
         let acquirer: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [accountID, acquirer] }
-    }
-
-    /// Invoices by issue date («i») and payments by payment date («p») of one contract since a day.
-    struct ChartQuery: PreparedSQL {
-        static let sql = """
-            SELECT 'i' AS kind, issued_on AS day, amount_kopecks FROM payment_documents
-            WHERE contract_id = $1 AND issued_on >= $2
-            UNION ALL
-            SELECT 'p' AS kind, paid_on AS day, amount_kopecks FROM payments_received
-            WHERE contract_id = $1 AND paid_on >= $2
-            """
-        let contractID: String
+        let chartNumber: String
         let from: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, from] }
+        var values: [any PostgresEncodable & Encodable & Sendable] { [accountID, acquirer, chartNumber, from] }
     }
 }
 
