@@ -80,7 +80,7 @@ import Vapor
                     energyObjects: ["EO-1"], now: world.clock.now())
                 _ = try await ContractCard.load(number: contract.number, link: limited, meterPage: 1, on: recorder)
             }
-            #expect(recorder.queries.count >= 25)
+            #expect(recorder.queries.count >= 20)
             try await world.app.db.transaction { tx in
                 let sql = tx.sql
                 if sql.dialect.name == "postgresql" {

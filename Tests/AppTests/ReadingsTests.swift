@@ -85,6 +85,123 @@ import Vapor
         }
     }
 
+    @Test func aWholeContractReadInOneQueryIsWhatItsPageReadsObjectByObject() async throws {
+        try await withPortal { world in
+            _ = try await setUp(world, role: .manager)
+            // EO-0 (code 000050, before EO-1's 000101) with an hourly meter «00000002» and a meter «00000001».
+            let token = try await world.billingToken("whole")
+            let items: [(String, [JSONValue])] = [
+                (
+                    "energy-objects",
+                    [
+                        [
+                            "id": "EO-0", "contractId": "K-1", "code": "000050", "name": "Склад", "address": "г. Пермь",
+                            "status": "accepted",
+                        ]
+                    ]
+                ),
+                (
+                    "meters",
+                    [
+                        [
+                            "id": "M-H", "energyObjectId": "EO-0", "number": "00000002", "model": "СЭТ-4ТМ",
+                            "complexName": "ИК Склад", "digits": 7, "ratio": 2, "hourly": true, "status": "waiting",
+                        ],
+                        [
+                            "id": "M-0", "energyObjectId": "EO-0", "number": "00000001", "model": "Меркурий 230",
+                            "complexName": "ИК", "digits": 5, "ratio": 1, "hourly": false, "status": "accepted",
+                        ],
+                    ]
+                ),
+                (
+                    "meter-channels",
+                    [
+                        ["id": "CH-H", "meterId": "M-H", "quantity": "activeImport", "zone": "allDay"],
+                        ["id": "CH-R", "meterId": "M-H", "quantity": "reactiveImport", "zone": "allDay"],
+                        ["id": "CH-0", "meterId": "M-0", "quantity": "activeImport", "zone": "allDay"],
+                    ]
+                ),
+            ]
+            for (path, list) in items {
+                #expect(try await world.api(.PUT, path, token: token, body: ["items": .array(list)]).status == .ok)
+            }
+            let sql = world.app.db.sql
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let now = world.clock.now()
+            for (channel, period, value) in [
+                ("CH-1", "2026-11", 12_400_000), ("CH-H", "2026-11", 5_000), ("CH-0", "2026-10", 7),
+            ] {
+                try await sql.insert(into: "submitted_readings")
+                    .columns(
+                        "id", "contract_id", "channel_id", "period", "value_milli", "account_id", "source",
+                        "submitted_at"
+                    )
+                    .values(
+                        SQLBind(UUID()), SQLBind("K-1"), SQLBind(channel), SQLBind(period), SQLBind(Int64(value)),
+                        SQLBind(account.id!), SQLBind("form"), SQLBind(now)
+                    ).run()
+            }
+            // Two acts of M-H this month (the later one counts) and one of last month.
+            for (period, total, seconds) in [("2026-11", 100_000, 0.0), ("2026-11", 250_000, 60), ("2026-10", 9, 120)] {
+                try await sql.insert(into: "interval_acts")
+                    .columns(
+                        "id", "contract_id", "meter_id", "channel_id", "period", "kind", "status", "total_milli",
+                        "hourly_values", "file_name", "file_data", "account_id", "created_at"
+                    )
+                    .values(
+                        SQLBind(UUID()), SQLBind("K-1"), SQLBind("M-H"), SQLBind("CH-H"), SQLBind(period),
+                        SQLBind("primary"), SQLBind("waiting"), SQLBind(Int64(total)), SQLBind("[]"),
+                        SQLBind("a.xlsx"), SQLBind(Data()), SQLBind(account.id!),
+                        SQLBind(now.addingTimeInterval(seconds))
+                    ).run()
+            }
+            func describe(_ data: ReadingsData) -> [String] {
+                data.objects.flatMap { object in
+                    [
+                        "\(object.id) \(object.code) \(object.name) \(object.address) \(object.status?.rawValue ?? "-") \(object.meterCount)"
+                    ]
+                        + object.meters.flatMap { meter in
+                            [
+                                "  \(meter.id) \(meter.number) \(meter.complexName) \(meter.ratio) \(meter.digits) \(meter.status?.rawValue ?? "-") \(meter.hourly) \(meter.intervalTotal.map { String($0) } ?? "-")"
+                            ]
+                                + meter.channels.map { channel in
+                                    "    \(channel.id) \(channel.quantity?.rawValue ?? "-") \(channel.zone?.rawValue ?? "-") \(channel.previous.map { String($0) } ?? "-") \(channel.previousDate ?? "-") \(channel.submitted.map { String($0) } ?? "-")"
+                                }
+                        }
+                }
+            }
+            let period = BillingPeriod(year: 2026, month: 11)!
+            let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)[0]
+            let whole = try await ReadingsData.load(contract, link: link, period: period, on: sql)
+            let paged = try await ReadingsData.load(contract, link: link, period: period, on: sql, detailed: { $0 })
+            #expect(describe(whole) == describe(paged))
+            #expect(
+                describe(whole) == [
+                    "EO-0 000050 Склад г. Пермь accepted 2",
+                    "  M-0 00000001 ИК 1 5 accepted false -",
+                    "    CH-0 activeImport allDay - - -",
+                    "  M-H 00000002 ИК Склад 2 7 waiting true 250000",
+                    "    CH-H activeImport allDay - - 5000",
+                    "    CH-R reactiveImport allDay - - -",
+                    "EO-1 000101 Цех № 1 620014, г. Екатеринбург, ул. Ленина, д. 1 waiting 1",
+                    "  M-1 01234567 ИК Цех № 1 40 6 waiting false -",
+                    "    CH-1 activeImport day 12345678 2026-11-01 12400000",
+                    "    CH-2 activeImport night 999990000 2026-11-01 -",
+                ], "\(describe(whole).joined(separator: "\n"))")
+            // A link limited to EO-1 reads only EO-1, both ways.
+            let limited = ContractLink(
+                accountID: account.id!, contractID: "K-1", role: .powerEngineer, energyObjects: ["EO-1"],
+                now: world.clock.now())
+            let wholeLimited = try await ReadingsData.load(contract, link: limited, period: period, on: sql)
+            #expect(wholeLimited.objects.map(\.id) == ["EO-1"])
+            #expect(
+                describe(wholeLimited)
+                    == describe(
+                        try await ReadingsData.load(contract, link: limited, period: period, on: sql, detailed: { $0 }))
+            )
+        }
+    }
+
     @Test func pagesHoldTwentyObjectsOrFiftyMeters() {
         func objects(_ meters: [Int]) -> [ReadingsData.Object] {
             meters.enumerated().map { index, count in

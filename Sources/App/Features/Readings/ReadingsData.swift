@@ -118,42 +118,46 @@ struct ReadingsData: Sendable {
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
     }
 
-    /// All of a contract's meters, by number (the page and the submission of a whole contract).
-    struct MetersQuery: PreparedSQL {
+    /// Everything a whole contract's page or submission reads, in one query (one round trip, where it was
+    /// six: the readings peak submits whole contracts, issue 8): its energy objects («o», with their numbers
+    /// of meters), meters («m»), channels («k»), the last closed period's accepted readings («p», `$2`),
+    /// this period's submitted ones («s», `$3`) and the latest hourly-profile act of each meter («t»).
+    /// Objects come by code and meters by number, as their own queries sorted them.
+    struct ContractQuery: PreparedSQL {
         static let sql = """
-            SELECT id, energy_object_id, number, complex_name, ratio, digits, status, hourly FROM meters
-            WHERE contract_id = $1 ORDER BY number
+            WITH acts AS (
+                SELECT meter_id, total_milli, ROW_NUMBER() OVER (PARTITION BY meter_id ORDER BY created_at DESC) AS latest
+                FROM interval_acts WHERE contract_id = $1 AND period = $3)
+            SELECT 'o' AS kind, o.id, CAST(NULL AS TEXT) AS parent, o.code AS a, o.name AS b, o.address AS c,
+                   o.status AS d, (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS n, 0 AS r, 0 AS g,
+                   o.code AS ord
+            FROM energy_objects o WHERE o.contract_id = $1
+            UNION ALL
+            SELECT 'm', id, energy_object_id, number, complex_name, CAST(NULL AS TEXT), status, ratio, digits,
+                   CASE WHEN hourly THEN 1 ELSE 0 END, number
+            FROM meters WHERE contract_id = $1
+            UNION ALL
+            SELECT 'k', id, meter_id, quantity, zone, CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, 0, 0,
+                   CAST(NULL AS TEXT)
+            FROM meter_channels WHERE contract_id = $1
+            UNION ALL
+            SELECT 'p', channel_id, CAST(NULL AS TEXT), read_on, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), value_milli, 0, 0, CAST(NULL AS TEXT)
+            FROM accepted_readings WHERE period = $2 AND contract_id = $1
+            UNION ALL
+            SELECT 's', channel_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), value_milli, 0, 0, CAST(NULL AS TEXT)
+            FROM submitted_readings WHERE period = $3 AND contract_id = $1
+            UNION ALL
+            SELECT 't', meter_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), total_milli, 0, 0, CAST(NULL AS TEXT)
+            FROM acts WHERE latest = 1
+            ORDER BY kind, ord
             """
         let contractID: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
-    }
-
-    /// All of a contract's channels.
-    struct ChannelsQuery: PreparedSQL {
-        static let sql = "SELECT id, meter_id, quantity, zone FROM meter_channels WHERE contract_id = $1"
-        let contractID: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
-    }
-
-    /// A contract's accepted readings of a period, with their dates.
-    struct AcceptedQuery: PreparedSQL {
-        static let sql = """
-            SELECT channel_id, value_milli, read_on FROM accepted_readings WHERE period = $2 AND contract_id = $1
-            """
-        let contractID: String
+        let previous: String
         let period: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period] }
-    }
-
-    /// A contract's submitted readings of a period.
-    struct SubmittedQuery: PreparedSQL {
-        static let sql = """
-            SELECT channel_id, value_milli, CAST(NULL AS TEXT) AS read_on FROM submitted_readings
-            WHERE period = $2 AND contract_id = $1
-            """
-        let contractID: String
-        let period: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period] }
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, previous, period] }
     }
 
     /// A contract's hourly-profile acts of a period, oldest first.
@@ -173,86 +177,27 @@ struct ReadingsData: Sendable {
         _ contract: ContractChoice, link: ContractLink, period: BillingPeriod, on sql: any SQLDatabase,
         detailed: (([Object]) -> [Object])? = nil
     ) async throws -> ReadingsData {
-        // Rows are read column by column (`ColumnRow`): a 500-meter page reads 1,500 rows, and decoding them
-        // as Decodable structs was a quarter of its time (issue 8).
-        struct ObjectRow: ColumnRow {
-            let id: String
-            let code: String
-            let name: String
-            let address: String
-            let status: String
-            let meterCount: Int
-            init(row: any SQLRow) throws {
-                id = try row.decode(column: "id", as: String.self)
-                code = try row.decode(column: "code", as: String.self)
-                name = try row.decode(column: "name", as: String.self)
-                address = try row.decode(column: "address", as: String.self)
-                status = try row.decode(column: "status", as: String.self)
-                meterCount = try row.decode(column: "meter_count", as: Int.self)
-            }
-        }
-        struct MeterRow: ColumnRow {
-            let id: String
-            let energyObjectId: String
-            let number: String
-            let complexName: String
-            let ratio: Int
-            let digits: Int
-            let status: String
-            let hourly: Bool
-            init(row: any SQLRow) throws {
-                id = try row.decode(column: "id", as: String.self)
-                energyObjectId = try row.decode(column: "energy_object_id", as: String.self)
-                number = try row.decode(column: "number", as: String.self)
-                complexName = try row.decode(column: "complex_name", as: String.self)
-                ratio = try row.decode(column: "ratio", as: Int.self)
-                digits = try row.decode(column: "digits", as: Int.self)
-                status = try row.decode(column: "status", as: String.self)
-                hourly = try row.decode(column: "hourly", as: Bool.self)
-            }
-        }
-        struct ChannelRow: ColumnRow {
-            let id: String
-            let meterId: String
-            let quantity: String
-            let zone: String
-            init(row: any SQLRow) throws {
-                id = try row.decode(column: "id", as: String.self)
-                meterId = try row.decode(column: "meter_id", as: String.self)
-                quantity = try row.decode(column: "quantity", as: String.self)
-                zone = try row.decode(column: "zone", as: String.self)
-            }
-        }
-        struct ValueRow: ColumnRow {
-            let channelId: String
-            let valueMilli: Int64
-            let readOn: String?
-            init(row: any SQLRow) throws {
-                channelId = try row.decode(column: "channel_id", as: String.self)
-                valueMilli = try row.decode(column: "value_milli", as: Int64.self)
-                readOn = try row.decode(column: "read_on", as: String?.self)
-            }
-        }
         let allowed = link.energyObjects
-        let objectRows = try await sql.rows(ObjectsQuery(contractID: contract.id)).map { try ObjectRow(row: $0) }
-            .filter { allowed?.contains($0.id) ?? true }
-        let bare = objectRows.map {
-            Object(
-                id: $0.id, code: $0.code, name: $0.name, address: $0.address,
-                status: ReadingStatus(rawValue: $0.status), meters: [], meterCount: $0.meterCount)
+        func objects(_ rows: [ObjectRow]) -> [Object] {
+            rows.filter { allowed?.contains($0.id) ?? true }.map {
+                Object(
+                    id: $0.id, code: $0.code, name: $0.name, address: $0.address,
+                    status: ReadingStatus(rawValue: $0.status), meters: [], meterCount: $0.meterCount)
+            }
         }
-        // The objects whose meters are read; nil for all of them.
-        let wanted = detailed.map { pick in pick(bare).map(\.id) }
-        if let wanted, wanted.isEmpty {
-            return ReadingsData(contract: contract, period: period, objects: bare)
-        }
-        // A whole contract is read by prepared queries (on PostgreSQL planned once per connection: the
-        // readings peak submits whole contracts); a page of objects by `IN (…)` lists of its ids.
-        let meterRows: [MeterRow]
-        let channelRows: [ChannelRow]
-        let previous: [ValueRow]
-        let submitted: [ValueRow]
-        if let wanted {
+        // A whole contract is read by one prepared query (on PostgreSQL planned once per connection); a page
+        // of objects by its objects, then `IN (…)` lists of the ids it shows.
+        let bare: [Object]
+        var meterRows: [MeterRow] = []
+        var channelRows: [ChannelRow] = []
+        var previous: [ValueRow] = []
+        var submitted: [ValueRow] = []
+        var acts: [ActRow] = []
+        if let detailed {
+            bare = objects(try await sql.rows(ObjectsQuery(contractID: contract.id)).map { try ObjectRow(row: $0) })
+            // The objects whose meters are read.
+            let wanted = detailed(bare).map(\.id)
+            guard !wanted.isEmpty else { return ReadingsData(contract: contract, period: period, objects: bare) }
             meterRows = try await sql.select()
                 .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status", "hourly")
                 .from("meters").where("contract_id", .equal, contract.id)
@@ -270,26 +215,59 @@ struct ReadingsData: Sendable {
             }
             previous = try await values("accepted_readings", period: period.previous, readOn: true)
             submitted = try await values("submitted_readings", period: period, readOn: false)
+            acts = try await sql.rows(ActsQuery(contractID: contract.id, period: period.description)).map {
+                try ActRow(row: $0)
+            }
         } else {
-            meterRows = try await sql.rows(MetersQuery(contractID: contract.id)).map { try MeterRow(row: $0) }
-            channelRows = try await sql.rows(ChannelsQuery(contractID: contract.id)).map { try ChannelRow(row: $0) }
-            previous = try await sql.rows(AcceptedQuery(contractID: contract.id, period: period.previous.description))
-                .map { try ValueRow(row: $0) }
-            submitted = try await sql.rows(SubmittedQuery(contractID: contract.id, period: period.description))
-                .map { try ValueRow(row: $0) }
+            var objectRows: [ObjectRow] = []
+            let rows = try await sql.rows(
+                ContractQuery(
+                    contractID: contract.id, previous: period.previous.description, period: period.description))
+            for row in rows {
+                let id = try row.decode(column: "id", as: String.self)
+                switch try row.decode(column: "kind", as: String.self) {
+                case "o":
+                    objectRows.append(
+                        ObjectRow(
+                            id: id, code: try row.decode(column: "a", as: String.self),
+                            name: try row.decode(column: "b", as: String.self),
+                            address: try row.decode(column: "c", as: String.self),
+                            status: try row.decode(column: "d", as: String.self),
+                            meterCount: Int(try row.decode(column: "n", as: Int64.self))))
+                case "m":
+                    meterRows.append(
+                        MeterRow(
+                            id: id, energyObjectId: try row.decode(column: "parent", as: String.self),
+                            number: try row.decode(column: "a", as: String.self),
+                            complexName: try row.decode(column: "b", as: String.self),
+                            ratio: Int(try row.decode(column: "n", as: Int64.self)),
+                            digits: try row.decode(column: "r", as: Int.self),
+                            status: try row.decode(column: "d", as: String.self),
+                            hourly: try row.decode(column: "g", as: Int.self) != 0))
+                case "k":
+                    channelRows.append(
+                        ChannelRow(
+                            id: id, meterId: try row.decode(column: "parent", as: String.self),
+                            quantity: try row.decode(column: "a", as: String.self),
+                            zone: try row.decode(column: "b", as: String.self)))
+                case "p", "s":
+                    let value = ValueRow(
+                        channelId: id, valueMilli: try row.decode(column: "n", as: Int64.self),
+                        readOn: try row.decode(column: "a", as: String?.self))
+                    if try row.decode(column: "kind", as: String.self) == "p" {
+                        previous.append(value)
+                    } else {
+                        submitted.append(value)
+                    }
+                case "t":
+                    acts.append(ActRow(meterId: id, totalMilli: try row.decode(column: "n", as: Int64.self)))
+                default:
+                    continue
+                }
+            }
+            bare = objects(objectRows)
         }
 
-        struct ActRow: ColumnRow {
-            let meterId: String
-            let totalMilli: Int64
-            init(row: any SQLRow) throws {
-                meterId = try row.decode(column: "meter_id", as: String.self)
-                totalMilli = try row.decode(column: "total_milli", as: Int64.self)
-            }
-        }
-        let acts = try await sql.rows(ActsQuery(contractID: contract.id, period: period.description)).map {
-            try ActRow(row: $0)
-        }
         let intervalTotals = Dictionary(
             acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { _, later in later })
         let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
@@ -322,5 +300,96 @@ struct ReadingsData: Sendable {
                 object.meters = metersByObject[object.id] ?? []
                 return object
             })
+    }
+}
+
+// Rows are read column by column (`ColumnRow`): a 500-meter page reads 1,500 rows, and decoding them as
+// Decodable structs was a quarter of its time (issue 8). `init(row:)` reads a table's own columns; the
+// whole-contract query's rows are read by `ReadingsData.load` from its shared ones.
+extension ReadingsData {
+    struct ObjectRow {
+        let id: String
+        let code: String
+        let name: String
+        let address: String
+        let status: String
+        let meterCount: Int
+    }
+
+    struct MeterRow {
+        let id: String
+        let energyObjectId: String
+        let number: String
+        let complexName: String
+        let ratio: Int
+        let digits: Int
+        let status: String
+        let hourly: Bool
+    }
+
+    struct ChannelRow {
+        let id: String
+        let meterId: String
+        let quantity: String
+        let zone: String
+    }
+
+    struct ValueRow {
+        let channelId: String
+        let valueMilli: Int64
+        let readOn: String?
+    }
+
+    struct ActRow {
+        let meterId: String
+        let totalMilli: Int64
+    }
+}
+
+extension ReadingsData.ObjectRow: ColumnRow {
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: String.self)
+        code = try row.decode(column: "code", as: String.self)
+        name = try row.decode(column: "name", as: String.self)
+        address = try row.decode(column: "address", as: String.self)
+        status = try row.decode(column: "status", as: String.self)
+        meterCount = try row.decode(column: "meter_count", as: Int.self)
+    }
+}
+
+extension ReadingsData.MeterRow: ColumnRow {
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: String.self)
+        energyObjectId = try row.decode(column: "energy_object_id", as: String.self)
+        number = try row.decode(column: "number", as: String.self)
+        complexName = try row.decode(column: "complex_name", as: String.self)
+        ratio = try row.decode(column: "ratio", as: Int.self)
+        digits = try row.decode(column: "digits", as: Int.self)
+        status = try row.decode(column: "status", as: String.self)
+        hourly = try row.decode(column: "hourly", as: Bool.self)
+    }
+}
+
+extension ReadingsData.ChannelRow: ColumnRow {
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: String.self)
+        meterId = try row.decode(column: "meter_id", as: String.self)
+        quantity = try row.decode(column: "quantity", as: String.self)
+        zone = try row.decode(column: "zone", as: String.self)
+    }
+}
+
+extension ReadingsData.ValueRow: ColumnRow {
+    init(row: any SQLRow) throws {
+        channelId = try row.decode(column: "channel_id", as: String.self)
+        valueMilli = try row.decode(column: "value_milli", as: Int64.self)
+        readOn = try row.decode(column: "read_on", as: String?.self)
+    }
+}
+
+extension ReadingsData.ActRow: ColumnRow {
+    init(row: any SQLRow) throws {
+        meterId = try row.decode(column: "meter_id", as: String.self)
+        totalMilli = try row.decode(column: "total_milli", as: Int64.self)
     }
 }
