@@ -130,7 +130,7 @@ struct ReadingsController {
         let now = req.now
         let accountID = req.account?.id
         let address = req.clientAddress
-        try await req.writeTransaction { sql in
+        try await req.writeInserts { sql in
             for chunk in values.chunked(500) {
                 let insert = sql.insert(into: "submitted_readings").columns(
                     "id", "contract_id", "channel_id", "period", "value_milli", "account_id", "source", "submitted_at")
@@ -158,8 +158,8 @@ struct ReadingsController {
                     ])
             }
             try await BillingFeed.append(entries, now: now, on: sql)
-            // In the same transaction: one commit (one fsync on SQLite) per submission, and no stored readings
-            // without their audit entry.
+            // Stored together (on SQLite in one transaction, one fsync; on PostgreSQL in one statement): no
+            // stored readings without their feed entries and their audit entry.
             try await AuditLog.record(
                 "readings.submitted", actor: "account", accountID: accountID, subject: contract.number,
                 ipAddress: address,
