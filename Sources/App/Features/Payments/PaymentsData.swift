@@ -218,19 +218,18 @@ extension PaymentsData {
             AccessPolicy.allows($0, .viewDebt) && AccessPolicy.allows($0, .viewInvoiceChart)
         }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
-        // `mine` (the account's contracts) is read once, and `charted` picked from it once: as subqueries
-        // each, they cost PostgreSQL as much as the round trip they save.
+        // `charted` is picked once (PostgreSQL and SQLite keep a `WITH` part used twice). Reading the account's
+        // contracts once in a `WITH` part for the page and the chart was 0.1 ms quicker on PostgreSQL but
+        // twice as slow on SQLite (0.58 against 0.29 ms), so the contracts are joined again.
         static let sql = """
-            WITH mine AS (
-                SELECT c.id, l.id AS link_id, c.number, c.name, l.role
-                FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1),
-            charted AS (
-                SELECT id FROM mine WHERE role IN (\(chartRoles))
-                ORDER BY CASE WHEN number = $3 THEN 0 ELSE 1 END, number LIMIT 1)
-            SELECT 'c' AS kind, id AS contract_id, CAST(link_id AS TEXT) AS id, number, name,
+            WITH charted AS (
+                SELECT c.id FROM contract_links l JOIN contracts c ON c.id = l.contract_id
+                WHERE l.account_id = $1 AND l.role IN (\(chartRoles))
+                ORDER BY CASE WHEN c.number = $3 THEN 0 ELSE 1 END, c.number LIMIT 1)
+            SELECT 'c' AS kind, c.id AS contract_id, CAST(l.id AS TEXT) AS id, c.number, c.name,
                    CAST(NULL AS TEXT) AS sale_kind, CAST(NULL AS TEXT) AS due_on, 0 AS kopecks, 0 AS flag,
-                   CAST(NULL AS TEXT) AS allocation, role
-            FROM mine
+                   CAST(NULL AS TEXT) AS allocation, l.role
+            FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1
             UNION ALL
             SELECT 's', CAST(NULL AS TEXT), CAST(id AS TEXT), method_id, title, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
                    0, ROW_NUMBER() OVER (ORDER BY created_at, id), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
