@@ -225,7 +225,8 @@ struct ReadingsData: Sendable {
                     contractID: contract.id, previous: period.previous.description, period: period.description))
             for row in rows {
                 let id = try row.decode(column: "id", as: String.self)
-                switch try row.decode(column: "kind", as: String.self) {
+                let kind = try row.decode(column: "kind", as: String.self)
+                switch kind {
                 case "o":
                     objectRows.append(
                         ObjectRow(
@@ -254,7 +255,7 @@ struct ReadingsData: Sendable {
                     let value = ValueRow(
                         channelId: id, valueMilli: try row.decode(column: "n", as: Int64.self),
                         readOn: try row.decode(column: "a", as: String?.self))
-                    if try row.decode(column: "kind", as: String.self) == "p" {
+                    if kind == "p" {
                         previous.append(value)
                     } else {
                         submitted.append(value)
