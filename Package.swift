@@ -49,7 +49,7 @@ let package = Package(
             ]),
         .testTarget(name: "PortalDomainTests", dependencies: ["PortalDomain"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
-        .testTarget(name: "XLSXTests", dependencies: ["XLSX"]),
+        .testTarget(name: "XLSXTests", dependencies: ["XLSX"], exclude: ["helper.py"]),
         .testTarget(name: "MailTests", dependencies: ["Mail"]),
         .testTarget(
             name: "AppTests",

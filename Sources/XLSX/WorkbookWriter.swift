@@ -56,7 +56,8 @@ public final class WorkbookWriter {
             self.freezeHeader = freezeHeader
             self.protected = protected
             self.file = file
-            FileManager.default.createFile(atPath: file.path, contents: nil)
+            // An empty file to write into; opening it throws if it could not be made.
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             handle = try FileHandle(forWritingTo: file)
             buffer.reserveCapacity(1 << 20)
         }

@@ -28,7 +28,7 @@ final class SMTPSink: Sendable {
         // The sink must not hold the test runner's output open, or `swift test` waits for it forever;
         // its stdin is a pipe whose end dies with this process, which stops the sink.
         let log = directory.appendingPathComponent("sink.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
         process.standardOutput = logHandle
         process.standardError = logHandle

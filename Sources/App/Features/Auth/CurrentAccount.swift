@@ -13,7 +13,7 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
     ]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let id = request.sessions.accountID else { return try await next.respond(to: request) }
+        guard request.sessions.accountID != nil else { return try await next.respond(to: request) }
         guard let account = request.sessions.loadedAccount else {
             try await request.sessions.signOut()
             return request.redirect(to: SitePath.login.path)
