@@ -564,7 +564,7 @@ import VaporTesting
 }
 
 /// An `SQLDatabase` that counts the statements it runs and keeps them (for `EXPLAIN`).
-final class CountingDatabase: SQLDatabase, @unchecked Sendable {
+final class CountingDatabase: SQLDatabaseWrapper, @unchecked Sendable {
     let base: any SQLDatabase
     private let counter = NIOLockedValueBox(0)
     private let recorded = NIOLockedValueBox<[any SQLExpression]>([])
@@ -572,11 +572,6 @@ final class CountingDatabase: SQLDatabase, @unchecked Sendable {
     var queries: [any SQLExpression] { recorded.withLockedValue { $0 } }
 
     init(_ base: any SQLDatabase) { self.base = base }
-
-    var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { base.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { base.version }
-    var dialect: any SQLDialect { base.dialect }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void)
         -> EventLoopFuture<Void>

@@ -51,17 +51,12 @@ enum InsertBatch {
     }
 
     /// An `SQLDatabase` that keeps the inserts written to it instead of running them.
-    final class Collector: SQLDatabase, Sendable {
+    final class Collector: SQLDatabaseWrapper, Sendable {
         let base: any SQLDatabase
         private let kept = NIOLockedValueBox<[SQLInsert]>([])
         var inserts: [SQLInsert] { kept.withLockedValue { $0 } }
 
         init(_ base: any SQLDatabase) { self.base = base }
-
-        var logger: Logger { base.logger }
-        var eventLoop: any EventLoop { base.eventLoop }
-        var version: (any SQLDatabaseReportedVersion)? { base.version }
-        var dialect: any SQLDialect { base.dialect }
 
         func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void)
             -> EventLoopFuture<Void>

@@ -70,8 +70,8 @@ struct PaymentsData: Sendable {
         // column by column, not as Decodable structs. The contracts are taken from the rows first, whatever
         // order the rows come in, because the money rows of contracts whose role may not see debts are then
         // left out.
-        // The chart's rows («i», «q») come in the same query, for the contract `PageQuery.sql` picks by the rule
-        // `charted` below applies to the cards; with no month, the date is past every row's.
+        // The chart's rows («h», «i», «q») come in the same query, for the contract `PageQuery` picks; with no
+        // month, the date is past every row's.
         var periods: [BillingPeriod] = []
         if let month {
             periods = [month]
@@ -170,26 +170,23 @@ struct PaymentsData: Sendable {
                 .map { (kind: $0.key, amount: $0.value) }
         }
 
-        // «График счетов и оплат»: the chosen contract if its role may see it, else the first that may.
-        let charted =
-            data.cards.first { $0.number == chartNumber && $0.allows(.viewInvoiceChart) }
-            ?? data.cards.first { $0.allows(.viewInvoiceChart) }
-        if !periods.isEmpty, let charted {
-            data.chart = try chart(charted, periods: periods, rows: rows)
-        }
+        if !periods.isEmpty { data.chart = try chart(of: data.cards, periods: periods, rows: rows) }
         return data
     }
 
-    /// The chart of `card` over `periods` from the page query's invoices («i», by issue date) and payments
-    /// («q», by payment date).
-    static func chart(_ card: Card, periods: [BillingPeriod], rows: [any SQLRow]) throws -> Chart {
+    /// «График счетов и оплат» over `periods`, of the contract the page query charted («h»), from its
+    /// invoices («i», by issue date) and payments («q», by payment date); nil when no contract may be charted.
+    static func chart(of cards: [Card], periods: [BillingPeriod], rows: [any SQLRow]) throws -> Chart? {
+        var charted: Card?
         var invoiced: [String: Money] = [:]
         var paid: [String: Money] = [:]
         for row in rows {
             let kind = try row.decode(column: "kind", as: String.self)
-            guard kind == "i" || kind == "q",
-                try row.decode(column: "contract_id", as: String.self) == card.contractID
-            else { continue }
+            if kind == "h" {
+                let id = try row.decode(column: "contract_id", as: String.self)
+                charted = cards.first { $0.contractID == id }
+            }
+            guard kind == "i" || kind == "q" else { continue }
             let month = String(try row.decode(column: "due_on", as: String.self).prefix(7))
             let amount = Money(kopecks: try row.decode(column: "kopecks", as: Int64.self))
             if kind == "i" {
@@ -198,8 +195,9 @@ struct PaymentsData: Sendable {
                 paid[month, default: .zero] += amount
             }
         }
+        guard let charted else { return nil }
         return Chart(
-            contractNumber: card.number,
+            contractNumber: charted.number,
             months: periods.map {
                 (period: $0, invoiced: invoiced[$0.description] ?? .zero, paid: paid[$0.description] ?? .zero)
             })
@@ -209,9 +207,9 @@ struct PaymentsData: Sendable {
 extension PaymentsData {
     /// The account's contracts («c»), its saved cards («s», numbered oldest first), the unpaid documents
     /// («d»), advances («a») and online payments billing has not yet credited («p») of its contracts, and
-    /// the chart's invoices («i», by issue date in `due_on`) and payments («q», by payment date) since `from`
-    /// of one contract: numbered `chartNumber` if its role may see the chart, else the first by number that
-    /// may. One query is one round trip, which on PostgreSQL is most of the page's cost (issue 8).
+    /// the chart's contract («h»), its invoices («i», by issue date in `due_on`) and payments («q», by payment
+    /// date) since `from`: the contract numbered `chartNumber` if its role may see the chart, else the first by
+    /// number that may (the roles come from `AccessPolicy`). One query is one round trip, which on PostgreSQL is most of the page's cost (issue 8).
     struct PageQuery: PreparedSQL {
         /// The roles that see a contract's chart on this page, as SQL literals.
         static let chartRoles = Role.allCases.filter {
@@ -259,6 +257,10 @@ extension PaymentsData {
             SELECT 'q', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
                    paid_on, amount_kopecks, 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
             FROM payments_received WHERE contract_id = (SELECT id FROM charted) AND paid_on >= $4
+            UNION ALL
+            SELECT 'h', id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), 0, 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+            FROM charted
             """
         let accountID: UUID
         let acquirer: String

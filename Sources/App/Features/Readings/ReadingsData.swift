@@ -120,14 +120,12 @@ struct ReadingsData: Sendable {
 
     /// Everything a whole contract's page or submission reads, in one query (one round trip, where it was
     /// six: the readings peak submits whole contracts, issue 8): its energy objects («o», with their numbers
-    /// of meters), meters («m»), channels («k»), the last closed period's accepted readings («p», `$2`),
-    /// this period's submitted ones («s», `$3`) and the latest hourly-profile act of each meter («t»).
+    /// of meters), meters («m»), channels («k»), the last closed period's accepted readings («p», `$3`),
+    /// this period's submitted ones («s», `$2`) and the latest hourly-profile act of each meter («t»).
     /// Objects come by code and meters by number, as their own queries sorted them.
     struct ContractQuery: PreparedSQL {
         static let sql = """
-            WITH acts AS (
-                SELECT meter_id, total_milli, ROW_NUMBER() OVER (PARTITION BY meter_id ORDER BY created_at DESC) AS latest
-                FROM interval_acts WHERE contract_id = $1 AND period = $3)
+            WITH \(actsOfThePeriod)
             SELECT 'o' AS kind, o.id, CAST(NULL AS TEXT) AS parent, o.code AS a, o.name AS b, o.address AS c,
                    o.status AS d, (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS n, 0 AS r, 0 AS g,
                    o.code AS ord
@@ -143,11 +141,11 @@ struct ReadingsData: Sendable {
             UNION ALL
             SELECT 'p', channel_id, CAST(NULL AS TEXT), read_on, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
                    CAST(NULL AS TEXT), value_milli, 0, 0, CAST(NULL AS TEXT)
-            FROM accepted_readings WHERE period = $2 AND contract_id = $1
+            FROM accepted_readings WHERE period = $3 AND contract_id = $1
             UNION ALL
             SELECT 's', channel_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
                    CAST(NULL AS TEXT), value_milli, 0, 0, CAST(NULL AS TEXT)
-            FROM submitted_readings WHERE period = $3 AND contract_id = $1
+            FROM submitted_readings WHERE period = $2 AND contract_id = $1
             UNION ALL
             SELECT 't', meter_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
                    CAST(NULL AS TEXT), total_milli, 0, 0, CAST(NULL AS TEXT)
@@ -155,15 +153,22 @@ struct ReadingsData: Sendable {
             ORDER BY kind, ord
             """
         let contractID: String
-        let previous: String
         let period: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, previous, period] }
+        let previous: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period, previous] }
     }
 
-    /// A contract's hourly-profile acts of a period, oldest first.
+    /// A contract's (`$1`) hourly-profile acts of a period (`$2`), each marked `latest = 1` if it is its
+    /// meter's latest: what the page shows is the latest act's total.
+    static let actsOfThePeriod = """
+        acts AS (
+            SELECT meter_id, total_milli, ROW_NUMBER() OVER (PARTITION BY meter_id ORDER BY created_at DESC) AS latest
+            FROM interval_acts WHERE contract_id = $1 AND period = $2)
+        """
+
+    /// The latest hourly-profile act of each of a contract's meters in a period.
     struct ActsQuery: PreparedSQL {
-        static let sql =
-            "SELECT meter_id, total_milli FROM interval_acts WHERE contract_id = $1 AND period = $2 ORDER BY created_at"
+        static let sql = "WITH \(actsOfThePeriod) SELECT meter_id, total_milli FROM acts WHERE latest = 1"
         let contractID: String
         let period: String
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period] }
@@ -222,7 +227,7 @@ struct ReadingsData: Sendable {
             var objectRows: [ObjectRow] = []
             let rows = try await sql.rows(
                 ContractQuery(
-                    contractID: contract.id, previous: period.previous.description, period: period.description))
+                    contractID: contract.id, period: period.description, previous: period.previous.description))
             for row in rows {
                 let id = try row.decode(column: "id", as: String.self)
                 let kind = try row.decode(column: "kind", as: String.self)
@@ -269,8 +274,7 @@ struct ReadingsData: Sendable {
             bare = objects(objectRows)
         }
 
-        let intervalTotals = Dictionary(
-            acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { _, later in later })
+        let intervalTotals = Dictionary(acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { a, _ in a })
         let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
         let submittedByChannel = Dictionary(
             submitted.map { ($0.channelId, $0.valueMilli) }, uniquingKeysWith: { a, _ in a })
