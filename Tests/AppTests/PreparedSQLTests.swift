@@ -15,6 +15,14 @@ import Testing
         var values: [any PostgresEncodable & Encodable & Sendable] { [first, second] }
     }
 
+    /// A statement whose text differs by database.
+    struct DialectQuery: PreparedSQL {
+        static let sql = "SELECT 'postgresql:' || CAST($1 AS TEXT) AS a"
+        static let sqliteSQL = "SELECT 'sqlite:' || CAST($1 AS TEXT) AS a"
+        let value: String
+        var values: [any PostgresEncodable & Encodable & Sendable] { [value] }
+    }
+
     @Test func placeholdersAreTheDialectsAndBindInOrder() async throws {
         try await withPortal { world in
             let sql = world.app.db.sql
@@ -36,6 +44,13 @@ import Testing
             #expect(try rows[0].decode(column: "b", as: String.self) == "второй")
             #expect(try rows[0].decode(column: "c", as: String.self) == "первый")
             #expect(try rows[0].decode(column: "d", as: String.self) == "$x")
+
+            // Each database runs its own text: through the readers or prepared statements, and through SQLKit.
+            let name = sql.dialect.name == "postgresql" ? "postgresql" : "sqlite"
+            let own = try await sql.rows(DialectQuery(value: "x"))
+            #expect(try own.map { try $0.decode(column: "a", as: String.self) } == ["\(name):x"])
+            let viaSQLKit = try await sql.raw("\(DialectQuery(value: "y").expression)").all()
+            #expect(try viaSQLKit.map { try $0.decode(column: "a", as: String.self) } == ["\(name):y"])
         }
     }
 

@@ -14,6 +14,10 @@ import SQLKit
 protocol PreparedSQL: PostgresPreparedStatement where Row == PostgresRow {
     /// The values of `$1`, `$2`…, in that order.
     var values: [any PostgresEncodable & Encodable & Sendable] { get }
+
+    /// The text on SQLite, where it must differ (say, in a function only one of the databases has): `sql`
+    /// unless a statement says otherwise.
+    static var sqliteSQL: String { get }
 }
 
 extension PreparedSQL {
@@ -25,8 +29,12 @@ extension PreparedSQL {
 
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 
-    /// The statement as SQLKit runs it: the text with the dialect's placeholders and the values as binds.
-    var expression: any SQLExpression { NumberedPlaceholders(text: Self.sql, values: values) }
+    static var sqliteSQL: String { sql }
+
+    /// The statement as SQLKit runs it: the dialect's text with its placeholders and the values as binds.
+    var expression: any SQLExpression {
+        NumberedPlaceholders(text: Self.sql, sqliteText: Self.sqliteSQL, values: values)
+    }
 }
 
 extension SQLDatabase {
@@ -54,11 +62,14 @@ extension SQLDatabase {
 /// text must have no other `$` followed by a digit (in a string literal, say): it would be taken for one.
 struct NumberedPlaceholders: SQLExpression {
     let text: String
+    /// The text on SQLite, if it differs.
+    var sqliteText: String? = nil
     let values: [any Encodable & Sendable]
 
     func serialize(to serializer: inout SQLSerializer) {
         let base = serializer.binds.count
         serializer.binds += values
+        let text = serializer.dialect.name == "sqlite" ? sqliteText ?? text : text
         for part in Self.parts(of: text, last: values.count) {
             serializer.write(part.literal)
             if let number = part.number {

@@ -55,7 +55,7 @@ final class SQLiteReaders: Sendable {
 
     /// Runs `statement` on an idle connection, opening one if none is idle, and returns all its rows.
     func rows<S: PreparedSQL>(_ statement: S) throws -> [any SQLRow] {
-        try rows(.type(ObjectIdentifier(S.self)), sql: S.sql, binds: statement.values)
+        try rows(.type(ObjectIdentifier(S.self)), sql: S.sqliteSQL, binds: statement.values)
     }
 
     /// Runs a query SQLKit builds on `database` (a SQLite one), kept prepared under its text.

@@ -118,11 +118,10 @@ struct ReadingsData: Sendable {
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
     }
 
-    /// Everything a whole contract's page or submission reads, in one query (one round trip, where it was
-    /// six: the readings peak submits whole contracts, issue 8): its energy objects («o», with their numbers
-    /// of meters), meters («m»), channels («k»), the last closed period's accepted readings («p», `$3`),
-    /// this period's submitted ones («s», `$2`) and the latest hourly-profile act of each meter («t»).
-    /// Objects come by code and meters by number, as their own queries sorted them.
+    /// Everything a whole contract's submission reads, in one query (one round trip, where it was six: the
+    /// readings peak submits whole contracts, issue 8): its energy objects («o», with their numbers of
+    /// meters), then `details(paged: false)`. Objects come by code and meters by number, as their own queries
+    /// sorted them.
     struct ContractQuery: PreparedSQL {
         static let sql = """
             WITH \(actsOfThePeriod)
@@ -131,31 +130,95 @@ struct ReadingsData: Sendable {
                    o.code AS ord
             FROM energy_objects o WHERE o.contract_id = $1
             UNION ALL
-            SELECT 'm', id, energy_object_id, number, complex_name, CAST(NULL AS TEXT), status, ratio, digits,
-                   CASE WHEN hourly THEN 1 ELSE 0 END, number
-            FROM meters WHERE contract_id = $1
-            UNION ALL
-            SELECT 'k', id, meter_id, quantity, zone, CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, 0, 0,
-                   CAST(NULL AS TEXT)
-            FROM meter_channels WHERE contract_id = $1
-            UNION ALL
-            SELECT 'p', channel_id, CAST(NULL AS TEXT), read_on, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), value_milli, 0, 0, CAST(NULL AS TEXT)
-            FROM accepted_readings WHERE period = $3 AND contract_id = $1
-            UNION ALL
-            SELECT 's', channel_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), value_milli, 0, 0, CAST(NULL AS TEXT)
-            FROM submitted_readings WHERE period = $2 AND contract_id = $1
-            UNION ALL
-            SELECT 't', meter_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), total_milli, 0, 0, CAST(NULL AS TEXT)
-            FROM acts WHERE latest = 1
+            \(details(paged: false))
             ORDER BY kind, ord
             """
         let contractID: String
         let period: String
         let previous: String
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period, previous] }
+    }
+
+    /// What one page of a contract's objects shows, in one query: `details(paged: true)` of the objects
+    /// whose ids are the JSON array `$4` — a page of «Показания» is then two round trips (its objects, this),
+    /// where a query per table made it six. The array is read by the database's own JSON function (a table
+    /// `e` with a column `value`), so the statement, prepared once, is the same for every page.
+    ///
+    /// The page's meters (`shown`) and channels (`chans`) are each found once, from the objects' ids down
+    /// through the tables' indexes, and only among the contract's objects. PostgreSQL keeps each part it
+    /// reads more than once; SQLite is told to fold them into each reading instead (`NOT MATERIALIZED`),
+    /// which it does faster than writing them to a temporary table.
+    struct PageQuery: PreparedSQL {
+        static let sql = text(
+            objects: "json_array_elements_text(CAST(CAST($4 AS TEXT) AS json)) AS e(value)", hint: "")
+        static let sqliteSQL = text(objects: "json_each($4) AS e", hint: "NOT MATERIALIZED ")
+
+        static func text(objects: String, hint: String) -> String {
+            """
+            WITH \(actsOfThePeriod),
+            shown AS \(hint)(
+                SELECT m.id, m.energy_object_id, m.number, m.complex_name, m.status, m.ratio, m.digits, m.hourly
+                FROM \(objects) CROSS JOIN energy_objects o CROSS JOIN meters m
+                WHERE o.id = e.value AND o.contract_id = $1 AND m.energy_object_id = o.id),
+            chans AS \(hint)(
+                SELECT k.id, k.meter_id, k.quantity, k.zone FROM shown m CROSS JOIN meter_channels k
+                WHERE k.meter_id = m.id)
+            \(details(paged: true))
+            ORDER BY kind, ord
+            """
+        }
+
+        let contractID: String
+        let period: String
+        let previous: String
+        /// The objects' ids, as a JSON array of strings.
+        let objectIDs: String
+
+        init(contractID: String, period: BillingPeriod, objectIDs: [String]) throws {
+            self.contractID = contractID
+            self.period = period.description
+            previous = period.previous.description
+            self.objectIDs = String(decoding: try JSONEncoder().encode(objectIDs), as: UTF8.self)
+        }
+
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period, previous, objectIDs] }
+    }
+
+    /// The parts of a contract's (`$1`) readings data below its objects, as rows of one shape: meters («m»),
+    /// channels («k»), the last closed period's accepted readings («p», `$3`), this period's submitted ones
+    /// («s», `$2`) and the latest hourly-profile act of each meter («t», from `actsOfThePeriod`). `paged`
+    /// reads the meters and channels of a page (the parts `shown` and `chans` of `PageQuery`) instead of
+    /// the whole contract's.
+    static func details(paged: Bool) -> String {
+        let meters = paged ? "shown m" : "meters m WHERE m.contract_id = $1"
+        let channels = paged ? "chans k" : "meter_channels k WHERE k.contract_id = $1"
+        func readings(_ table: String, period: String) -> String {
+            paged
+                ? "chans k CROSS JOIN \(table) v WHERE v.channel_id = k.id AND v.period = \(period)"
+                : "\(table) v WHERE v.period = \(period) AND v.contract_id = $1"
+        }
+        return """
+            SELECT 'm' AS kind, m.id, m.energy_object_id AS parent, m.number AS a, m.complex_name AS b,
+                   CAST(NULL AS TEXT) AS c, m.status AS d, m.ratio AS n, m.digits AS r,
+                   CASE WHEN m.hourly THEN 1 ELSE 0 END AS g, m.number AS ord
+            FROM \(meters)
+            UNION ALL
+            SELECT 'k', k.id, k.meter_id, k.quantity, k.zone, CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, 0, 0,
+                   CAST(NULL AS TEXT)
+            FROM \(channels)
+            UNION ALL
+            SELECT 'p', v.channel_id, CAST(NULL AS TEXT), v.read_on, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), v.value_milli, 0, 0, CAST(NULL AS TEXT)
+            FROM \(readings("accepted_readings", period: "$3"))
+            UNION ALL
+            SELECT 's', v.channel_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), v.value_milli, 0, 0, CAST(NULL AS TEXT)
+            FROM \(readings("submitted_readings", period: "$2"))
+            UNION ALL
+            SELECT 't', meter_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), total_milli, 0, 0, CAST(NULL AS TEXT)
+            FROM acts WHERE latest = 1
+            """
     }
 
     /// A contract's (`$1`) hourly-profile acts of a period (`$2`), each marked `latest = 1` if it is its
@@ -165,14 +228,6 @@ struct ReadingsData: Sendable {
             SELECT meter_id, total_milli, ROW_NUMBER() OVER (PARTITION BY meter_id ORDER BY created_at DESC) AS latest
             FROM interval_acts WHERE contract_id = $1 AND period = $2)
         """
-
-    /// The latest hourly-profile act of each of a contract's meters in a period.
-    struct ActsQuery: PreparedSQL {
-        static let sql = "WITH \(actsOfThePeriod) SELECT meter_id, total_milli FROM acts WHERE latest = 1"
-        let contractID: String
-        let period: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period] }
-    }
 
     /// The contract's energy objects, meters and channels with the last closed period's readings and this
     /// period's submitted ones; objects outside the link's limits are left out. With `detailed`, every object
@@ -191,97 +246,31 @@ struct ReadingsData: Sendable {
             }
         }
         // A whole contract is read by one prepared query (on PostgreSQL planned once per connection); a page
-        // of objects by its objects, then `IN (…)` lists of the ids it shows.
+        // by its objects, then one prepared query for the objects it shows.
+        var read = Rows()
         let bare: [Object]
-        var meterRows: [MeterRow] = []
-        var channelRows: [ChannelRow] = []
-        var previous: [ValueRow] = []
-        var submitted: [ValueRow] = []
-        var acts: [ActRow] = []
         if let detailed {
             bare = objects(try await sql.rows(ObjectsQuery(contractID: contract.id)).map { try ObjectRow(row: $0) })
             // The objects whose meters are read.
             let wanted = detailed(bare).map(\.id)
             guard !wanted.isEmpty else { return ReadingsData(contract: contract, period: period, objects: bare) }
-            meterRows = try await sql.select()
-                .columns("id", "energy_object_id", "number", "complex_name", "ratio", "digits", "status", "hourly")
-                .from("meters").where("contract_id", .equal, contract.id)
-                .where("energy_object_id", .in, SQLBind.group(wanted)).orderBy("number").rows(MeterRow.self)
-            guard !meterRows.isEmpty else { return ReadingsData(contract: contract, period: period, objects: bare) }
-            channelRows = try await sql.select().columns("id", "meter_id", "quantity", "zone").from("meter_channels")
-                .where("meter_id", .in, SQLBind.group(meterRows.map(\.id))).rows(ChannelRow.self)
-            /// Readings of the page's channels.
-            func values(_ table: String, period: BillingPeriod, readOn: Bool) async throws -> [ValueRow] {
-                guard !channelRows.isEmpty else { return [] }
-                let query = sql.select().columns("channel_id", "value_milli")
-                if readOn { query.column("read_on") } else { query.column(SQLLiteral.null, as: "read_on") }
-                return try await query.from(table).where("period", .equal, period.description)
-                    .where("channel_id", .in, SQLBind.group(channelRows.map(\.id))).rows(ValueRow.self)
-            }
-            previous = try await values("accepted_readings", period: period.previous, readOn: true)
-            submitted = try await values("submitted_readings", period: period, readOn: false)
-            acts = try await sql.rows(ActsQuery(contractID: contract.id, period: period.description)).map {
-                try ActRow(row: $0)
+            for row in try await sql.rows(PageQuery(contractID: contract.id, period: period, objectIDs: wanted)) {
+                try read.add(row)
             }
         } else {
-            var objectRows: [ObjectRow] = []
-            let rows = try await sql.rows(
-                ContractQuery(
-                    contractID: contract.id, period: period.description, previous: period.previous.description))
-            for row in rows {
-                let id = try row.decode(column: "id", as: String.self)
-                let kind = try row.decode(column: "kind", as: String.self)
-                switch kind {
-                case "o":
-                    objectRows.append(
-                        ObjectRow(
-                            id: id, code: try row.decode(column: "a", as: String.self),
-                            name: try row.decode(column: "b", as: String.self),
-                            address: try row.decode(column: "c", as: String.self),
-                            status: try row.decode(column: "d", as: String.self),
-                            meterCount: Int(try row.decode(column: "n", as: Int64.self))))
-                case "m":
-                    meterRows.append(
-                        MeterRow(
-                            id: id, energyObjectId: try row.decode(column: "parent", as: String.self),
-                            number: try row.decode(column: "a", as: String.self),
-                            complexName: try row.decode(column: "b", as: String.self),
-                            ratio: Int(try row.decode(column: "n", as: Int64.self)),
-                            digits: try row.decode(column: "r", as: Int.self),
-                            status: try row.decode(column: "d", as: String.self),
-                            hourly: try row.decode(column: "g", as: Int.self) != 0))
-                case "k":
-                    channelRows.append(
-                        ChannelRow(
-                            id: id, meterId: try row.decode(column: "parent", as: String.self),
-                            quantity: try row.decode(column: "a", as: String.self),
-                            zone: try row.decode(column: "b", as: String.self)))
-                case "p", "s":
-                    let value = ValueRow(
-                        channelId: id, valueMilli: try row.decode(column: "n", as: Int64.self),
-                        readOn: try row.decode(column: "a", as: String?.self))
-                    if kind == "p" {
-                        previous.append(value)
-                    } else {
-                        submitted.append(value)
-                    }
-                case "t":
-                    acts.append(ActRow(meterId: id, totalMilli: try row.decode(column: "n", as: Int64.self)))
-                default:
-                    continue
-                }
-            }
-            bare = objects(objectRows)
+            let query = ContractQuery(
+                contractID: contract.id, period: period.description, previous: period.previous.description)
+            for row in try await sql.rows(query) { try read.add(row) }
+            bare = objects(read.objects)
         }
-
-        let intervalTotals = Dictionary(acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { a, _ in a })
-        let previousByChannel = Dictionary(previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
+        let intervalTotals = Dictionary(read.acts.map { ($0.meterId, $0.totalMilli) }, uniquingKeysWith: { a, _ in a })
+        let previousByChannel = Dictionary(read.previous.map { ($0.channelId, $0) }, uniquingKeysWith: { a, _ in a })
         let submittedByChannel = Dictionary(
-            submitted.map { ($0.channelId, $0.valueMilli) }, uniquingKeysWith: { a, _ in a })
+            read.submitted.map { ($0.channelId, $0.valueMilli) }, uniquingKeysWith: { a, _ in a })
         let quantityOrder = Dictionary(uniqueKeysWithValues: Quantity.allCases.enumerated().map { ($1.rawValue, $0) })
         let zoneOrder = Dictionary(uniqueKeysWithValues: Zone.allCases.enumerated().map { ($1.rawValue, $0) })
         var channelsByMeter: [String: [Channel]] = [:]
-        let ordered = channelRows.map { ((quantityOrder[$0.quantity] ?? 9) * 16 + (zoneOrder[$0.zone] ?? 9), $0) }
+        let ordered = read.channels.map { ((quantityOrder[$0.quantity] ?? 9) * 16 + (zoneOrder[$0.zone] ?? 9), $0) }
             .sorted { ($0.0, $0.1.id) < ($1.0, $1.1.id) }.map(\.1)
         for row in ordered {
             channelsByMeter[row.meterId, default: []].append(
@@ -291,7 +280,7 @@ struct ReadingsData: Sendable {
                     previousDate: previousByChannel[row.id]?.readOn, submitted: submittedByChannel[row.id]))
         }
         var metersByObject: [String: [Meter]] = [:]
-        for row in meterRows {
+        for row in read.meters {
             metersByObject[row.energyObjectId, default: []].append(
                 Meter(
                     id: row.id, number: row.number, complexName: row.complexName, ratio: row.ratio, digits: row.digits,
@@ -308,10 +297,64 @@ struct ReadingsData: Sendable {
     }
 }
 
-// Rows are read column by column (`ColumnRow`): a 500-meter page reads 1,500 rows, and decoding them as
-// Decodable structs was a quarter of its time (issue 8). `init(row:)` reads a table's own columns; the
-// whole-contract query's rows are read by `ReadingsData.load` from its shared ones.
+// Rows are read column by column: a 500-meter contract reads 1,500 rows, and decoding them as Decodable
+// structs was a quarter of its time (issue 8). `ObjectRow(row:)` reads the objects' own columns; the other
+// rows come from the columns `ContractQuery` and `PageQuery` share (`Rows.add`).
 extension ReadingsData {
+    /// The rows of `ContractQuery` and `PageQuery`, sorted out by their kind.
+    struct Rows {
+        var objects: [ObjectRow] = []
+        var meters: [MeterRow] = []
+        var channels: [ChannelRow] = []
+        var previous: [ValueRow] = []
+        var submitted: [ValueRow] = []
+        var acts: [ActRow] = []
+
+        mutating func add(_ row: any SQLRow) throws {
+            let id = try row.decode(column: "id", as: String.self)
+            let kind = try row.decode(column: "kind", as: String.self)
+            switch kind {
+            case "o":
+                objects.append(
+                    ObjectRow(
+                        id: id, code: try row.decode(column: "a", as: String.self),
+                        name: try row.decode(column: "b", as: String.self),
+                        address: try row.decode(column: "c", as: String.self),
+                        status: try row.decode(column: "d", as: String.self),
+                        meterCount: Int(try row.decode(column: "n", as: Int64.self))))
+            case "m":
+                meters.append(
+                    MeterRow(
+                        id: id, energyObjectId: try row.decode(column: "parent", as: String.self),
+                        number: try row.decode(column: "a", as: String.self),
+                        complexName: try row.decode(column: "b", as: String.self),
+                        ratio: Int(try row.decode(column: "n", as: Int64.self)),
+                        digits: try row.decode(column: "r", as: Int.self),
+                        status: try row.decode(column: "d", as: String.self),
+                        hourly: try row.decode(column: "g", as: Int.self) != 0))
+            case "k":
+                channels.append(
+                    ChannelRow(
+                        id: id, meterId: try row.decode(column: "parent", as: String.self),
+                        quantity: try row.decode(column: "a", as: String.self),
+                        zone: try row.decode(column: "b", as: String.self)))
+            case "p", "s":
+                let value = ValueRow(
+                    channelId: id, valueMilli: try row.decode(column: "n", as: Int64.self),
+                    readOn: try row.decode(column: "a", as: String?.self))
+                if kind == "p" {
+                    previous.append(value)
+                } else {
+                    submitted.append(value)
+                }
+            case "t":
+                acts.append(ActRow(meterId: id, totalMilli: try row.decode(column: "n", as: Int64.self)))
+            default:
+                return
+            }
+        }
+    }
+
     struct ObjectRow {
         let id: String
         let code: String
@@ -359,42 +402,5 @@ extension ReadingsData.ObjectRow: ColumnRow {
         address = try row.decode(column: "address", as: String.self)
         status = try row.decode(column: "status", as: String.self)
         meterCount = try row.decode(column: "meter_count", as: Int.self)
-    }
-}
-
-extension ReadingsData.MeterRow: ColumnRow {
-    init(row: any SQLRow) throws {
-        id = try row.decode(column: "id", as: String.self)
-        energyObjectId = try row.decode(column: "energy_object_id", as: String.self)
-        number = try row.decode(column: "number", as: String.self)
-        complexName = try row.decode(column: "complex_name", as: String.self)
-        ratio = try row.decode(column: "ratio", as: Int.self)
-        digits = try row.decode(column: "digits", as: Int.self)
-        status = try row.decode(column: "status", as: String.self)
-        hourly = try row.decode(column: "hourly", as: Bool.self)
-    }
-}
-
-extension ReadingsData.ChannelRow: ColumnRow {
-    init(row: any SQLRow) throws {
-        id = try row.decode(column: "id", as: String.self)
-        meterId = try row.decode(column: "meter_id", as: String.self)
-        quantity = try row.decode(column: "quantity", as: String.self)
-        zone = try row.decode(column: "zone", as: String.self)
-    }
-}
-
-extension ReadingsData.ValueRow: ColumnRow {
-    init(row: any SQLRow) throws {
-        channelId = try row.decode(column: "channel_id", as: String.self)
-        valueMilli = try row.decode(column: "value_milli", as: Int64.self)
-        readOn = try row.decode(column: "read_on", as: String?.self)
-    }
-}
-
-extension ReadingsData.ActRow: ColumnRow {
-    init(row: any SQLRow) throws {
-        meterId = try row.decode(column: "meter_id", as: String.self)
-        totalMilli = try row.decode(column: "total_milli", as: Int64.self)
     }
 }
