@@ -324,6 +324,13 @@ import Vapor
             let page = try await browser.get("/readings")
             #expect(page.body.contains("Расчетный период: декабрь 2026"))
             #expect(page.body.contains("12\u{202F}401"))
+            // …and a submission now goes to the new period.
+            let next = try await browser.post("/readings", ["contract": Self.number, day: "12500", night: "999999"])
+            #expect(next.location?.contains("saved=1") == true)
+            let periods = try await world.app.db.sql.raw(
+                "SELECT period, value_milli FROM submitted_readings WHERE value_milli = 12500000"
+            ).all().map { try $0.decode(column: "period", as: String.self) }
+            #expect(periods == ["2026-12"])
         }
     }
 

@@ -38,13 +38,18 @@ enum PeriodClosing {
 
     /// The month readings are collected for: the one after the last closed, or the current month.
     static func openPeriod(on sql: any SQLDatabase, now: Date, timeZone: TimeZone) async throws -> BillingPeriod {
-        let last = try await sql.rows(LastClosedQuery()).first?.decode(column: "period", as: String.self)
-        return last.flatMap(BillingPeriod.init)?.next ?? BillingPeriod(containing: now, in: timeZone)
+        let last = try await sql.rows(LastClosedQuery()).first?.decode(column: "period", as: String?.self)
+        return openPeriod(after: last ?? nil, now: now, timeZone: timeZone)
     }
 
-    /// The last closed period: read on every «Показания» page and submission, so prepared on PostgreSQL.
+    /// The month after `last` closed, or the current month when none is.
+    static func openPeriod(after last: String?, now: Date, timeZone: TimeZone) -> BillingPeriod {
+        last.flatMap(BillingPeriod.init)?.next ?? BillingPeriod(containing: now, in: timeZone)
+    }
+
+    /// The last closed period (`NULL` when none is), read through the index of periods on both databases.
     struct LastClosedQuery: PreparedSQL {
-        static let sql = "SELECT period FROM billing_periods ORDER BY period DESC LIMIT 1"
+        static let sql = "SELECT max(period) AS period FROM billing_periods"
         var values: [any PostgresEncodable & Encodable & Sendable] { [] }
     }
 

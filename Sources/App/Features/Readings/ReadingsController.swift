@@ -58,30 +58,33 @@ struct ReadingsController {
         }
     }
 
-    /// The contracts the account may submit readings on, the chosen one (by number, or the first), its link.
+    /// The contracts the account may submit readings on, the chosen one (by number, or the first) with its
+    /// link, and the period open for readings.
     private func chosen(_ req: Request, number: String?) async throws
-        -> (all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ContractLink)?)
+        -> (
+            all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ContractLink)?,
+            period: BillingPeriod
+        )
     {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        let contracts = try await ReadingsData.contracts(of: account.id!, on: req.db.sql)
+        let (contracts, period) = try await ReadingsData.contractsAndOpenPeriod(
+            of: account.id!, now: req.now, timeZone: req.portal.config.timeZone, on: req.db.sql)
         if let number, !number.isEmpty {
             // A number the account may not submit on is a 404, as on every contract route.
             guard let match = contracts.first(where: { $0.0.number == number }) else { throw Abort(.notFound) }
-            return (contracts.map(\.0), match)
+            return (contracts.map(\.0), match, period)
         }
-        return (contracts.map(\.0), contracts.first)
+        return (contracts.map(\.0), contracts.first, period)
     }
 
     @Sendable func show(req: Request) async throws -> Response {
         let filters = Filters(req)
-        let (all, chosen) = try await chosen(req, number: filters.contract)
-        let sql = req.db.sql
+        let (all, chosen, period) = try await chosen(req, number: filters.contract)
         var page = ReadingsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
         if let (contract, link) = chosen {
-            let period = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
             page.data = try await ReadingsData.load(
-                contract, link: link, period: period, on: sql, detailed: ReadingsPage.shown(filters))
+                contract, link: link, period: period, on: req.db.sql, detailed: ReadingsPage.shown(filters))
         }
         if req.query[String.self, at: "saved"] != nil { page.notice = ReadingsPage.savedMessage }
         return page.render().response()
@@ -95,10 +98,9 @@ struct ReadingsController {
         filters.text = String((form["q"] ?? "").prefix(100))
         filters.page = max(1, min(10_000, Int(form["page"] ?? "") ?? 1))
         guard let number = filters.contract, !number.isEmpty else { throw Abort(.notFound) }
-        let (all, chosen) = try await chosen(req, number: number)
+        let (all, chosen, period) = try await chosen(req, number: number)
         guard let (contract, link) = chosen else { throw Abort(.notFound) }
         let sql = req.db.sql
-        let period = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
         let data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
         let (typed, rollover) = ReadingFields.decode(form)
         let checked = ReadingsSubmission.check(data, typed: typed, rollover: rollover)
@@ -173,7 +175,7 @@ struct ReadingsController {
     static let maxFileBytes = 20 * 1024 * 1024
 
     @Sendable func uploadPage(req: Request) async throws -> Response {
-        let (all, chosen) = try await chosen(req, number: req.query[String.self, at: "contract"])
+        let (all, chosen, _) = try await chosen(req, number: req.query[String.self, at: "contract"])
         return try await choicePage(
             req, contracts: all, chosen: chosen, typed: chosen?.0.number ?? "",
             kind: req.query[String.self, at: "kind"], meter: req.query[String.self, at: "meter"],
