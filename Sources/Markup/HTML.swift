@@ -154,4 +154,50 @@ public enum URLQuery {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The value of the first field called `name` in an `application/x-www-form-urlencoded` body (`""` for a
+    /// field with no `=`), decoded; `nil` when there is no such field or its value is not valid percent-encoded
+    /// UTF-8. One pass over the bytes, where decoding the whole form builds every field.
+    public static func formValue<Bytes: Collection>(named name: String, in form: Bytes) -> String?
+    where Bytes.Element == UInt8 {
+        for field in form.split(separator: UInt8(ascii: "&")) {
+            let equals = field.firstIndex(of: UInt8(ascii: "="))
+            let key = field[..<(equals ?? field.endIndex)]
+            let plain = !key.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
+            guard plain ? key.elementsEqual(name.utf8) : decoded(key) == name else { continue }
+            guard let equals else { return "" }
+            return decoded(field[field.index(after: equals)...])
+        }
+        return nil
+    }
+
+    /// Percent-encoded bytes decoded, `+` as a space; `nil` for a broken escape or bytes that are not UTF-8.
+    public static func decoded<Bytes: Collection>(_ bytes: Bytes) -> String? where Bytes.Element == UInt8 {
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%") {
+                let high = bytes.index(after: index)
+                guard high != bytes.endIndex, let upper = hex(bytes[high]) else { return nil }
+                let low = bytes.index(after: high)
+                guard low != bytes.endIndex, let lower = hex(bytes[low]) else { return nil }
+                out.append(upper << 4 | lower)
+                index = low
+            } else {
+                out.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            }
+            index = bytes.index(after: index)
+        }
+        return String(validating: out, as: UTF8.self)
+    }
 }

@@ -36,6 +36,10 @@ import VaporTesting
             #expect(token.count == 43)
             #expect(try await post(world, cookie: cookie, body: "_csrf=\(token)&x=1") == .ok)
             #expect(try await post(world, cookie: cookie, body: "x=1", header: token) == .ok)
+            // The token among many fields, or with its name percent-encoded, as any form encoder may send it.
+            let fields = (1...300).map { "r%5B\($0)%5D=\($0)%2C5" }.joined(separator: "&")
+            #expect(try await post(world, cookie: cookie, body: "\(fields)&_csrf=\(token)&q=%D0%AF") == .ok)
+            #expect(try await post(world, cookie: cookie, body: "%5Fcsrf=\(token)") == .ok)
         }
     }
 
@@ -46,6 +50,8 @@ import VaporTesting
             #expect(try await post(world, cookie: cookie, body: "x=1") == .forbidden)
             let altered = token.dropLast() + (token.hasSuffix("A") ? "B" : "A")
             #expect(try await post(world, cookie: cookie, body: "_csrf=\(altered)") == .forbidden)
+            #expect(try await post(world, cookie: cookie, body: "x_csrf=\(token)&_csrfx=\(token)") == .forbidden)
+            #expect(try await post(world, cookie: cookie, body: "_csrf=\(token)%") == .forbidden)
             // A token without the session it belongs to is worthless.
             #expect(try await post(world, cookie: nil, body: "_csrf=\(token)") == .forbidden)
         }

@@ -24,6 +24,22 @@ import Testing
         #expect(URLQuery.component("") == "")
     }
 
+    @Test func aFormFieldIsFoundAndDecoded() {
+        func value(_ name: String, _ form: String) -> String? { URLQuery.formValue(named: name, in: Array(form.utf8)) }
+        #expect(value("_csrf", "a=1&_csrf=abc-_DEF&b=2") == "abc-_DEF")
+        #expect(value("_csrf", "_csrf=first&_csrf=second") == "first")
+        #expect(value("_csrf", "%5Fcsrf=x%2By+z") == "x+y z")
+        #expect(value("q", "q=%D0%A1%D0%BA%D0%BB%D0%B0%D0%B4") == "Склад")
+        #expect(value("_csrf", "a=1&&_csrf&b") == "")
+        #expect(value("_csrf", "a=1&x_csrf=2&_csrfx=3") == nil)
+        #expect(value("_csrf", "") == nil)
+        // A broken escape or bytes that are not UTF-8 give no value rather than a wrong one.
+        #expect(value("_csrf", "_csrf=ab%2") == nil)
+        #expect(value("_csrf", "_csrf=ab%zz") == nil)
+        #expect(value("_csrf", "_csrf=%FF") == nil)
+        #expect(URLQuery.decoded(Array(URLQuery.component("a&b=c#d?e/f+g% ё").utf8)) == "a&b=c#d?e/f+g% ё")
+    }
+
     @Test func leavesTrustedMarkupAlone() {
         let inner: HTML = "<b>жирный</b>"
         let outer: HTML = "<p>\(inner)</p>"

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Markup
 import Vapor
 
 /// Refuses an unsafe request (POST, PUT, PATCH, DELETE) unless it comes from the portal's own pages:
@@ -48,7 +49,12 @@ struct CSRFMiddleware: AsyncMiddleware {
             if request.body.data == nil {
                 _ = try await request.body.collect(max: Self.maxFormBytes).get()
             }
-            sent = try? request.content.get(String.self, at: Self.fieldName)
+            if request.headers.contentType == .urlEncodedForm, let body = request.body.data {
+                // Only the token is read here; the route decodes the form itself.
+                sent = body.withUnsafeReadableBytes { URLQuery.formValue(named: Self.fieldName, in: $0) }
+            } else {
+                sent = try? request.content.get(String.self, at: Self.fieldName)
+            }
         }
         guard let sent, Self.constantTimeEquals(sent, session.csrfToken) else { return .badToken }
         return nil
