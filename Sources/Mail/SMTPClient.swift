@@ -155,8 +155,12 @@ public struct SMTPClient: Sendable {
                     throw SMTPError.startTLSNotOffered
                 }
                 try await session.expect("STARTTLS", 220)
-                let tls = try NIOSSLClientHandler(context: tlsContext!, serverHostname: Self.sniName(config.host))
-                try await channel.pipeline.addHandler(tls, position: .first).get()
+                // The handler is made and added on the channel's own event loop: it is not `Sendable`.
+                let serverHostname = Self.sniName(config.host)
+                try await channel.eventLoop.submit {
+                    let tls = try NIOSSLClientHandler(context: tlsContext!, serverHostname: serverHostname)
+                    try channel.pipeline.syncOperations.addHandler(tls, position: .first)
+                }.get()
                 features = try await session.expect("EHLO \(config.heloName)", 250).lines
             }
             if let username = config.username {
