@@ -135,9 +135,10 @@ struct ReadingsData: Sendable {
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
     }
 
-    /// Everything a whole contract's submission reads, in one query (one round trip, where it was six: the
-    /// readings peak submits whole contracts, issue 8): its energy objects («o», with their numbers of
-    /// meters), then `details(paged: false)`. Objects come by code and meters by number, as their own queries
+    /// Everything a whole contract's readings read (a submission, which checks the whole contract; the
+    /// template and a file), in one query (one round trip, where it was six: the readings peak submits whole
+    /// contracts, issue 8): its energy objects («o», with their numbers of meters), then
+    /// `details(paged: false)`. Objects come by code and meters by number, as their own queries
     /// sorted them.
     struct ContractQuery: PreparedSQL {
         static let sql = """
