@@ -20,8 +20,12 @@ import Vapor
         "interval_acts", "saved_cards",
     ]
 
-    /// Runs `EXPLAIN` of `query` and returns the lines that scan a large table from end to end.
-    static func fullScans(_ query: any SQLExpression, on sql: any SQLDatabase) async throws -> [String] {
+    /// Runs `EXPLAIN` of `query` and returns the lines that scan a large table from end to end. With
+    /// `readers`, SQLite's plan is the one the readers' connections make (which keep a plan whatever is
+    /// bound), rather than the driver's.
+    static func fullScans(_ query: any SQLExpression, on sql: any SQLDatabase, readers: SQLiteReaders? = nil)
+        async throws -> [String]
+    {
         struct Explain: SQLExpression {
             let inner: any SQLExpression
             let prefix: String
@@ -32,10 +36,15 @@ import Vapor
         }
         let postgres = sql.dialect.name == "postgresql"
         let collected = NIOLockedValueBox<[String]>([])
-        try await sql.execute(sql: Explain(inner: query, prefix: postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ")) {
-            row in
-            let text = (try? row.decode(column: postgres ? "QUERY PLAN" : "detail", as: String.self)) ?? ""
-            collected.withLockedValue { $0.append(text) }
+        let explain = Explain(inner: query, prefix: postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ")
+        if let readers, !postgres {
+            let rows = try readers.rows(explain, writtenFor: sql)
+            collected.withLockedValue { $0 = rows.map { (try? $0.decode(column: "detail", as: String.self)) ?? "" } }
+        } else {
+            try await sql.execute(sql: explain) { row in
+                let text = (try? row.decode(column: postgres ? "QUERY PLAN" : "detail", as: String.self)) ?? ""
+                collected.withLockedValue { $0.append(text) }
+            }
         }
         var serializer = SQLSerializer(database: sql)
         query.serialize(to: &serializer)
@@ -99,6 +108,11 @@ import Vapor
                 // The check itself: a lookup by a column without an index is caught.
                 let unindexed = try await Self.fullScans(SQLRaw("SELECT id FROM meters WHERE model = 'x'"), on: sql)
                 #expect(!unindexed.isEmpty, "a full scan of meters is noticed")
+                if let readers = world.app.sqliteReaders {
+                    let throughReaders = try await Self.fullScans(
+                        SQLRaw("SELECT id FROM meters WHERE model = 'x'"), on: sql, readers: readers)
+                    #expect(!throughReaders.isEmpty, "a full scan of meters is noticed by the readers too")
+                }
                 #expect(
                     Self.commonTableExpressions(in: "WITH a AS (SELECT 1),\n b AS (SELECT (2)) SELECT * FROM a, b")
                         == ["a", "b"])
@@ -112,6 +126,11 @@ import Vapor
                     var serializer = SQLSerializer(database: sql)
                     query.serialize(to: &serializer)
                     #expect(scans.isEmpty, "\(serializer.sql)\n\(scans.joined(separator: "\n"))")
+                    // On a SQLite file the pages read through the readers, whose plans ignore bound values.
+                    if let readers = world.app.sqliteReaders {
+                        let readerScans = try await Self.fullScans(query, on: sql, readers: readers)
+                        #expect(readerScans.isEmpty, "\(serializer.sql)\n\(readerScans.joined(separator: "\n"))")
+                    }
                 }
             }
         }

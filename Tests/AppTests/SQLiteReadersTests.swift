@@ -1,6 +1,7 @@
 import FluentKit
 import FluentPostgresDriver
 import Foundation
+import PortalDomain
 import SQLKit
 import Testing
 import VaporTesting
@@ -189,6 +190,25 @@ import VaporTesting
             #expect(counts.filter { $0 == 1 }.count == 50)
             readers.close()
             #expect(throws: DirectSQLiteError.self) { try readers.rows(CountQuery(pattern: "%")) }
+        }
+    }
+
+    @Test func aKeptStatementKeepsItsPlanWhateverIsBound() async throws {
+        try await withPortal { world in
+            guard let readers = world.app.sqliteReaders else { return }
+            _ = try await ReadingsTests().setUp(world, role: .manager)
+            let period = BillingPeriod(year: 2026, month: 11)!
+            // A bound `LIKE` pattern and a JSON array given to a function are values SQLite would compile the
+            // statement again for, each time they change.
+            for pattern in ["%", "b%", "%romashka%", "x"] {
+                _ = try readers.rows(CountQuery(pattern: pattern))
+            }
+            for ids in [["EO-1"], ["EO-9"], ["EO-9", "EO-1"], []] {
+                let rows = try readers.rows(ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ids))
+                #expect(rows.isEmpty == !ids.contains("EO-1"))
+            }
+            #expect(readers.readCount >= 8)
+            #expect(readers.recompilationCount == 0)
         }
     }
 

@@ -1,3 +1,4 @@
+import CSQLiteConfig
 import FluentKit
 import Foundation
 import NIOConcurrencyHelpers
@@ -52,6 +53,8 @@ final class SQLiteReaders: Sendable {
     /// How many connections have been opened, and how many queries run, so far (tests).
     var openedCount: Int { state.withLockedValue { $0.opened } }
     var readCount: Int { state.withLockedValue { $0.reads } }
+    /// How many times the idle connections' kept statements were compiled again since prepared (tests).
+    var recompilationCount: Int { state.withLockedValue { $0.idle.reduce(0) { $0 + $1.recompilations } } }
 
     /// Runs `statement` on an idle connection, opening one if none is idle, and returns all its rows.
     func rows<S: PreparedSQL>(_ statement: S) throws -> [any SQLRow] {
@@ -160,10 +163,26 @@ final class DirectConnection: @unchecked Sendable {
         if readOnly {
             // Nothing written through this connection, ever.
             try execute("PRAGMA query_only = 1")
+            // Keep each statement's plan whatever is bound: SQLite otherwise compiles a statement again when a
+            // bound value might change its plan (a function's argument, say: «Показания»'s JSON array of a
+            // page's objects), which was 9 % of that page (issue 8). The hot statements are written so that
+            // one plan serves every value, and `QueryPlanTests` checks the plans.
+            let qpsg = lkk_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle))
+            guard qpsg == SQLITE_OK else {
+                throw DirectSQLiteError(
+                    message: "cannot keep plans: \(String(cString: sqlite_nio_sqlite3_errmsg(handle)))")
+            }
         }
     }
 
     deinit { close() }
+
+    /// How many times the kept statements were compiled again (`SQLITE_STMTSTATUS_REPREPARE`).
+    var recompilations: Int {
+        statements.values.reduce(0) {
+            $0 + Int(sqlite_nio_sqlite3_stmt_status($1.handle, Int32(SQLITE_STMTSTATUS_REPREPARE), 0))
+        }
+    }
 
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.handle) }
