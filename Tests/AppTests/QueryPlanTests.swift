@@ -77,7 +77,9 @@ import Vapor
             _ = try await PaymentsData.load(
                 accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
                 month: BillingPeriod(year: 2026, month: 11)!, on: recorder)
-            let contracts = try await ReadingsData.contracts(of: account.id!, on: recorder)
+            let contracts = try await ReadingsData.contractsAndOpenPeriod(
+                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: recorder
+            ).contracts
             let period = BillingPeriod(year: 2026, month: 11)!
             for (contract, link) in contracts {
                 _ = try await ReadingsData.load(contract, link: link, period: period, on: recorder)

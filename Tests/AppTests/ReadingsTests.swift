@@ -171,7 +171,9 @@ import Vapor
                 }
             }
             let period = BillingPeriod(year: 2026, month: 11)!
-            let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)[0]
+            let (contract, link) = try await ReadingsData.contractsAndOpenPeriod(
+                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql
+            ).contracts[0]
             let whole = try await ReadingsData.load(contract, link: link, period: period, on: sql)
             let paged = try await ReadingsData.load(contract, link: link, period: period, on: sql, detailed: { $0 })
             #expect(describe(whole) == describe(paged))

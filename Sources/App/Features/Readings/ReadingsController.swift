@@ -58,6 +58,16 @@ struct ReadingsController {
         }
     }
 
+    /// The contracts the account may submit readings on, with their links, and the period open for readings:
+    /// what every readings route starts from, in one query.
+    private func allowed(_ req: Request) async throws
+        -> (contracts: [(ReadingsData.ContractChoice, ContractLink)], period: BillingPeriod)
+    {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        return try await ReadingsData.contractsAndOpenPeriod(
+            of: account.id!, now: req.now, timeZone: req.portal.config.timeZone, on: req.db.sql)
+    }
+
     /// The contracts the account may submit readings on, the chosen one (by number, or the first) with its
     /// link, and the period open for readings.
     private func chosen(_ req: Request, number: String?) async throws
@@ -66,9 +76,7 @@ struct ReadingsController {
             period: BillingPeriod
         )
     {
-        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        let (contracts, period) = try await ReadingsData.contractsAndOpenPeriod(
-            of: account.id!, now: req.now, timeZone: req.portal.config.timeZone, on: req.db.sql)
+        let (contracts, period) = try await allowed(req)
         if let number, !number.isEmpty {
             // A number the account may not submit on is a 404, as on every contract route.
             guard let match = contracts.first(where: { $0.0.number == number }) else { throw Abort(.notFound) }
@@ -175,9 +183,9 @@ struct ReadingsController {
     static let maxFileBytes = 20 * 1024 * 1024
 
     @Sendable func uploadPage(req: Request) async throws -> Response {
-        let (all, chosen, _) = try await chosen(req, number: req.query[String.self, at: "contract"])
+        let (all, chosen, open) = try await chosen(req, number: req.query[String.self, at: "contract"])
         return try await choicePage(
-            req, contracts: all, chosen: chosen, typed: chosen?.0.number ?? "",
+            req, contracts: all, chosen: chosen, open: open, typed: chosen?.0.number ?? "",
             kind: req.query[String.self, at: "kind"], meter: req.query[String.self, at: "meter"],
             period: req.query[String.self, at: "period"]
         ).render().response()
@@ -187,8 +195,8 @@ struct ReadingsController {
     /// arrival, and after «Выбрать» when the browser runs no script.
     private func choicePage(
         _ req: Request, contracts: [ReadingsData.ContractChoice],
-        chosen: (ReadingsData.ContractChoice, ContractLink)?, typed: String, kind: String?, meter: String?,
-        period: String?
+        chosen: (ReadingsData.ContractChoice, ContractLink)?, open: BillingPeriod, typed: String, kind: String?,
+        meter: String?, period: String?
     ) async throws -> ReadingsUploadPage {
         var page = ReadingsUploadPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: contracts, contract: typed)
@@ -196,19 +204,10 @@ struct ReadingsController {
         if let (contract, link) = chosen, contract.needsHourlyProfile,
             let kind = kind.flatMap(ReadingsUploadPage.Kind.init(rawValue:)), kind != .integral
         {
-            let (open, data) = try await openPeriodData(req, contract: contract, link: link)
+            let data = try await ReadingsData.load(contract, link: link, period: open, on: req.db.sql)
             try await fillInterval(&page, req, kind: kind, data: data, open: open, meter: meter, period: period)
         }
         return page
-    }
-
-    /// The open period and the contract's data for it, as every readings route needs them.
-    private func openPeriodData(_ req: Request, contract: ReadingsData.ContractChoice, link: ContractLink)
-        async throws -> (BillingPeriod, ReadingsData)
-    {
-        let sql = req.db.sql
-        let open = try await PeriodClosing.openPeriod(on: sql, now: req.now, timeZone: req.portal.config.timeZone)
-        return (open, try await ReadingsData.load(contract, link: link, period: open, on: sql))
     }
 
     /// The interval part of the upload page: hourly meters, months, and the acts of the chosen meter (per
@@ -266,12 +265,13 @@ struct ReadingsController {
 
     @Sendable func intervalTemplate(req: Request) async throws -> Response {
         let number = req.query[String.self, at: "contract"] ?? ""
-        guard !number.isEmpty, let (contract, link) = try await chosen(req, number: number).chosen,
-            contract.needsHourlyProfile,
+        guard !number.isEmpty else { throw Abort(.notFound) }
+        let (_, chosen, open) = try await chosen(req, number: number)
+        guard let (contract, link) = chosen, contract.needsHourlyProfile,
             let period = req.query[String.self, at: "period"].flatMap(BillingPeriod.init)
         else { throw Abort(.notFound) }
         let meterID = req.query[String.self, at: "meter"]
-        let (open, data) = try await openPeriodData(req, contract: contract, link: link)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: req.db.sql)
         let hourly = data.objects.flatMap(\.meters).filter { $0.activeImport != nil }
         // Without a meter: every hourly meter of the contract, a sheet each («Интервальные по договору»).
         let meters = meterID.map { id in hourly.filter { $0.id == id } } ?? hourly
@@ -284,7 +284,6 @@ struct ReadingsController {
     }
 
     @Sendable func downloadAct(req: Request) async throws -> Response {
-        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
         let sql = req.db.sql
         struct Act: Decodable {
@@ -293,24 +292,24 @@ struct ReadingsController {
             let fileName: String
             let fileData: Data
         }
+        let (allowed, open) = try await allowed(req)
         guard
             let act = try await sql.select().columns("contract_id", "meter_id", "file_name", "file_data")
                 .from("interval_acts").where("id", .equal, id)
                 .first(decoding: Act.self, keyDecodingStrategy: .snakeCaseColumns),
-            let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)
-                .first(where: { $0.0.id == act.contractId })
+            let (contract, link) = allowed.first(where: { $0.0.id == act.contractId })
         else { throw Abort(.notFound) }
-        let (_, data) = try await openPeriodData(req, contract: contract, link: link)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
         guard data.objects.flatMap(\.meters).contains(where: { $0.id == act.meterId }) else { throw Abort(.notFound) }
         return .xlsx(act.fileData, disposition: "attachment; filename=\"act-\(id).xlsx\"")
     }
 
     @Sendable func template(req: Request) async throws -> Response {
         let number = req.query[String.self, at: "contract"] ?? ""
-        guard !number.isEmpty, let (contract, link) = try await chosen(req, number: number).chosen else {
-            throw Abort(.notFound)
-        }
-        let (period, data) = try await openPeriodData(req, contract: contract, link: link)
+        guard !number.isEmpty else { throw Abort(.notFound) }
+        let (_, chosen, period) = try await chosen(req, number: number)
+        guard let (contract, link) = chosen else { throw Abort(.notFound) }
+        let data = try await ReadingsData.load(contract, link: link, period: period, on: req.db.sql)
         let bytes = try await req.application.threadPool.runIfActive { try IntegralReadingsFile.template(data) }
         return .xlsx(bytes, disposition: "attachment; filename=\"readings-\(contract.number)-\(period).xlsx\"")
     }
@@ -327,8 +326,7 @@ struct ReadingsController {
 
     @Sendable func upload(req: Request) async throws -> Response {
         let form = try req.content.decode(UploadForm.self)
-        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        let allowed = try await ReadingsData.contracts(of: account.id!, on: req.db.sql)
+        let (allowed, open) = try await allowed(req)
         var page = ReadingsUploadPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: allowed.map(\.0),
             contract: form.contract ?? "")
@@ -338,7 +336,8 @@ struct ReadingsController {
         let match = allowed.first(where: { $0.0.number == typedNumber })
         if form.choose != nil, match != nil || typedNumber.isEmpty {
             return try await choicePage(
-                req, contracts: allowed.map(\.0), chosen: match, typed: form.contract ?? "", kind: form.kind,
+                req, contracts: allowed.map(\.0), chosen: match, open: open, typed: form.contract ?? "",
+                kind: form.kind,
                 meter: form.meter, period: form.period
             ).render().response()
         }
@@ -359,9 +358,9 @@ struct ReadingsController {
         page.hourlyContract = contract.needsHourlyProfile
         if kind != .integral {
             return try await uploadInterval(
-                req, page: page, kind: kind, form: form, file: file, contract: contract, link: link)
+                req, page: page, kind: kind, form: form, file: file, contract: contract, link: link, open: open)
         }
-        let (period, data) = try await openPeriodData(req, contract: contract, link: link)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: req.db.sql)
         let bytes = Data(buffer: file.data)
         let parsed: IntegralReadingsFile.Parsed
         do {
@@ -393,11 +392,11 @@ struct ReadingsController {
         }
         problems.sort { $0.localizedStandardCompare($1) == .orderedAscending }
         if !checked.accepted.isEmpty {
-            try await store(checked.accepted, contract: contract, period: period, source: "file", req: req)
+            try await store(checked.accepted, contract: contract, period: open, source: "file", req: req)
         }
         let acceptedMeters = Set(checked.accepted.map(\.meterID)).count
         try await keepUpload(
-            req, contract: contract, kind: "integral", period: period, fileName: String(file.filename.prefix(200)),
+            req, contract: contract, kind: "integral", period: open, fileName: String(file.filename.prefix(200)),
             bytes: bytes, accepted: acceptedMeters, rejected: problems.count)
         page.contract = contract.number
         page.accepted = acceptedMeters
@@ -422,14 +421,14 @@ struct ReadingsController {
 
     private func uploadInterval(
         _ req: Request, page: ReadingsUploadPage, kind: ReadingsUploadPage.Kind, form: UploadForm, file: File,
-        contract: ReadingsData.ContractChoice, link: ContractLink
+        contract: ReadingsData.ContractChoice, link: ContractLink, open: BillingPeriod
     ) async throws -> Response {
         var page = page
         guard contract.needsHourlyProfile else {
             page.errors["contract"] = "Интервальные показания передаются только по договорам III–VI ценовых категорий"
             return page.render().response(status: .unprocessableEntity)
         }
-        let (open, data) = try await openPeriodData(req, contract: contract, link: link)
+        let data = try await ReadingsData.load(contract, link: link, period: open, on: req.db.sql)
         try await fillInterval(&page, req, kind: kind, data: data, open: open, meter: form.meter, period: form.period)
         let hourly = data.objects.flatMap(\.meters).filter { $0.activeImport != nil }
         let meter = hourly.first(where: { $0.id == form.meter })

@@ -66,36 +66,18 @@ struct ReadingsData: Sendable {
     let period: BillingPeriod
     var objects: [Object]
 
-    /// Contracts on which `accountID` may submit readings, by number ascending, with their links (RD-1).
-    static func contracts(of accountID: UUID, on sql: any SQLDatabase) async throws -> [(ContractChoice, ContractLink)]
-    {
-        try await read(ContractsQuery(accountID: accountID), on: sql).contracts
-    }
-
-    /// Contracts on which `accountID` may submit readings (RD-1), and the period open for readings, read
-    /// together: one round trip fewer for every «Показания» page and submission (issue 8).
+    /// Contracts on which `accountID` may submit readings, by number ascending, with their links (RD-1), and
+    /// the period open for readings, read together: what every readings route starts from, one round trip
+    /// fewer on PostgreSQL for every «Показания» page and submission (issue 8).
     static func contractsAndOpenPeriod(of accountID: UUID, now: Date, timeZone: TimeZone, on sql: any SQLDatabase)
         async throws -> (contracts: [(ContractChoice, ContractLink)], period: BillingPeriod)
     {
-        let read = try await read(ContractsQuery(accountID: accountID), on: sql)
-        // With no contract there is no row to carry the period: it is read on its own.
-        guard let lastClosed = read.lastClosed else {
-            return (read.contracts, try await PeriodClosing.openPeriod(on: sql, now: now, timeZone: timeZone))
-        }
-        return (read.contracts, PeriodClosing.openPeriod(after: lastClosed, now: now, timeZone: timeZone))
-    }
-
-    /// The contracts of `ContractsQuery`'s rows whose role allows submitting readings, and the last closed
-    /// period the rows carry (`.some(nil)` when none is closed; `nil` when there are no rows).
-    private static func read(_ query: ContractsQuery, on sql: any SQLDatabase)
-        async throws -> (contracts: [(ContractChoice, ContractLink)], lastClosed: String??)
-    {
         // Read column by column: this runs on every «Показания» request and on each submission, and a
         // Decodable row costs twice as much (issue 8).
-        let rows = try await sql.rows(query)
+        let rows = try await sql.rows(ContractsQuery(accountID: accountID))
         let contracts: [(ContractChoice, ContractLink)] = try rows.compactMap { row in
             let link = ContractLink(
-                id: try row.decode(column: "link_id", as: UUID.self), accountID: query.accountID,
+                id: try row.decode(column: "link_id", as: UUID.self), accountID: accountID,
                 contractID: try row.decode(column: "id", as: String.self),
                 roleName: try row.decode(column: "role", as: String.self),
                 energyObjectIDs: try row.decode(column: "energy_object_ids", as: String?.self))
@@ -108,7 +90,12 @@ struct ReadingsData: Sendable {
                 link
             )
         }
-        return (contracts, try rows.first.map { try $0.decode(column: "last_closed", as: String?.self) })
+        // With no contract there is no row to carry the period: it is read on its own.
+        guard let first = rows.first else {
+            return (contracts, try await PeriodClosing.openPeriod(on: sql, now: now, timeZone: timeZone))
+        }
+        let lastClosed = try first.decode(column: "last_closed", as: String?.self)
+        return (contracts, PeriodClosing.openPeriod(after: lastClosed, now: now, timeZone: timeZone))
     }
 
     /// The account's contracts with their links, by number, each row with the last closed billing period.
