@@ -12,52 +12,57 @@
 /// quotes too. Markup that is trusted (a constant written by us) can be wrapped with
 /// ``HTML/init(trusted:)``.
 public struct HTML: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation {
+    /// The markup as UTF-8 bytes. A page is built by appending bytes, which is cheaper than appending
+    /// `String`s (no per-append bookkeeping of the string's flags), and the response body is made from
+    /// them with one copy (issue 8).
+    public private(set) var bytes: [UInt8]
+
     /// The markup as text.
-    public private(set) var rendered: String
+    public var rendered: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Wraps markup that is known to be safe. Never pass user data here.
-    public init(trusted: String) { rendered = trusted }
+    public init(trusted: String) { bytes = Array(trusted.utf8) }
 
     /// An empty fragment.
     public static let empty = HTML(trusted: "")
 
-    public init(stringLiteral value: String) { rendered = value }
+    public init(stringLiteral value: String) { bytes = Array(value.utf8) }
 
-    public init(stringInterpolation: Interpolation) { rendered = stringInterpolation.output }
+    public init(stringInterpolation: Interpolation) { bytes = stringInterpolation.output }
 
     public var description: String { rendered }
 
     /// Whether the fragment has no markup at all.
-    public var isEmpty: Bool { rendered.isEmpty }
+    public var isEmpty: Bool { bytes.isEmpty }
 
     /// Appends another fragment.
-    public mutating func append(_ other: HTML) { rendered += other.rendered }
+    public mutating func append(_ other: HTML) { bytes += other.bytes }
 
     /// Joins fragments, with an optional trusted separator between them.
     public static func join<S: Sequence>(_ parts: S, separator: HTML = .empty) -> HTML where S.Element == HTML {
-        var out = ""
+        var out = HTML.empty
         var first = true
         for part in parts {
-            if !first { out += separator.rendered }
-            out += part.rendered
+            if !first { out.bytes += separator.bytes }
+            out.bytes += part.bytes
             first = false
         }
-        return HTML(trusted: out)
+        return out
     }
 
     /// The interpolation that escapes everything but `HTML`.
     public struct Interpolation: StringInterpolationProtocol {
-        var output: String
+        var output: [UInt8]
 
         public init(literalCapacity: Int, interpolationCount: Int) {
-            output = ""
+            output = []
             output.reserveCapacity(literalCapacity + interpolationCount * 16)
         }
 
-        public mutating func appendLiteral(_ literal: String) { output += literal }
+        public mutating func appendLiteral(_ literal: String) { output.append(contentsOf: literal.utf8) }
 
         /// Trusted markup goes in as it is.
-        public mutating func appendInterpolation(_ html: HTML) { output += html.rendered }
+        public mutating func appendInterpolation(_ html: HTML) { output += html.bytes }
 
         /// Text is escaped for element content and attribute values alike.
         public mutating func appendInterpolation(_ text: String) { HTML.escape(text, into: &output) }
@@ -68,60 +73,65 @@ public struct HTML: Sendable, Equatable, CustomStringConvertible, ExpressibleByS
         }
 
         /// An optional part: nothing when `nil`.
-        public mutating func appendInterpolation(_ html: HTML?) { if let html { output += html.rendered } }
+        public mutating func appendInterpolation(_ html: HTML?) { if let html { output += html.bytes } }
 
         /// An optional text: nothing when `nil`.
         public mutating func appendInterpolation(_ text: String?) { if let text { HTML.escape(text, into: &output) } }
 
         /// A repeated part: each element rendered by `content`, in order.
         public mutating func appendInterpolation<S: Sequence>(each items: S, _ content: (S.Element) -> HTML) {
-            for item in items { output += content(item).rendered }
+            for item in items { output += content(item).bytes }
         }
 
         /// An attribute ` name="value"`, escaped; omitted when `value` is `nil`.
         public mutating func appendInterpolation(attr name: String, _ value: String?) {
             guard let value else { return }
-            output += " "
-            output += name
-            output += "=\""
+            output.append(UInt8(ascii: " "))
+            output.append(contentsOf: name.utf8)
+            output.append(contentsOf: "=\"".utf8)
             HTML.escape(value, into: &output)
-            output += "\""
+            output.append(UInt8(ascii: "\""))
         }
 
         /// A boolean attribute such as `checked` or `disabled`, present only when `on` is true.
         public mutating func appendInterpolation(flag name: String, _ on: Bool) {
-            if on { output += " " + name }
+            if on {
+                output.append(UInt8(ascii: " "))
+                output.append(contentsOf: name.utf8)
+            }
         }
     }
 
     /// Escapes `&`, `<`, `>`, `"` and `'`.
     public static func escape(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         escape(text, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static func escape(_ text: String, into out: inout String) {
-        // Fast path: most values contain nothing to escape.
+    /// Byte by byte: the five are ASCII, and no byte of a longer UTF-8 sequence is below 0x80, so a
+    /// multi-byte character is copied as it is.
+    static func escape(_ text: String, into out: inout [UInt8]) {
         @inline(__always) func special(_ byte: UInt8) -> Bool {
             byte <= 0x3E && (byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27)
         }
-        let clean =
-            text.utf8.withContiguousStorageIfAvailable { bytes in !bytes.contains(where: special) }
-            ?? !text.utf8.contains(where: special)
-        if clean {
-            out += text
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
+        var text = text
+        text.withUTF8 { bytes in
+            // Fast path: most values contain nothing to escape.
+            guard bytes.contains(where: special) else {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "\""): out.append(contentsOf: "&quot;".utf8)
+                case UInt8(ascii: "'"): out.append(contentsOf: "&#39;".utf8)
+                default: out.append(byte)
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ extension HTML {
     func response(status: HTTPResponseStatus = .ok) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .html
-        return Response(status: status, headers: headers, body: .init(string: rendered))
+        return Response(status: status, headers: headers, body: .init(buffer: ByteBuffer(bytes: bytes)))
     }
 }
 

@@ -59,7 +59,7 @@ enum ErrorPages {
             try response.content.encode(["error": texts(status).title])
         } else {
             response.headers.contentType = .html
-            response.body = .init(string: page(status: status, context: context).rendered)
+            response.body = .init(buffer: ByteBuffer(bytes: page(status: status, context: context).bytes))
         }
         return response
     }
