@@ -165,20 +165,43 @@ public enum URLQuery {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The value of the first field called `name` in an `application/x-www-form-urlencoded` body (`""` for a
-    /// field with no `=`), decoded; `nil` when there is no such field or its value is not valid percent-encoded
-    /// UTF-8. One pass over the bytes, where decoding the whole form builds every field.
-    public static func formValue<Bytes: Collection>(named name: String, in form: Bytes) -> String?
-    where Bytes.Element == UInt8 {
+    /// Which of several fields with one name is read.
+    public enum Occurrence: Sendable { case first, last }
+
+    /// The value of the first (or last) field called `name` in an `application/x-www-form-urlencoded` body or a
+    /// query string, decoded; `nil` when there is no such field, it has no `=` (a flag, which Vapor's decoder
+    /// does not read as a value either) or its value is not valid percent-encoded UTF-8. One pass over the bytes, where decoding the whole form builds every
+    /// field. Vapor's decoder reads the last of repeated fields, so routes ask for `.last`.
+    public static func formValue<Bytes: Collection>(
+        named name: String, in form: Bytes, occurrence: Occurrence = .first
+    ) -> String? where Bytes.Element == UInt8 {
+        var found: Bytes.SubSequence?
         for field in form.split(separator: UInt8(ascii: "&")) {
             let equals = field.firstIndex(of: UInt8(ascii: "="))
             let key = field[..<(equals ?? field.endIndex)]
             let plain = !key.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
             guard plain ? key.elementsEqual(name.utf8) : decoded(key) == name else { continue }
-            guard let equals else { return "" }
-            return decoded(field[field.index(after: equals)...])
+            found = field
+            if occurrence == .first { break }
         }
-        return nil
+        guard let field = found else { return nil }
+        guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        return decoded(field[field.index(after: equals)...])
+    }
+
+    /// Every field of an `application/x-www-form-urlencoded` body, decoded; the last of repeated fields wins,
+    /// as in Vapor's decoder. `nil`, as Vapor's decoder fails, when a name or a value is not valid
+    /// percent-encoded UTF-8 or a field has no `=`.
+    public static func fields<Bytes: Collection>(in form: Bytes) -> [String: String]? where Bytes.Element == UInt8 {
+        var fields: [String: String] = [:]
+        for field in form.split(separator: UInt8(ascii: "&")) {
+            let equals = field.firstIndex(of: UInt8(ascii: "="))
+            guard let equals, let key = decoded(field[..<equals]),
+                let value = decoded(field[field.index(after: equals)...])
+            else { return nil }
+            fields[key] = value
+        }
+        return fields
     }
 
     /// Percent-encoded bytes decoded, `+` as a space; `nil` for a broken escape or bytes that are not UTF-8.

@@ -131,6 +131,19 @@ extension TestWorld {
             try await req.sessions.signIn(accountID: id)
             return "ok"
         }
+        // What the one-pass readers make of a form and a query, beside what Vapor's decoder makes of them.
+        app.post("test", "fields") { req async throws -> String in
+            let ours = Result { try req.formFields() }.map { $0 }
+            let vapor = Result { try req.content.decode([String: String].self) }
+            let (o, v) = (try ours.get(), try vapor.get())
+            return o == v ? "same \(o.count)" : "differ: \(o) \(v)"
+        }
+        app.get("test", "query") { req async throws -> String in
+            let names = ["contract", "q", "page", "none"]
+            let ours = names.map { req.queryValue($0) }
+            let vapor = names.map { req.query[String.self, at: $0] }
+            return ours == vapor ? "same" : "differ: \(ours) \(vapor)"
+        }
         app.get("test", "boom") { req async throws -> String in
             throw NSError(domain: "secret-internal-detail", code: 42)
         }

@@ -46,7 +46,7 @@ struct BillingAPIController {
     @Sendable func feed(req: Request) async throws -> Response {
         var problems: [BillingProblem] = []
         func number(_ name: String, default value: Int64, _ range: ClosedRange<Int64>) -> Int64 {
-            guard let text = req.query[String.self, at: name] else { return value }
+            guard let text = req.queryValue(name) else { return value }
             guard let parsed = Int64(text), range.contains(parsed) else {
                 problems.append(
                     .init(path: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")

@@ -80,7 +80,7 @@ struct ContractsController {
                     until: RussianDateFormat(timeZone: req.portal.config.timeZone).dateTime(
                         $0.createdAt.addingTimeInterval(Self.linkLifetime)))
             },
-            notice: req.query[String.self, at: "added"] != nil ? ContractsPage.addedNotice : nil)
+            notice: req.queryValue("added") != nil ? ContractsPage.addedNotice : nil)
         return page.render().response()
     }
 
@@ -175,7 +175,7 @@ struct ContractsController {
     }
 
     @Sendable func confirmPage(req: Request) async throws -> Response {
-        let token = req.query[String.self, at: "token"]
+        let token = req.queryValue("token")
         guard let addition = try await pendingAddition(req, token: token) else {
             return ConfirmContractPage(context: req.shellContext, state: .invalid).render().response(status: .notFound)
         }
@@ -226,7 +226,7 @@ struct ContractsController {
     @Sendable func show(req: Request) async throws -> Response {
         let number = req.parameters.get("number") ?? ""
         let link = try await Self.link(req, number: number, action: .viewContract)
-        let page = max(1, min(10_000, req.query[Int.self, at: "page"] ?? 1))
+        let page = max(1, min(10_000, req.queryValue("page").flatMap { Int($0) } ?? 1))
         guard let card = try await ContractCard.load(number: number, link: link, meterPage: page, on: req.db.sql)
         else {
             throw Abort(.notFound)

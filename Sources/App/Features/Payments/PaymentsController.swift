@@ -31,7 +31,7 @@ struct PaymentsController {
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        let (account, data) = try await load(req, chart: req.query[String.self, at: "chart"], withChart: true)
+        let (account, data) = try await load(req, chart: req.queryValue("chart"), withChart: true)
         return PaymentsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), data: data,
             emailConfirmed: account.emailConfirmed
@@ -42,15 +42,15 @@ struct PaymentsController {
     /// «Оплатить» opens the same form in a window when scripts run.
     @Sendable func payPage(req: Request) async throws -> Response {
         let (account, data) = try await load(req)
-        guard let card = data.cards.first(where: { $0.number == req.query[String.self, at: "contract"] }),
+        guard let card = data.cards.first(where: { $0.number == req.queryValue("contract") }),
             card.canPay
         else { throw Abort(.notFound) }
         var form = PaymentForm(card: card, savedCards: data.savedCards, csrf: try await req.sessions.csrfToken())
-        if let id = req.query[String.self, at: "document"] {
+        if let id = req.queryValue("document") {
             guard let document = card.dueDocuments.first(where: { $0.id == id }) else { throw Abort(.notFound) }
             form.document = document
         }
-        if req.query[String.self, at: "window"] == "1" {
+        if req.queryValue("window") == "1" {
             return PaymentsPage.dialog(form, emailConfirmed: account.emailConfirmed).response()
         }
         return PaymentsPage.formPage(form, context: req.shellContext, emailConfirmed: account.emailConfirmed)
@@ -58,7 +58,7 @@ struct PaymentsController {
     }
 
     @Sendable func pay(req: Request) async throws -> Response {
-        let fields = try req.content.decode([String: String].self)
+        let fields = try req.formFields()
         let (account, data) = try await load(req)
         guard let card = data.cards.first(where: { $0.number == fields["contract"] }), card.canPay else {
             throw Abort(.notFound)

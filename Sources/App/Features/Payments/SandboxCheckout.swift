@@ -33,7 +33,7 @@ struct SandboxCheckoutController {
     @Sendable func pay(req: Request) async throws -> Response {
         let row = try await pending(req)
         guard row.status == "pending" else { return req.redirect(to: row.returnUrl, redirectType: .normal) }
-        let form = try req.content.decode([String: String].self)
+        let form = try req.formFields()
         if form["action"] == "cancel" {
             try await SandboxAcquirer.finish(
                 row.id, status: .canceled, reason: "Оплата отменена", cardLast4: nil, saveMethod: false,

@@ -39,10 +39,10 @@ struct ReadingsController {
         }
 
         init(_ req: Request) {
-            contract = req.query[String.self, at: "contract"]
-            status = req.query[String.self, at: "status"].flatMap(ReadingStatus.init(rawValue:))
-            text = String((req.query[String.self, at: "q"] ?? "").prefix(100))
-            page = max(1, min(10_000, req.query[Int.self, at: "page"] ?? 1))
+            contract = req.queryValue("contract")
+            status = req.queryValue("status").flatMap(ReadingStatus.init(rawValue:))
+            text = String((req.queryValue("q") ?? "").prefix(100))
+            page = max(1, min(10_000, req.queryValue("page").flatMap { Int($0) } ?? 1))
         }
 
         /// `?contract=…` with these filters, on `page` (this one when nil).
@@ -94,12 +94,12 @@ struct ReadingsController {
             page.data = try await ReadingsData.load(
                 contract, link: link, period: period, on: req.db.sql, detailed: ReadingsPage.shown(filters))
         }
-        if req.query[String.self, at: "saved"] != nil { page.notice = ReadingsPage.savedMessage }
+        if req.queryValue("saved") != nil { page.notice = ReadingsPage.savedMessage }
         return page.render().response()
     }
 
     @Sendable func submit(req: Request) async throws -> Response {
-        let form = try req.content.decode([String: String].self)
+        let form = try req.formFields()
         var filters = Filters(req)
         filters.contract = form["contract"]
         filters.status = form["status"].flatMap(ReadingStatus.init(rawValue:))
@@ -183,11 +183,11 @@ struct ReadingsController {
     static let maxFileBytes = 20 * 1024 * 1024
 
     @Sendable func uploadPage(req: Request) async throws -> Response {
-        let (all, chosen, open) = try await chosen(req, number: req.query[String.self, at: "contract"])
+        let (all, chosen, open) = try await chosen(req, number: req.queryValue("contract"))
         return try await choicePage(
             req, contracts: all, chosen: chosen, open: open, typed: chosen?.0.number ?? "",
-            kind: req.query[String.self, at: "kind"], meter: req.query[String.self, at: "meter"],
-            period: req.query[String.self, at: "period"]
+            kind: req.queryValue("kind"), meter: req.queryValue("meter"),
+            period: req.queryValue("period")
         ).render().response()
     }
 
@@ -264,13 +264,13 @@ struct ReadingsController {
     }
 
     @Sendable func intervalTemplate(req: Request) async throws -> Response {
-        let number = req.query[String.self, at: "contract"] ?? ""
+        let number = req.queryValue("contract") ?? ""
         guard !number.isEmpty else { throw Abort(.notFound) }
         let (_, chosen, open) = try await chosen(req, number: number)
         guard let (contract, link) = chosen, contract.needsHourlyProfile,
-            let period = req.query[String.self, at: "period"].flatMap(BillingPeriod.init)
+            let period = req.queryValue("period").flatMap(BillingPeriod.init)
         else { throw Abort(.notFound) }
-        let meterID = req.query[String.self, at: "meter"]
+        let meterID = req.queryValue("meter")
         let data = try await ReadingsData.load(contract, link: link, period: open, on: req.db.sql)
         let hourly = data.objects.flatMap(\.meters).filter { $0.activeImport != nil }
         // Without a meter: every hourly meter of the contract, a sheet each («Интервальные по договору»).
@@ -305,7 +305,7 @@ struct ReadingsController {
     }
 
     @Sendable func template(req: Request) async throws -> Response {
-        let number = req.query[String.self, at: "contract"] ?? ""
+        let number = req.queryValue("contract") ?? ""
         guard !number.isEmpty else { throw Abort(.notFound) }
         let (_, chosen, period) = try await chosen(req, number: number)
         guard let (contract, link) = chosen else { throw Abort(.notFound) }
