@@ -169,12 +169,27 @@ struct ContractCard: Sendable {
 
     /// `2026-10-18` → `18.10.2026`; anything not shaped so is shown as it is.
     static func date(_ iso: String?) -> String {
-        guard let iso else { return "" }
-        let bytes = Array(iso.utf8)
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return iso }
-        return String(
-            decoding: bytes[8..<10] + [UInt8(ascii: ".")] + bytes[5..<7] + [UInt8(ascii: ".")] + bytes[0..<4],
-            as: UTF8.self)
+        guard var iso else { return "" }
+        return iso.withUTF8 { bytes in
+            guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else {
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            // «дд.мм.гггг» written straight into one small string, without the arrays a concatenation
+            // makes (a «Показания» page has 150 dates; issue 8).
+            return String(unsafeUninitializedCapacity: 10) { out in
+                out[0] = bytes[8]
+                out[1] = bytes[9]
+                out[2] = UInt8(ascii: ".")
+                out[3] = bytes[5]
+                out[4] = bytes[6]
+                out[5] = UInt8(ascii: ".")
+                out[6] = bytes[0]
+                out[7] = bytes[1]
+                out[8] = bytes[2]
+                out[9] = bytes[3]
+                return 10
+            }
+        }
     }
 
     var sections: [Section] {

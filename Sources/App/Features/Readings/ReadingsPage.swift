@@ -167,10 +167,15 @@ struct ReadingsPage: Sendable {
         let open = object.status == .waiting && meter.status == .waiting
         let span = String(meter.channels.count + 1)
         let statusCell: HTML = "<td rowspan=\"\(span)\">\(meter.status?.title ?? "—")</td>"
-        var rows: [HTML] = []
+        // Worked out once per meter and channel: the page has 150 channels (issue 8).
+        let meterHex = ReadingFields.hex(meter.id)
+        let ratio = String(meter.ratio)
+        let digits = String(meter.digits)
+        var rows = HTML.empty
         for (index, channel) in meter.channels.enumerated() {
-            let name = ReadingFields.value(channel.id)
-            let fieldID = "r-\(ReadingFields.hex(channel.id))"
+            let channelHex = ReadingFields.hex(channel.id)
+            let name = "v_" + channelHex
+            let fieldID = "r-" + channelHex
             let shownValue =
                 typed[channel.id]
                 ?? channel.submitted.map { RegisterReading.formatted($0, grouped: false) }
@@ -194,7 +199,7 @@ struct ReadingsPage: Sendable {
             rows.append(
                 """
                 <tr>\(head)<td>\(channel.quantity?.title ?? "")</td><td>\(channel.zone?.title ?? "")</td><td>\(previous)</td>
-                <td class="\(error == nil ? "" : "field-invalid")"><label class="visually-hidden" for="\(fieldID)">Текущие показания ПУ \(meter.number) \(channel.quantity?.title ?? "") \(channel.zone?.title ?? "")</label><input id="\(fieldID)" name="\(name)" inputmode="decimal" autocomplete="off"\(attr: "value", shownValue)\(flag: "disabled", !open) data-meter="\(ReadingFields.hex(meter.id))" data-previous="\(channel.previous.map { String($0) } ?? "")" data-ratio="\(String(meter.ratio))" data-digits="\(String(meter.digits))"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : fieldID + "-error")>\(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(fieldID)-error\">\(message)</p>" })</td>
+                <td class="\(error == nil ? "" : "field-invalid")"><label class="visually-hidden" for="\(fieldID)">Текущие показания ПУ \(meter.number) \(channel.quantity?.title ?? "") \(channel.zone?.title ?? "")</label><input id="\(fieldID)" name="\(name)" inputmode="decimal" autocomplete="off"\(attr: "value", shownValue)\(flag: "disabled", !open) data-meter="\(meterHex)" data-previous="\(channel.previous.map { String($0) } ?? "")" data-ratio="\(ratio)" data-digits="\(digits)"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : fieldID + "-error")>\(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(fieldID)-error\">\(message)</p>" })</td>
                 <td><output data-consumption-for="\(fieldID)">\(consumption)</output></td>
                 \(index == 0 ? statusCell : HTML.empty)</tr>
                 """)
@@ -204,6 +209,6 @@ struct ReadingsPage: Sendable {
             """
             <tr class="meter-extra"><td colspan="5">\(intervalLine(meter))\(open ? Forms.checkbox(name: ReadingFields.rollover(meter.id), label: "Счетчик перешел через ноль (показания меньше предыдущих)", checked: rollover.contains(meter.id)) : HTML.empty)\(meterError.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</td></tr>
             """)
-        return HTML.join(rows)
+        return rows
     }
 }
