@@ -259,8 +259,31 @@ import Vapor
             #expect(after.body.contains("4\u{202F}000"), "«Расход по ПУ»: 100 × 40")
             #expect(after.body.contains("aria-label=\"Показания переданы\""))
             let feed = try await BillingFeed.read(after: 0, limit: 10, on: world.app.db.sql)
-            #expect(feed.filter { $0.kind == "reading" }.count == 2)
+                .filter { $0.kind == "reading" }
+            #expect(feed.count == 2)
             #expect(feed.last?.data["value"] == "999995.500")
+            // Each entry whole, in the channels' order, and the one audit entry, stored with the readings.
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            #expect(
+                feed.map(\.data) == [
+                    [
+                        "contractId": "K-1", "meterId": "M-1", "channelId": "CH-1", "period": "2026-11",
+                        "value": "12445.678", "rollover": false, "source": "form",
+                        "accountId": .string(account.id!.uuidString),
+                    ],
+                    [
+                        "contractId": "K-1", "meterId": "M-1", "channelId": "CH-2", "period": "2026-11",
+                        "value": "999995.500", "rollover": false, "source": "form",
+                        "accountId": .string(account.id!.uuidString),
+                    ],
+                ])
+            #expect(feed.map(\.entityID) == ["CH-1", "CH-2"])
+            let audit = try await AuditLog.recent(accountID: account.id!, on: world.app.db)
+                .filter { $0.action == "readings.submitted" }
+            #expect(audit.count == 1)
+            #expect(audit.first?.subject == Self.number)
+            #expect(audit.first?.actor == "account")
+            #expect(audit.first?.details == #"{"channels":"2","period":"2026-11","source":"form"}"#)
         }
     }
 

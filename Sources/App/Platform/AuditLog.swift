@@ -31,7 +31,7 @@ public enum AuditLog {
         _ action: String, actor: String, accountID: UUID? = nil, subject: String? = nil, ipAddress: String? = nil,
         details: [String: String] = [:], at: Date, on sql: any SQLDatabase
     ) async throws {
-        let json = details.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
+        let json = try detailsText(details)
         try await sql.insert(into: "audit_log")
             .columns("id", "at", "actor", "account_id", "action", "subject", "ip_address", "details")
             .values(
@@ -39,6 +39,11 @@ public enum AuditLog {
                 SQLBind(ipAddress), SQLBind(json)
             )
             .run()
+    }
+
+    /// `details` as stored: a JSON object with sorted keys, nothing when empty.
+    static func detailsText(_ details: [String: String]) throws -> String? {
+        details.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self)
     }
 
     /// The request's view: actor from the session, address from the connection.

@@ -58,6 +58,15 @@ extension SQLDatabase {
     }
 }
 
+extension SQLDatabase {
+    /// The rows of a statement that writes: prepared once per connection on PostgreSQL; on SQLite run by the
+    /// driver (or the transaction it is given), never on the readers, which only read.
+    func written(_ statement: some PreparedSQL) async throws -> [any SQLRow] {
+        if self is any PostgresDatabase { return try await rows(statement) }
+        return try await raw("\(statement.expression)").all()
+    }
+}
+
 /// SQL text whose `$1`, `$2`… are written in the dialect's placeholders, with the values as its binds. The
 /// text must have no other `$` followed by a digit (in a string literal, say): it would be taken for one.
 struct NumberedPlaceholders: SQLExpression {

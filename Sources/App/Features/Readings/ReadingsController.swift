@@ -1,4 +1,5 @@
 import Fluent
+import FluentPostgresDriver
 import Foundation
 import Markup
 import PortalDomain
@@ -132,7 +133,8 @@ struct ReadingsController {
         return page.render().response(status: .unprocessableEntity)
     }
 
-    /// Stores the readings (one per channel and period: a correction replaces the value) and tells billing.
+    /// Stores the readings (one per channel and period: a correction replaces the value) and tells billing:
+    /// the readings, their feed entries and the audit entry together or not at all.
     private func store(
         _ values: [ReadingsSubmission.Value], contract: ReadingsData.ContractChoice, period: BillingPeriod,
         source: String, req: Request
@@ -140,7 +142,27 @@ struct ReadingsController {
         let now = req.now
         let accountID = req.account?.id
         let address = req.clientAddress
-        try await req.writeInserts { sql in
+        let feed = values.map { value in
+            JSONValue.object([
+                "contractId": .string(contract.id), "meterId": .string(value.meterID),
+                "channelId": .string(value.channelID), "period": .string(period.description),
+                "value": .string(ReadingValue.text(value.thousandths)), "rollover": .bool(value.rollover),
+                "source": .string(source), "accountId": .string(accountID?.uuidString ?? ""),
+            ])
+        }
+        let details = ["channels": String(values.count), "period": period.description, "source": source]
+        if req.application.sqliteWriter == nil, req.db.sql.dialect.name == "postgresql" {
+            _ = try await req.db.sql.written(
+                StoreStatement(
+                    contractID: contract.id, period: period.description, accountID: accountID, source: source,
+                    at: now, ids: values.map { _ in UUID() }, channelIDs: values.map(\.channelID),
+                    thousandths: values.map(\.thousandths), feedKind: BillingFeed.Kind.reading.rawValue,
+                    payloads: feed.map { String(decoding: $0.json, as: UTF8.self) }, auditID: UUID(),
+                    subject: contract.number, ipAddress: address, details: try AuditLog.detailsText(details)))
+            return
+        }
+        // On SQLite in the writer's transaction, one fsync for all of it.
+        try await req.writeTransaction { sql in
             for chunk in values.chunked(500) {
                 let insert = sql.insert(into: "submitted_readings").columns(
                     "id", "contract_id", "channel_id", "period", "value_milli", "account_id", "source", "submitted_at")
@@ -157,24 +179,62 @@ struct ReadingsController {
                 }
                 try await insert.run()
             }
-            let entries = values.map { value in
-                BillingFeed.Entry(
-                    kind: .reading, entityID: value.channelID,
-                    data: [
-                        "contractId": .string(contract.id), "meterId": .string(value.meterID),
-                        "channelId": .string(value.channelID), "period": .string(period.description),
-                        "value": .string(ReadingValue.text(value.thousandths)), "rollover": .bool(value.rollover),
-                        "source": .string(source), "accountId": .string(accountID?.uuidString ?? ""),
-                    ])
-            }
-            try await BillingFeed.append(entries, now: now, on: sql)
-            // Stored together (on SQLite in one transaction, one fsync; on PostgreSQL in one statement): no
-            // stored readings without their feed entries and their audit entry.
+            try await BillingFeed.append(
+                zip(values, feed).map { BillingFeed.Entry(kind: .reading, entityID: $0.channelID, data: $1) },
+                now: now, on: sql)
             try await AuditLog.record(
                 "readings.submitted", actor: "account", accountID: accountID, subject: contract.number,
-                ipAddress: address,
-                details: ["channels": String(values.count), "period": period.description, "source": source],
-                at: now, on: sql)
+                ipAddress: address, details: details, at: now, on: sql)
+        }
+    }
+
+    /// On PostgreSQL, what `store` writes in one prepared statement: the readings and the feed entries go in
+    /// as arrays (`unnest`), so the text is the same for any number of readings and is parsed and planned
+    /// once per connection. An insert of n rows built by SQLKit was a new text for every n, parsed and planned
+    /// each time (0.9 ms of PostgreSQL's 2.7 ms per submission at the readings peak; issue 8). A statement is
+    /// atomic, so nothing is stored without the rest; the feed entries take their numbers in the readings'
+    /// order.
+    struct StoreStatement: PreparedSQL {
+        static let sql = """
+            WITH stored AS (
+                INSERT INTO submitted_readings
+                    (id, contract_id, channel_id, period, value_milli, account_id, source, submitted_at)
+                SELECT r.id, $1, r.channel_id, $2, r.value_milli, CAST(NULLIF($3, '') AS uuid), $4, $5
+                FROM unnest(CAST($6 AS uuid[]), CAST($7 AS text[]), CAST($8 AS bigint[]))
+                    AS r(id, channel_id, value_milli)
+                ON CONFLICT (channel_id, period) DO UPDATE SET value_milli = excluded.value_milli,
+                    account_id = excluded.account_id, source = excluded.source,
+                    submitted_at = excluded.submitted_at),
+            fed AS (
+                INSERT INTO billing_feed (kind, entity_id, payload, created_at)
+                SELECT $9, f.entity_id, f.payload, $5
+                FROM unnest(CAST($7 AS text[]), CAST($10 AS text[])) WITH ORDINALITY AS f(entity_id, payload, n)
+                ORDER BY f.n)
+            INSERT INTO audit_log (id, at, actor, account_id, action, subject, ip_address, details)
+            VALUES ($11, $5, 'account', CAST(NULLIF($3, '') AS uuid), 'readings.submitted', $12, NULLIF($13, ''),
+                    NULLIF($14, ''))
+            """
+        let contractID: String
+        let period: String
+        /// The values that may be missing go as `''` for none (a bound value cannot be an optional here).
+        let accountID: UUID?
+        let source: String
+        let at: Date
+        let ids: [UUID]
+        let channelIDs: [String]
+        let thousandths: [Int64]
+        let feedKind: String
+        let payloads: [String]
+        let auditID: UUID
+        let subject: String
+        let ipAddress: String?
+        let details: String?
+
+        var values: [any PostgresEncodable & Encodable & Sendable] {
+            [
+                contractID, period, accountID?.uuidString ?? "", source, at, ids, channelIDs, thousandths, feedKind,
+                payloads, auditID, subject, ipAddress ?? "", details ?? "",
+            ]
         }
     }
 
