@@ -214,6 +214,10 @@ public enum URLQuery {
             default: nil
             }
         }
+        // Most names and values (ids, digits) have nothing to decode: made straight from the bytes.
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(validating: bytes, as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex

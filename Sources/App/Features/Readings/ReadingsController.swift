@@ -151,8 +151,9 @@ struct ReadingsController {
             ])
         }
         let details = ["channels": String(values.count), "period": period.description, "source": source]
-        if req.application.sqliteWriter == nil, req.db.sql.dialect.name == "postgresql" {
-            _ = try await req.db.sql.written(
+        let sql = req.db.sql
+        if req.application.sqliteWriter == nil, sql.dialect.name == "postgresql" {
+            _ = try await sql.written(
                 StoreStatement(
                     contractID: contract.id, period: period.description, accountID: accountID, source: source,
                     at: now, ids: values.map { _ in UUID() }, channelIDs: values.map(\.channelID),
