@@ -120,13 +120,21 @@ struct PostgresPlainRow: SQLRow {
     /// The names of the result's columns, shared by its rows: found by comparing short names in turn, with
     /// no per-row lookup table to copy (`makeRandomAccess()`) nor a name to hash per value.
     let columns: RowColumns
+    /// The row's cells, found in one pass: a `PostgresRow` reaches its n-th cell by stepping over the lengths
+    /// of the cells before it, which for a row read column by column was a walk from the start per value.
+    let cells: [PostgresCell]
+
+    init(row: PostgresRow, columns: RowColumns) {
+        self.row = row
+        self.columns = columns
+        cells = Array(row)
+    }
 
     var allColumns: [String] { columns.names }
 
     func contains(column: String) -> Bool { columns.offset(of: column) != nil }
 
-    /// The cell at `offset`, reached by stepping over the lengths of the cells before it.
-    func cell(_ offset: Int) -> PostgresCell { row[row.index(row.startIndex, offsetBy: offset)] }
+    func cell(_ offset: Int) -> PostgresCell { cells[offset] }
 
     func decodeNil(column: String) throws -> Bool {
         guard let offset = columns.offset(of: column) else { return true }
