@@ -152,7 +152,7 @@ struct ReadingsController {
         }
         let details = ["channels": String(values.count), "period": period.description, "source": source]
         let sql = req.db.sql
-        if req.application.sqliteWriter == nil, sql.dialect.name == "postgresql" {
+        if sql is any PostgresDatabase {
             _ = try await sql.written(
                 StoreStatement(
                     contractID: contract.id, period: period.description, accountID: accountID, source: source,

@@ -174,7 +174,7 @@ struct ReadingsPage: Sendable {
         var rows = HTML.empty
         for (index, channel) in meter.channels.enumerated() {
             let channelHex = ReadingFields.hex(channel.id)
-            let name = "v_" + channelHex
+            let name = ReadingFields.value(hex: channelHex)
             let fieldID = "r-" + channelHex
             let shownValue =
                 typed[channel.id]
