@@ -48,24 +48,28 @@ public func configure(
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = "1mb"
 
-    app.middleware = Middlewares()
+    // One chain, run in the request's own task (`MiddlewareChain`); the order is the order of the list.
+    var chain: [any AsyncMiddleware] = []
     if case .sqliteFile(let path) = config.database {
         let readers = SQLiteReaders(path: path)
         app.sqliteReaders = readers
         let writer = SQLiteWriter(path: path, synchronous: config.sqliteSynchronous)
         app.sqliteWriter = writer
-        app.middleware.use(SQLiteReadersMiddleware(readers: readers))
+        chain.append(SQLiteReadersMiddleware(readers: readers))
         app.lifecycle.use(SQLiteConnectionsShutdown(readers: readers, writer: writer))
     }
-    app.middleware.use(SecurityHeadersMiddleware(hsts: config.baseURL?.scheme?.lowercased() == "https"))
-    app.middleware.use(MetricsMiddleware())
-    app.middleware.use(ErrorPageMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory + "/", defaultFile: nil))
-    app.middleware.use(PortalSessionMiddleware())
-    app.middleware.use(
-        RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60))
-    app.middleware.use(CSRFMiddleware())
-    app.middleware.use(CurrentAccountMiddleware())
+    chain += [
+        SecurityHeadersMiddleware(hsts: config.baseURL?.scheme?.lowercased() == "https"),
+        MetricsMiddleware(),
+        ErrorPageMiddleware(),
+        PublicFilesMiddleware(publicDirectory: publicDirectory),
+        PortalSessionMiddleware(),
+        RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60),
+        CSRFMiddleware(),
+        CurrentAccountMiddleware(),
+    ]
+    app.middleware = Middlewares()
+    app.middleware.use(MiddlewareChain(chain))
 
     let passwords = Passwords(
         cost: config.bcryptCost, common: try Passwords.loadCommonList(publicDirectory: publicDirectory))

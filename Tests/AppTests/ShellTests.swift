@@ -74,6 +74,32 @@ import VaporTesting
         }
     }
 
+    /// Only paths that can name a public file reach the file system (`PublicFilesMiddleware`); the rest of the
+    /// public folder's answers stay as `FileMiddleware` gives them.
+    @Test func publicFilesAndThePathsBesideThem() async throws {
+        let files = PublicFilesMiddleware(publicDirectory: try #require(Resources.publicDirectory(configured: nil)))
+        #expect(files.topLevel == ["css", "icons", "js"])
+        for path in ["/css/portal.css", "/js/portal.js", "//icons/favicon.svg", "/css", "/a%20b", "/x/../css/a"] {
+            #expect(files.mayNameAFile(path), "\(path)")
+        }
+        for path in ["/", "/payments", "/readings/upload", "/cssx/portal.css", "/api/v1/contracts"] {
+            #expect(!files.mayNameAFile(path), "\(path)")
+        }
+        try await withPortal { world in
+            try await world.app.testing().test(.GET, "icons/favicon.svg") { res async in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("<svg"))
+                #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff", "security headers too")
+            }
+            for path in ["css", "css/no-such.css"] {
+                try await world.app.testing().test(.GET, path) { res async in
+                    #expect(res.status == .notFound, "\(path)")
+                    #expect(res.body.string.contains("Страница не найдена"), "\(path)")
+                }
+            }
+        }
+    }
+
     @Test func friendlyNotFoundAndServerError() async throws {
         try await withPortal { world in
             world.addTestRoutes()
