@@ -85,7 +85,7 @@ import Testing
                 let sql = tx.sql
                 for _ in 1...3 { _ = try await sql.rows(EchoQuery(first: "x", second: "y")) }
                 let prepared = try await sql.raw(
-                    "SELECT count(*) AS n FROM pg_prepared_statements WHERE name = \(bind: EchoQuery.name)"
+                    "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = \(bind: EchoQuery.sql)"
                 ).first()?.decode(column: "n", as: Int.self)
                 #expect(prepared == 1, "prepared once on this connection, run three times")
             }
@@ -94,7 +94,7 @@ import Testing
 
     struct PostgresValuesQuery: PreparedSQL {
         static let sql = """
-            SELECT $1::text AS text, $2::bigint AS big, $3::integer AS small, $4::boolean AS flag, $5::uuid AS id,
+            SELECT $1::text AS text, $2::bigint AS big, CAST($3::bigint AS integer) AS small, $4::boolean AS flag, $5::uuid AS id,
                    NULL::text AS empty, NULL::bigint AS nothing, $6::float8 AS real, 1.5::numeric AS num,
                    $7::timestamptz AS at
             """

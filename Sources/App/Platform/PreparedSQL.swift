@@ -1,16 +1,22 @@
 import FluentPostgresDriver
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// A query run on every request of a hot page, written once with `$1`, `$2`… placeholders (PostgreSQL's
 /// spelling; SQLite gets `?1`, `?2`…, which bind the same way).
 ///
-/// On PostgreSQL it is prepared once per connection under its type's name and then only executed: the
+/// On PostgreSQL it is prepared once per connection (`PostgresStatements`) and then only executed: the
 /// driver's ordinary queries are unnamed statements that PostgreSQL plans again on every run, and planning
 /// was most of their cost — `pgbench` on the large data set runs «Оплата»'s query 1,141 times a second
 /// unprepared and 4,261 prepared (issue 8). On a SQLite file, outside a transaction, it runs on one of
 /// `SQLiteReaders`' connections, which keep it prepared too. Elsewhere (an in-memory SQLite, a transaction,
 /// the command-line jobs) it goes through SQLKit like any other query.
+///
+/// PostgreSQL works out the type of each placeholder from the text, and the values go in binary as their
+/// Swift types encode them: an `Int` or `Int64` must meet a `bigint` (cast it, `CAST($3::bigint AS integer)`,
+/// where an `integer` is wanted), a `String` a text type, a `Date` a `timestamptz`. A mismatch is refused by
+/// the server on the first run («incorrect binary data format»), so every statement's tests catch it.
 protocol PreparedSQL: PostgresPreparedStatement where Row == PostgresRow {
     /// The values of `$1`, `$2`…, in that order.
     var values: [any PostgresEncodable & Encodable & Sendable] { get }
@@ -42,13 +48,11 @@ extension SQLDatabase {
     func rows(_ statement: some PreparedSQL) async throws -> [any SQLRow] {
         if let readers = SQLiteReaders.serving(self) { return try readers.rows(statement) }
         if let postgres = self as? any PostgresDatabase {
-            let logger = self.logger
+            let binds = try statement.values.map(PostgresStatements.data)
+            let name = type(of: statement).name
+            let sql = type(of: statement).sql
             let rows = try await postgres.withConnection { connection in
-                connection.eventLoop.makeFutureWithTask {
-                    var rows: [PostgresRow] = []
-                    for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
-                    return rows
-                }
+                PostgresStatements.prepared(name, sql: sql, on: connection).flatMap { $0.execute(binds) }
             }.get()
             guard let first = rows.first else { return [] }
             let columns = RowColumns(names: first.map(\.columnName))
@@ -124,10 +128,17 @@ struct PostgresPlainRow: SQLRow {
     /// of the cells before it, which for a row read column by column was a walk from the start per value.
     let cells: [PostgresCell]
 
+    /// The rows come from `PostgresStatements`, whose prepared queries PostgresNIO describes with the format
+    /// of `Describe`'s answer (text) while it asks for, and gets, every value in binary (as its own comment in
+    /// `ExtendedQueryStateMachine` says); the cells get the format of their bytes here.
     init(row: PostgresRow, columns: RowColumns) {
         self.row = row
         self.columns = columns
-        cells = Array(row)
+        cells = row.map {
+            PostgresCell(
+                bytes: $0.bytes, dataType: $0.dataType, format: .binary, columnName: $0.columnName,
+                columnIndex: $0.columnIndex)
+        }
     }
 
     var allColumns: [String] { columns.names }
@@ -135,6 +146,10 @@ struct PostgresPlainRow: SQLRow {
     func contains(column: String) -> Bool { columns.offset(of: column) != nil }
 
     func cell(_ offset: Int) -> PostgresCell { cells[offset] }
+
+    private static func decode<T: PostgresDecodable>(_ cell: PostgresCell, as type: T.Type) throws -> T {
+        try cell.decode(T.self)
+    }
 
     func decodeNil(column: String) throws -> Bool {
         guard let offset = columns.offset(of: column) else { return true }
@@ -155,7 +170,57 @@ struct PostgresPlainRow: SQLRow {
             if D.self == Bool.self { return unsafeBitCast(try cell.decode(Bool.self), to: D.self) }
             if D.self == UUID.self { return unsafeBitCast(try cell.decode(UUID.self), to: D.self) }
             if D.self == UUID?.self { return unsafeBitCast(try cell.decode(UUID?.self), to: D.self) }
+            if cell.dataType == .numeric && D.self == Double.self,
+                let value = PostgresData(type: .numeric, formatCode: .binary, value: cell.bytes).double
+            {
+                // As PostgresKit reads a `numeric` asked for as a `Double` (and refuses it as a `Double?`).
+                return value as! D
+            }
+            if !cell.dataType.isUserDefined, let decodable = D.self as? any PostgresDecodable.Type {
+                return try Self.decode(cell, as: decodable) as! D
+            }
         }
         return try row.sql().decode(column: column, as: D.self)
+    }
+}
+
+/// The hot statements prepared on each PostgreSQL connection, with their rows gathered on the event loop.
+///
+/// PostgresNIO's async `execute` hands the rows over as an async sequence whose `next()` runs on Swift's
+/// generic executor: with NIO's event loops as that executor, every row was a hop through the loop's queue
+/// (`swift_task_switch`: 784 per «Оплата» page and 3,023 per «Показания» page on PostgreSQL; issue 8). Its
+/// future-based `PreparedQuery` gathers them in the channel's handler and completes one future. A statement is
+/// prepared once per connection, on first use there, and forgotten when the connection closes.
+enum PostgresStatements {
+    private static let cache = NIOLockedValueBox([ObjectIdentifier: [String: PreparedQuery]]())
+
+    static func prepared(_ name: String, sql: String, on connection: PostgresConnection)
+        -> EventLoopFuture<PreparedQuery>
+    {
+        let key = ObjectIdentifier(connection)
+        if let query = cache.withLockedValue({ $0[key]?[name] }) {
+            return connection.eventLoop.makeSucceededFuture(query)
+        }
+        return connection.prepare(query: sql).map { query in
+            let first = cache.withLockedValue { cache -> Bool in
+                let first = cache[key] == nil
+                cache[key, default: [:]][name] = query
+                return first
+            }
+            if first {
+                // The entry holds the connection (its queries do), so the identifier cannot be reused before
+                // the entry goes.
+                connection.closeFuture.whenComplete { _ in _ = cache.withLockedValue { $0.removeValue(forKey: key) } }
+            }
+            return query
+        }
+    }
+
+    /// A value as the bind of a prepared query: its type, format and bytes, as `PostgresBindings` sends them.
+    /// The statements' values are never optional (a missing one goes as `''`), so none is `NULL`.
+    static func data(_ value: any PostgresEncodable & Encodable & Sendable) throws -> PostgresData {
+        var buffer = ByteBuffer()
+        try value.encode(into: &buffer, context: .default)
+        return PostgresData(type: value.psqlType, formatCode: value.psqlFormat, value: buffer)
     }
 }
