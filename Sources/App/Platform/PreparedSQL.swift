@@ -17,7 +17,10 @@ import SQLKit
 /// Swift types encode them: an `Int` or `Int64` must meet a `bigint` (cast it, `CAST($3::bigint AS integer)`,
 /// where an `integer` is wanted), a `String` a text type, a `Date` a `timestamptz`. A mismatch is refused by
 /// the server on the first run («incorrect binary data format»), so every statement's tests catch it.
-protocol PreparedSQL: PostgresPreparedStatement where Row == PostgresRow {
+protocol PreparedSQL: Sendable {
+    /// The text, in PostgreSQL's spelling.
+    static var sql: String { get }
+
     /// The values of `$1`, `$2`…, in that order.
     var values: [any PostgresEncodable & Encodable & Sendable] { get }
 
@@ -27,14 +30,6 @@ protocol PreparedSQL: PostgresPreparedStatement where Row == PostgresRow {
 }
 
 extension PreparedSQL {
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: values.count)
-        for value in values { try bindings.append(value) }
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
-
     static var sqliteSQL: String { sql }
 
     /// The statement as SQLKit runs it: the dialect's text with its placeholders and the values as binds.
@@ -49,10 +44,9 @@ extension SQLDatabase {
         if let readers = SQLiteReaders.serving(self) { return try readers.rows(statement) }
         if let postgres = self as? any PostgresDatabase {
             let binds = try statement.values.map(PostgresStatements.data)
-            let name = type(of: statement).name
-            let sql = type(of: statement).sql
+            let kind = type(of: statement)
             let rows = try await postgres.withConnection { connection in
-                PostgresStatements.prepared(name, sql: sql, on: connection).flatMap { $0.execute(binds) }
+                PostgresStatements.prepared(kind, on: connection).flatMap { $0.execute(binds) }
             }.get()
             guard let first = rows.first else { return [] }
             let columns = RowColumns(names: first.map(\.columnName))
@@ -190,21 +184,24 @@ struct PostgresPlainRow: SQLRow {
 /// generic executor: with NIO's event loops as that executor, every row was a hop through the loop's queue
 /// (`swift_task_switch`: 784 per «Оплата» page and 3,023 per «Показания» page on PostgreSQL; issue 8). Its
 /// future-based `PreparedQuery` gathers them in the channel's handler and completes one future. A statement is
-/// prepared once per connection, on first use there, and forgotten when the connection closes.
+/// prepared once per connection, on first use there, and forgotten when the connection closes. Statements are
+/// known by their type, as on `SQLiteReaders`.
 enum PostgresStatements {
-    private static let cache = NIOLockedValueBox([ObjectIdentifier: [String: PreparedQuery]]())
+    /// By connection, then by statement type.
+    private static let cache = NIOLockedValueBox([ObjectIdentifier: [ObjectIdentifier: PreparedQuery]]())
 
-    static func prepared(_ name: String, sql: String, on connection: PostgresConnection)
+    static func prepared(_ statement: any PreparedSQL.Type, on connection: PostgresConnection)
         -> EventLoopFuture<PreparedQuery>
     {
         let key = ObjectIdentifier(connection)
-        if let query = cache.withLockedValue({ $0[key]?[name] }) {
+        let kind = ObjectIdentifier(statement)
+        if let query = cache.withLockedValue({ $0[key]?[kind] }) {
             return connection.eventLoop.makeSucceededFuture(query)
         }
-        return connection.prepare(query: sql).map { query in
+        return connection.prepare(query: statement.sql).map { query in
             let first = cache.withLockedValue { cache -> Bool in
                 let first = cache[key] == nil
-                cache[key, default: [:]][name] = query
+                cache[key, default: [:]][kind] = query
                 return first
             }
             if first {
