@@ -27,7 +27,9 @@ public func configure(
         app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
     case .postgres(let url):
         do {
-            app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 8, sqlLogLevel: .trace), as: .psql)
+            app.databases.use(
+                try .postgres(url: url, maxConnectionsPerEventLoop: config.databasePoolSize, sqlLogLevel: .trace),
+                as: .psql)
         } catch {
             throw ConfigError(variable: "DATABASE_URL", problem: "cannot use this PostgreSQL address: \(error)")
         }

@@ -17,6 +17,7 @@ import Testing
         #expect(config.sessionIdle == 1800)
         #expect(config.sessionAbsolute == 43200)
         #expect(config.mode == .development)
+        #expect(config.databasePoolSize == 4)
     }
 
     @Test func readsEveryVariable() throws {
@@ -24,6 +25,7 @@ import Testing
             "PORT": "9090", "PORTAL_DATA_DIR": "/srv/lkk", "DATABASE_URL": "postgres://lkk:pw@db:5432/lkk",
             "PORTAL_BASE_URL": "https://lk.example.ru", "PORTAL_TIME_ZONE": "Europe/Moscow",
             "SMTP_URL": "smtps://robot:pw@smtp.example.ru", "SESSION_IDLE_MINUTES": "15", "SESSION_ABSOLUTE_HOURS": "8",
+            "DATABASE_POOL_SIZE": "2",
         ])
         #expect(config.port == 9090)
         #expect(config.database == .postgres("postgres://lkk:pw@db:5432/lkk"))
@@ -33,6 +35,7 @@ import Testing
         #expect(config.sessionCookieName == "__Host-lkk_session")
         #expect(config.sessionIdle == 900)
         #expect(config.sessionAbsolute == 8 * 3600)
+        #expect(config.databasePoolSize == 2)
         guard case .smtp(let smtp) = config.mailer else {
             Issue.record("SMTP_URL selects SMTP")
             return
@@ -54,6 +57,7 @@ import Testing
         ("PORTAL_ENV", "staging"), ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/33"), ("PORTAL_TRUSTED_PROXIES", "lb.local"),
         ("PORTAL_RESOURCES_DIR", "/nonexistent"), ("PORTAL_ACQUIRER", "paypal"), ("PORTAL_ACQUIRER", "yookassa"),
         ("PORTAL_SANDBOX_SECRET", "short"), ("PORTAL_SANDBOX_WEBHOOK_COPIES", "9"),
+        ("DATABASE_POOL_SIZE", "0"), ("DATABASE_POOL_SIZE", "many"),
     ])
     func wrongValueNamesTheVariable(name: String, value: String) {
         do {
@@ -159,6 +163,25 @@ import Testing
             }
             #expect(loops >= 1)
             #expect(try await Self.writerSynchronous(world) == 1, "the writer's connection too")
+        }
+    }
+
+    @Test func thePostgreSQLPoolOpensAsManyConnectionsPerEventLoopAsConfigured() async throws {
+        guard TestDatabase.postgresURL != nil else { return }
+        try await withPortal({ $0.databasePoolSize = 2 }) { world in
+            let loop = world.app.eventLoopGroup.any()
+            let db = try #require(world.app.databases.database(.psql, logger: world.app.logger, on: loop))
+            // Eight queries at once on one loop's pool, each holding its connection for a while.
+            let pids = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await db.sql.raw("SELECT pg_backend_pid() AS pid FROM pg_sleep(0.05)").first()!
+                            .decode(column: "pid", as: Int.self)
+                    }
+                }
+                return try await group.reduce(into: Set<Int>()) { $0.insert($1) }
+            }
+            #expect(pids.count == 2, "\(pids)")
         }
     }
 }

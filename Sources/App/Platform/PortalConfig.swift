@@ -31,6 +31,10 @@ public struct PortalConfig: Sendable {
     public var port = 8080
     public var dataDirectory = "./data"
     public var database: DatabaseLocation = .sqliteFile("./data/lkk.sqlite")
+    /// PostgreSQL connections per event loop, of which there is one per core (`DATABASE_POOL_SIZE`). Four
+    /// served the pages as well as eight or better on two cores, with a lower p99: PostgreSQL's backends share
+    /// the cores with the portal, and fewer of them switch less (issue 8).
+    public var databasePoolSize = 4
     /// The public address of the portal; `nil` when the portal works out its origin from each request's Host.
     public var baseURL: URL?
     public var timeZone = TimeZone(identifier: "Asia/Yekaterinburg")!
@@ -102,6 +106,12 @@ public struct PortalConfig: Sendable {
         config.database = .sqliteFile(config.dataDirectory + "/lkk.sqlite")
         config.mailer = .files(config.dataDirectory + "/mail")
         if let raw = value("DATABASE_URL") { config.database = try parseDatabase(raw) }
+        if let raw = value("DATABASE_POOL_SIZE") {
+            guard let size = Int(raw), (1...64).contains(size) else {
+                throw ConfigError(variable: "DATABASE_POOL_SIZE", problem: "expected 1–64, got «\(raw)»")
+            }
+            config.databasePoolSize = size
+        }
         if let raw = value("PORTAL_BASE_URL") {
             guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
                 scheme == "http" || scheme == "https",
