@@ -1,6 +1,7 @@
 import FluentKit
 import FluentPostgresDriver
 import Foundation
+import PortalDomain
 import SQLKit
 import Testing
 
@@ -129,6 +130,141 @@ import Testing
             #expect(try ours.decode(column: "id", as: UUID.self) == query.id)
             #expect(try ours.decode(column: "text", as: String.self) == "Ромашка")
             #expect(try ours.decode(column: "num", as: Double.self) == 1.5)
+        }
+    }
+
+    /// Rows packed by PostgreSQL in one text, a record's text per line, as `record_out` writes them.
+    @Test func packedRowsReadARecordsTextAsPostgreSQLWritesIt() throws {
+        let columns = RowColumns(names: ["a", "b", "n", "u"])
+        let text = #"""
+            (plain,"",42,6f9619ff-8b86-d011-b42d-00c04fc964ff)
+            ("with, comma","quote "" and \\ backslash",-7,)
+            ("line
+            break","(парен) Ромашка",,)
+            (,t,0,)
+            """#
+        let rows = try PackedRows(text: ByteBuffer(string: text), columns: columns).rows
+        #expect(rows.count == 4)
+        #expect(try rows[0].decode(column: "a", as: String.self) == "plain")
+        #expect(try rows[0].decode(column: "b", as: String?.self) == "", "an empty string is not NULL")
+        #expect(try rows[0].decode(column: "n", as: Int.self) == 42)
+        #expect(
+            try rows[0].decode(column: "u", as: UUID.self) == UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF"))
+        #expect(try rows[1].decode(column: "a", as: String.self) == "with, comma")
+        #expect(try rows[1].decode(column: "b", as: String.self) == #"quote " and \ backslash"#)
+        #expect(try rows[1].decode(column: "n", as: Int64.self) == -7)
+        #expect(try rows[1].decode(column: "u", as: UUID?.self) == nil)
+        #expect(try rows[2].decode(column: "a", as: String.self) == "line\nbreak")
+        #expect(try rows[2].decode(column: "b", as: String.self) == "(парен) Ромашка")
+        #expect(try rows[2].decode(column: "n", as: Int?.self) == nil)
+        #expect(try rows[2].decodeNil(column: "n"))
+        #expect(try rows[3].decode(column: "a", as: String?.self) == nil)
+        #expect(try rows[3].decode(column: "b", as: Bool.self) == true)
+        #expect(throws: DecodingError.self) { try rows[3].decode(column: "a", as: String.self) }
+        #expect(throws: DecodingError.self) { try rows[0].decode(column: "a", as: Int.self) }
+        #expect(throws: DecodingError.self) { try rows[0].decode(column: "missing", as: String.self) }
+        #expect(try PackedRows(text: nil, columns: columns).rows.isEmpty, "no rows: string_agg gives NULL")
+        for broken in [
+            "(a,b,1)", "(a,b,1,2,3)", "(a,\"b,1,2)", "a,b,1,2)", "(a,b,1,2)x", "(a,b,1,2)\n(", "(a,b,1,2",
+            #"(a,"b\",1,2)"#,
+        ] {
+            #expect(throws: DecodingError.self, "\(broken)") {
+                try PackedRows(text: ByteBuffer(string: broken), columns: columns)
+            }
+        }
+    }
+
+    struct PackedValuesQuery: PreparedSQL {
+        static let sql = """
+            SELECT * FROM (VALUES ($1::text, $2::bigint, $3::uuid, 1), (NULL, NULL, NULL, 2), ('', 0, NULL, 3))
+            AS v(text, big, id, n)
+            """
+        static let packedColumns: [String]? = ["text", "big", "id", "n"]
+        static let packedOrder: String? = "packed.n DESC"
+        let text: String
+        let big: Int64
+        let id: UUID
+        var values: [any PostgresEncodable & Encodable & Sendable] { [text, big, id] }
+    }
+
+    /// The plain type of each column, as PostgresKit reads it in every one of `rows` (which has the types
+    /// of the columns): the first of a whole number, a flag, a UUID and a text.
+    static func plainTypes(_ rows: [any SQLRow], _ columns: [String]) -> [String] {
+        columns.map { column in
+            func all<T: Decodable>(_ type: T.Type) -> Bool {
+                rows.allSatisfy { row in
+                    (try? row.decode(column: column, as: T?.self)) != nil
+                        || (try? row.decodeNil(column: column)) == true
+                }
+            }
+            return all(Int64.self) ? "int" : all(Bool.self) ? "bool" : all(UUID.self) ? "uuid" : "text"
+        }
+    }
+
+    /// A row's values, each read as its column's plain type.
+    static func plainValues(_ row: any SQLRow, _ columns: [String], _ types: [String]) -> String {
+        zip(columns, types).map { column, type in
+            func read<T: Decodable>(_ type: T.Type) -> String {
+                switch Result(catching: { try row.decode(column: column, as: T?.self) }) {
+                case .success(let value): value.map { "\($0)" } ?? "NULL"
+                case .failure(let error): "unread: \(error)"
+                }
+            }
+            switch type {
+            case "int": return read(Int64.self)
+            case "bool": return read(Bool.self)
+            case "uuid": return read(UUID.self)
+            default: return read(String.self)
+            }
+        }.joined(separator: "|")
+    }
+
+    @Test func onPostgreSQLPackedStatementsReadWhatTheirRowsRead() async throws {
+        try await withPortal { world in
+            let sql = world.app.db.sql
+            guard sql.dialect.name == "postgresql" else { return }
+            let tricky = "«Ромашка», \"ООО\" (цех\\2)\nвторая строка"
+            let id = UUID()
+            let rows = try await sql.rows(PackedValuesQuery(text: tricky, big: -9_007_199_254_740_993, id: id))
+            #expect(rows.allSatisfy { $0 is PackedRow })
+            #expect(try rows.map { try $0.decode(column: "n", as: Int.self) } == [3, 2, 1], "in packedOrder")
+            #expect(try rows[2].decode(column: "text", as: String.self) == tricky)
+            #expect(try rows[2].decode(column: "big", as: Int64.self) == -9_007_199_254_740_993)
+            #expect(try rows[2].decode(column: "id", as: UUID.self) == id)
+            #expect(try rows[1].decode(column: "text", as: String?.self) == nil)
+            #expect(try rows[0].decode(column: "text", as: String?.self) == "")
+
+            // The hot statements: their declared columns are their rows' columns, and packed they read the same
+            // values as row by row (through SQLKit: a wrapper is not a PostgresDatabase).
+            _ = try await ReadingsTests().setUp(world, role: .manager)
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let period = BillingPeriod(year: 2026, month: 11)!
+            func same(_ statement: some PreparedSQL) async throws {
+                let columns = try #require(type(of: statement).packedColumns)
+                let packed = try await sql.rows(statement)
+                let plain = try await CountingDatabase(sql).rows(statement)
+                #expect(!plain.isEmpty, "\(type(of: statement)) has rows to compare")
+                #expect(plain.first?.allColumns == columns, "\(type(of: statement))")
+                #expect(packed.allSatisfy { $0 is PackedRow })
+                let types = Self.plainTypes(plain, columns)
+                #expect(types.contains("int"), "\(types)")
+                #expect(
+                    packed.map { Self.plainValues($0, columns, types) }.sorted()
+                        == plain.map { Self.plainValues($0, columns, types) }.sorted(), "\(type(of: statement))")
+                #expect(!packed.contains { Self.plainValues($0, columns, types).contains("unread") })
+            }
+            try await same(ReadingsData.ContractsQuery(accountID: account.id!))
+            try await same(ReadingsData.ObjectsQuery(contractID: "K-1"))
+            try await same(ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ["EO-0", "EO-1"]))
+            try await same(
+                PaymentsData.PageQuery(accountID: account.id!, acquirer: "sandbox", chartNumber: "", from: "2025-12-01")
+            )
+            // In the order the statement asks for.
+            let numbers = try await sql.rows(ReadingsData.ContractsQuery(accountID: account.id!))
+                .map { try $0.decode(column: "number", as: String.self) }
+            let ordered = try await CountingDatabase(sql).rows(ReadingsData.ContractsQuery(accountID: account.id!))
+                .map { try $0.decode(column: "number", as: String.self) }
+            #expect(numbers == ordered)
         }
     }
 }

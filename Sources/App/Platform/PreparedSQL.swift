@@ -27,10 +27,27 @@ protocol PreparedSQL: Sendable {
     /// The text on SQLite, where it must differ (say, in a function only one of the databases has): `sql`
     /// unless a statement says otherwise.
     static var sqliteSQL: String { get }
+
+    /// On PostgreSQL, the names of `sql`'s columns, in order, when its rows are to come packed in one text
+    /// (`PackedRows`); `nil`, the default, sends them row by row. Only for the plain types `PackedRow` reads.
+    static var packedColumns: [String]? { get }
+
+    /// The order of the packed rows, over the alias `packed` (say `packed.number`), when the caller needs
+    /// one: an `ORDER BY` of `sql` itself does not bind the order `string_agg` meets them in.
+    static var packedOrder: String? { get }
 }
 
 extension PreparedSQL {
     static var sqliteSQL: String { sql }
+    static var packedColumns: [String]? { nil }
+    static var packedOrder: String? { nil }
+
+    /// The text prepared on PostgreSQL: `sql`, or its rows packed in one text, a record's text per line.
+    static var postgresSQL: String {
+        guard packedColumns != nil else { return sql }
+        let order = packedOrder.map { " ORDER BY \($0)" } ?? ""
+        return "SELECT string_agg(CAST(packed AS TEXT), chr(10)\(order)) AS packed FROM (\(sql)) AS packed"
+    }
 
     /// The statement as SQLKit runs it: the dialect's text with its placeholders and the values as binds.
     var expression: any SQLExpression {
@@ -49,6 +66,9 @@ extension SQLDatabase {
                 PostgresStatements.prepared(kind, on: connection).flatMap { $0.execute(binds) }
             }.get()
             guard let first = rows.first else { return [] }
+            if let names = kind.packedColumns {
+                return try PackedRows(text: first.first?.bytes, columns: RowColumns(names: names)).rows
+            }
             let columns = RowColumns(names: first.map(\.columnName))
             return rows.map { PostgresPlainRow(row: $0, columns: columns) }
         }
@@ -178,6 +198,163 @@ struct PostgresPlainRow: SQLRow {
     }
 }
 
+/// Rows PostgreSQL sent as one text (`PreparedSQL.packedColumns`): each row as a record's text, `(a,b,…)`,
+/// one per line. One message and one value carry a page's rows, where row by row each was a message of its
+/// own, a `PostgresRow`, a trip through PostgresNIO's row stream and an array of cells (a quarter of the
+/// portal's time on a PostgreSQL «Показания» page; issue 8).
+///
+/// A record's text (PostgreSQL's `record_out`) leaves a field empty for `NULL`, writes `""` for an empty
+/// string, and quotes a field holding a quote, backslash, comma, parenthesis or white space, doubling quotes
+/// and backslashes inside; so a line break outside quotes only ever ends a row. Each cell keeps its start
+/// and end in the text, read when a column is asked for.
+final class PackedRows: Sendable {
+    struct Cell {
+        let start: Int
+        /// `-1` for `NULL`.
+        let end: Int
+        /// Quoted: its quotes and backslashes are escaped.
+        let escaped: Bool
+    }
+
+    let bytes: [UInt8]
+    let columns: RowColumns
+    /// Row by row, `columns.names.count` cells each.
+    let cells: [Cell]
+    let count: Int
+
+    /// A `NULL` text (no rows for `string_agg`) is no rows.
+    init(text: ByteBuffer?, columns: RowColumns) throws {
+        self.columns = columns
+        bytes = text.map { Array($0.readableBytesView) } ?? []
+        let width = columns.names.count
+        var cells: [Cell] = []
+        var index = 0
+        let bytes = self.bytes
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ","),
+            open = UInt8(ascii: "("), close = UInt8(ascii: ")"), newline = UInt8(ascii: "\n")
+        while index < bytes.count {
+            guard bytes[index] == open else { throw Self.malformed("a row does not start with «(»") }
+            index += 1
+            for column in 0..<width {
+                if index < bytes.count, bytes[index] == quote {
+                    index += 1
+                    let start = index
+                    var escaped = false
+                    while true {
+                        guard index < bytes.count else { throw Self.malformed("a quoted field does not end") }
+                        let byte = bytes[index]
+                        if byte == backslash {
+                            escaped = true
+                            index += 2
+                        } else if byte == quote {
+                            if index + 1 < bytes.count, bytes[index + 1] == quote {
+                                escaped = true
+                                index += 2
+                            } else {
+                                break
+                            }
+                        } else {
+                            index += 1
+                        }
+                    }
+                    cells.append(Cell(start: start, end: index, escaped: escaped))
+                    index += 1
+                } else {
+                    let start = index
+                    while index < bytes.count, bytes[index] != comma, bytes[index] != close { index += 1 }
+                    cells.append(Cell(start: start, end: index == start ? -1 : index, escaped: false))
+                }
+                guard index < bytes.count, bytes[index] == (column == width - 1 ? close : comma) else {
+                    throw Self.malformed("a row has other than \(width) columns")
+                }
+                index += 1
+            }
+            if index < bytes.count {
+                guard bytes[index] == newline else { throw Self.malformed("rows are not one per line") }
+                index += 1
+            }
+        }
+        self.cells = cells
+        count = cells.count / max(width, 1)
+    }
+
+    var rows: [any SQLRow] { (0..<count).map { PackedRow(rows: self, index: $0) } }
+
+    /// The cell's text, or nil for `NULL`.
+    func text(row: Int, column offset: Int) -> String? {
+        let cell = cells[row * columns.names.count + offset]
+        guard cell.end >= 0 else { return nil }
+        guard cell.escaped else { return String(decoding: bytes[cell.start..<cell.end], as: UTF8.self) }
+        var unescaped: [UInt8] = []
+        var index = cell.start
+        while index < cell.end {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") {
+                index += 1
+            }
+            unescaped.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: unescaped, as: UTF8.self)
+    }
+
+    static func malformed(_ what: String) -> any Error {
+        DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Packed rows: \(what)"))
+    }
+}
+
+/// One of `PackedRows`.
+struct PackedRow: SQLRow {
+    let rows: PackedRows
+    let index: Int
+
+    var allColumns: [String] { rows.columns.names }
+
+    func contains(column: String) -> Bool { rows.columns.offset(of: column) != nil }
+
+    func decodeNil(column: String) throws -> Bool {
+        guard let offset = rows.columns.offset(of: column) else { return true }
+        return rows.text(row: index, column: offset) == nil
+    }
+
+    /// The text as the plain types the hot statements read.
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let offset = rows.columns.offset(of: column) else {
+            throw DecodingError.keyNotFound(
+                SomeCodingKey(stringValue: column), .init(codingPath: [], debugDescription: "No column «\(column)»"))
+        }
+        let text = rows.text(row: index, column: offset)
+        func mismatch() -> any Error {
+            DecodingError.typeMismatch(
+                D.self,
+                .init(codingPath: [], debugDescription: "Column «\(column)» («\(text ?? "NULL")») is not a \(D.self)"))
+        }
+        if D.self == String?.self { return unsafeBitCast(text, to: D.self) }
+        if D.self == Int?.self || D.self == Int64?.self, text == nil {
+            return D.self == Int?.self ? unsafeBitCast(Int?.none, to: D.self) : unsafeBitCast(Int64?.none, to: D.self)
+        }
+        if D.self == UUID?.self, text == nil { return unsafeBitCast(UUID?.none, to: D.self) }
+        guard let text else { throw mismatch() }
+        if D.self == String.self { return unsafeBitCast(text, to: D.self) }
+        if D.self == Int.self || D.self == Int?.self {
+            guard let number = Int(text) else { throw mismatch() }
+            return D.self == Int.self ? unsafeBitCast(number, to: D.self) : unsafeBitCast(Int?.some(number), to: D.self)
+        }
+        if D.self == Int64.self || D.self == Int64?.self {
+            guard let number = Int64(text) else { throw mismatch() }
+            return D.self == Int64.self
+                ? unsafeBitCast(number, to: D.self) : unsafeBitCast(Int64?.some(number), to: D.self)
+        }
+        if D.self == Bool.self, text == "t" || text == "f" { return unsafeBitCast(text == "t", to: D.self) }
+        if D.self == UUID.self || D.self == UUID?.self {
+            guard let uuid = UUID(uuidString: text) else { throw mismatch() }
+            return D.self == UUID.self ? unsafeBitCast(uuid, to: D.self) : unsafeBitCast(UUID?.some(uuid), to: D.self)
+        }
+        if D.self == Double.self, let number = Double(text) { return unsafeBitCast(number, to: D.self) }
+        throw mismatch()
+    }
+}
+
 /// The hot statements prepared on each PostgreSQL connection, with their rows gathered on the event loop.
 ///
 /// PostgresNIO's async `execute` hands the rows over as an async sequence whose `next()` runs on Swift's
@@ -198,7 +375,7 @@ enum PostgresStatements {
         if let query = cache.withLockedValue({ $0[key]?[kind] }) {
             return connection.eventLoop.makeSucceededFuture(query)
         }
-        return connection.prepare(query: statement.sql).map { query in
+        return connection.prepare(query: statement.postgresSQL).map { query in
             let first = cache.withLockedValue { cache -> Bool in
                 let first = cache[key] == nil
                 cache[key, default: [:]][kind] = query

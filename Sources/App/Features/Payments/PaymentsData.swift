@@ -262,6 +262,10 @@ extension PaymentsData {
                    CAST(NULL AS TEXT), 0, 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT)
             FROM charted
             """
+        static let packedColumns: [String]? = [
+            "kind", "contract_id", "id", "number", "name", "sale_kind", "due_on", "kopecks", "flag", "allocation",
+            "role",
+        ]
         let accountID: UUID
         let acquirer: String
         let chartNumber: String

@@ -107,6 +107,10 @@ struct ReadingsData: Sendable {
             WHERE l.account_id = $1
             ORDER BY c.number
             """
+        static let packedColumns: [String]? = [
+            "id", "number", "name", "price_category", "link_id", "role", "energy_object_ids", "last_closed",
+        ]
+        static let packedOrder: String? = "packed.number"
         let accountID: UUID
         var values: [any PostgresEncodable & Encodable & Sendable] { [accountID] }
     }
@@ -118,6 +122,8 @@ struct ReadingsData: Sendable {
                    (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS meter_count
             FROM energy_objects o WHERE o.contract_id = $1 ORDER BY o.code
             """
+        static let packedColumns: [String]? = ["id", "code", "name", "address", "status", "meter_count"]
+        static let packedOrder: String? = "packed.code"
         let contractID: String
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] }
     }
@@ -172,6 +178,10 @@ struct ReadingsData: Sendable {
             """
         }
 
+        static let packedColumns: [String]? = [
+            "id", "object", "number", "complex_name", "status", "ratio", "digits", "hourly", "channel", "quantity",
+            "zone", "previous", "read_on", "submitted", "total_milli",
+        ]
         let contractID: String
         let period: String
         let previous: String
