@@ -200,8 +200,8 @@ struct PostgresPlainRow: SQLRow {
 
 /// Rows PostgreSQL sent as one text (`PreparedSQL.packedColumns`): each row as a record's text, `(a,b,…)`,
 /// one per line. One message and one value carry a page's rows, where row by row each was a message of its
-/// own, a `PostgresRow`, a trip through PostgresNIO's row stream and an array of cells (a quarter of the
-/// portal's time on a PostgreSQL «Показания» page; issue 8).
+/// own, a `PostgresRow`, a trip through PostgresNIO's row stream and an array of cells (35–40 % of the
+/// portal's CPU on the PostgreSQL «Оплата» and «Показания» pages; issue 8).
 ///
 /// A record's text (PostgreSQL's `record_out`) leaves a field empty for `NULL`, writes `""` for an empty
 /// string, and quotes a field holding a quote, backslash, comma, parenthesis or white space, doubling quotes
