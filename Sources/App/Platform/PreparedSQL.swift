@@ -220,7 +220,6 @@ final class PackedRows: Sendable {
     let columns: RowColumns
     /// Row by row, `columns.names.count` cells each.
     let cells: [Cell]
-    let count: Int
 
     /// A `NULL` text (no rows for `string_agg`) is no rows.
     init(text: ByteBuffer?, columns: RowColumns) throws {
@@ -275,10 +274,11 @@ final class PackedRows: Sendable {
             }
         }
         self.cells = cells
-        count = cells.count / max(width, 1)
     }
 
-    var rows: [any SQLRow] { (0..<count).map { PackedRow(rows: self, index: $0) } }
+    var rows: [any SQLRow] {
+        (0..<cells.count / max(columns.names.count, 1)).map { PackedRow(rows: self, index: $0) }
+    }
 
     /// The cell's text, or nil for `NULL`.
     func text(row: Int, column offset: Int) -> String? {
@@ -329,27 +329,26 @@ struct PackedRow: SQLRow {
                 D.self,
                 .init(codingPath: [], debugDescription: "Column «\(column)» («\(text ?? "NULL")») is not a \(D.self)"))
         }
-        if D.self == String?.self { return unsafeBitCast(text, to: D.self) }
-        if D.self == Int?.self || D.self == Int64?.self, text == nil {
-            return D.self == Int?.self ? unsafeBitCast(Int?.none, to: D.self) : unsafeBitCast(Int64?.none, to: D.self)
+        // `unsafeBitCast` only where `D` is the very type of the value cast, as in `ReaderRow`.
+        guard let text else {
+            // `NULL`: only an optional reads it.
+            if D.self == String?.self { return unsafeBitCast(String?.none, to: D.self) }
+            if D.self == Int?.self { return unsafeBitCast(Int?.none, to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
+            if D.self == UUID?.self { return unsafeBitCast(UUID?.none, to: D.self) }
+            throw mismatch()
         }
-        if D.self == UUID?.self, text == nil { return unsafeBitCast(UUID?.none, to: D.self) }
-        guard let text else { throw mismatch() }
         if D.self == String.self { return unsafeBitCast(text, to: D.self) }
-        if D.self == Int.self || D.self == Int?.self {
-            guard let number = Int(text) else { throw mismatch() }
-            return D.self == Int.self ? unsafeBitCast(number, to: D.self) : unsafeBitCast(Int?.some(number), to: D.self)
-        }
-        if D.self == Int64.self || D.self == Int64?.self {
-            guard let number = Int64(text) else { throw mismatch() }
-            return D.self == Int64.self
-                ? unsafeBitCast(number, to: D.self) : unsafeBitCast(Int64?.some(number), to: D.self)
+        if D.self == String?.self { return unsafeBitCast(String?.some(text), to: D.self) }
+        if D.self == Int.self, let number = Int(text) { return unsafeBitCast(number, to: D.self) }
+        if D.self == Int?.self, let number = Int(text) { return unsafeBitCast(Int?.some(number), to: D.self) }
+        if D.self == Int64.self, let number = Int64(text) { return unsafeBitCast(number, to: D.self) }
+        if D.self == Int64?.self, let number = Int64(text) { return unsafeBitCast(Int64?.some(number), to: D.self) }
+        if D.self == UUID.self, let uuid = UUID(uuidString: text) { return unsafeBitCast(uuid, to: D.self) }
+        if D.self == UUID?.self, let uuid = UUID(uuidString: text) {
+            return unsafeBitCast(UUID?.some(uuid), to: D.self)
         }
         if D.self == Bool.self, text == "t" || text == "f" { return unsafeBitCast(text == "t", to: D.self) }
-        if D.self == UUID.self || D.self == UUID?.self {
-            guard let uuid = UUID(uuidString: text) else { throw mismatch() }
-            return D.self == UUID.self ? unsafeBitCast(uuid, to: D.self) : unsafeBitCast(UUID?.some(uuid), to: D.self)
-        }
         if D.self == Double.self, let number = Double(text) { return unsafeBitCast(number, to: D.self) }
         throw mismatch()
     }

@@ -130,8 +130,10 @@ struct ReadingsData: Sendable {
 
     /// Everything a whole contract's readings read (a submission, which checks the whole contract; the
     /// template and a file), in one query (one round trip, where it was six: the readings peak submits whole
-    /// contracts, issue 8): its energy objects («o», with their numbers of meters), then
-    /// `details`. The rows come unsorted; `load` puts objects by code and meters by number.
+    /// contracts, issue 8), as rows of one shape: its energy objects («o», with their numbers of meters),
+    /// meters («m»), channels («k»), the last closed period's accepted readings («p», `$3`), this period's
+    /// submitted ones («s», `$2`) and the latest hourly-profile act of each meter («t», from
+    /// `actsOfThePeriod`). The rows come unsorted; `load` puts objects by code and meters by number.
     struct ContractQuery: PreparedSQL {
         static let sql = """
             WITH \(actsOfThePeriod)
@@ -139,7 +141,25 @@ struct ReadingsData: Sendable {
                    o.status AS d, (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS n, 0 AS r, 0 AS g
             FROM energy_objects o WHERE o.contract_id = $1
             UNION ALL
-            \(details)
+            SELECT 'm' AS kind, m.id, m.energy_object_id AS parent, m.number AS a, m.complex_name AS b,
+                   CAST(NULL AS TEXT) AS c, m.status AS d, m.ratio AS n, m.digits AS r,
+                   CASE WHEN m.hourly THEN 1 ELSE 0 END AS g
+            FROM meters m WHERE m.contract_id = $1
+            UNION ALL
+            SELECT 'k', k.id, k.meter_id, k.quantity, k.zone, CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, 0, 0
+            FROM meter_channels k WHERE k.contract_id = $1
+            UNION ALL
+            SELECT 'p', v.channel_id, CAST(NULL AS TEXT), v.read_on, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), v.value_milli, 0, 0
+            FROM accepted_readings v WHERE v.period = $3 AND v.contract_id = $1
+            UNION ALL
+            SELECT 's', v.channel_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), v.value_milli, 0, 0
+            FROM submitted_readings v WHERE v.period = $2 AND v.contract_id = $1
+            UNION ALL
+            SELECT 't', meter_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+                   CAST(NULL AS TEXT), total_milli, 0, 0
+            FROM acts WHERE latest = 1
             """
         let contractID: String
         let period: String
@@ -156,9 +176,9 @@ struct ReadingsData: Sendable {
     ///
     /// The meters are found from the objects' ids down through the tables' indexes, and only among the
     /// contract's objects (`CROSS JOIN` keeps that order on SQLite, which otherwise walked all the contract's
-    /// meters and looked each up in the array). Joined on the channel, a page of 50 meters is about 100 rows, where one row per
-    /// meter, channel and reading was 250: every row is a message of PostgreSQL's and a row for the driver,
-    /// and PostgreSQL ran it in 0.57 ms against 0.65 (`pgbench`, one client; issue 8).
+    /// meters and looked each up in the array). Joined on the channel, a page of 50 meters is about 100 rows,
+    /// where one row per meter, channel and reading was 250: every row is a message of PostgreSQL's and a
+    /// row for the driver, and PostgreSQL ran it in 0.57 ms against 0.65 (`pgbench`, one client; issue 8).
     struct PageQuery: PreparedSQL {
         static let sql = text(objects: "json_array_elements_text(CAST(CAST($4 AS TEXT) AS json)) AS e(value)")
         static let sqliteSQL = text(objects: "json_each($4) AS e")
@@ -197,31 +217,6 @@ struct ReadingsData: Sendable {
 
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period, previous, objectIDs] }
     }
-
-    /// The parts of a contract's (`$1`) readings data below its objects, as rows of one shape: meters («m»),
-    /// channels («k»), the last closed period's accepted readings («p», `$3`), this period's submitted ones
-    /// («s», `$2`) and the latest hourly-profile act of each meter («t», from `actsOfThePeriod`).
-    static let details = """
-        SELECT 'm' AS kind, m.id, m.energy_object_id AS parent, m.number AS a, m.complex_name AS b,
-               CAST(NULL AS TEXT) AS c, m.status AS d, m.ratio AS n, m.digits AS r,
-               CASE WHEN m.hourly THEN 1 ELSE 0 END AS g
-        FROM meters m WHERE m.contract_id = $1
-        UNION ALL
-        SELECT 'k', k.id, k.meter_id, k.quantity, k.zone, CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, 0, 0
-        FROM meter_channels k WHERE k.contract_id = $1
-        UNION ALL
-        SELECT 'p', v.channel_id, CAST(NULL AS TEXT), v.read_on, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-               CAST(NULL AS TEXT), v.value_milli, 0, 0
-        FROM accepted_readings v WHERE v.period = $3 AND v.contract_id = $1
-        UNION ALL
-        SELECT 's', v.channel_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-               CAST(NULL AS TEXT), v.value_milli, 0, 0
-        FROM submitted_readings v WHERE v.period = $2 AND v.contract_id = $1
-        UNION ALL
-        SELECT 't', meter_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-               CAST(NULL AS TEXT), total_milli, 0, 0
-        FROM acts WHERE latest = 1
-        """
 
     /// A contract's (`$1`) hourly-profile acts of a period (`$2`), each marked `latest = 1` if it is its
     /// meter's latest: what the page shows is the latest act's total.
@@ -304,8 +299,8 @@ struct ReadingsData: Sendable {
 }
 
 // Rows are read column by column: a 500-meter contract reads 1,500 rows, and decoding them as Decodable
-// structs was a quarter of its time (issue 8). `ObjectRow(row:)` reads the objects' own columns; the other
-// rows come from the columns `ContractQuery` and `PageQuery` share (`Rows.add`).
+// structs was a quarter of its time (issue 8). `ObjectRow(row:)` reads the objects' own columns,
+// `Rows.add` the kinds of rows of `ContractQuery` and `Rows.addLine` the rows of `PageQuery`.
 extension ReadingsData {
     /// The rows of `ContractQuery`, sorted out by their kind, or of `PageQuery`, taken apart.
     struct Rows {
