@@ -162,4 +162,61 @@ import Vapor
                 "\(plan.joined(separator: "\n"))")
         }
     }
+
+    /// Every text column an index is built on compares byte by byte (`CreateBytewiseKeys`), but for the
+    /// few that hold what people type; on PostgreSQL the migration's own list is checked as well. (What the
+    /// pages read through these columns is checked by their own tests, on both databases.)
+    @Test func indexedKeysCompareByteByByte() async throws {
+        let typed: Set<String> = ["accounts.login", "accounts.email", "_fluent_migrations.name"]
+        try await withPortal { world in
+            let sql = world.app.db.sql
+            var collations: [String: String] = [:]
+            if sql.dialect.name == "postgresql" {
+                let rows = try await sql.raw(
+                    """
+                    SELECT c.relname || '.' || a.attname AS name, coalesce(l.collname, '') AS collation
+                    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+                    LEFT JOIN pg_collation l ON l.oid = a.attcollation
+                    WHERE c.relkind = 'r' AND a.attnum > 0 AND a.atttypid = CAST('text' AS regtype)
+                    """
+                ).all()
+                for row in rows {
+                    collations[try row.decode(column: "name", as: String.self)] = try row.decode(
+                        column: "collation", as: String.self)
+                }
+                for (table, columns) in CreateBytewiseKeys.columns {
+                    for column in columns { #expect(collations["\(table).\(column)"] == "C", "\(table).\(column)") }
+                }
+                let keys = try await sql.raw(
+                    """
+                    SELECT DISTINCT c.relname || '.' || a.attname AS name
+                    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                    WHERE a.atttypid = CAST('text' AS regtype)
+                    """
+                ).all().map { try $0.decode(column: "name", as: String.self) }
+                #expect(keys.count > 40)
+                for key in keys where !typed.contains(key) { #expect(collations[key] == "C", "\(key)") }
+            } else {
+                // SQLite names each index column's collation; text without one is BINARY.
+                let indexes = try await sql.raw(
+                    "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND tbl_name NOT LIKE 'sqlite_%'"
+                ).all()
+                #expect(indexes.count > 40)
+                for index in indexes {
+                    let name = try index.decode(column: "name", as: String.self)
+                    let table = try index.decode(column: "tbl_name", as: String.self)
+                    for column in try await sql.raw("PRAGMA index_xinfo(\(unsafeRaw: name))").all() {
+                        guard try column.decode(column: "key", as: Int.self) == 1,
+                            let field = try column.decode(column: "name", as: String?.self),
+                            !typed.contains("\(table).\(field)")
+                        else { continue }
+                        #expect(try column.decode(column: "coll", as: String.self) == "BINARY", "\(table).\(field)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -14,5 +14,6 @@ enum PortalMigrations {
         CreateIntervalActs(),
         CreatePayments(),
         CreateUnpaidDocumentsIndex(),
+        CreateBytewiseKeys(),
     ]
 }
