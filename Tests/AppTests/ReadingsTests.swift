@@ -204,6 +204,93 @@ import Vapor
         }
     }
 
+    /// Each channel keeps its latest accepted reading (`LatestAcceptedReadings`) whatever order billing sends
+    /// readings in, and a page still shows the last closed period's once a later one has come.
+    @Test func channelsKeepTheirLatestAcceptedReading() async throws {
+        try await withPortal { world in
+            _ = try await setUp(world, role: .powerEngineer)
+            let sql = world.app.db.sql
+            let token = try await world.billingToken("t3")
+            func send(_ id: String, _ channel: String, _ period: String, _ value: String, _ readOn: String)
+                async throws
+            {
+                let item: JSONValue = [
+                    "id": .string(id), "channelId": .string(channel), "period": .string(period),
+                    "value": .string(value), "readOn": .string(readOn),
+                ]
+                #expect(try await world.api(.PUT, "readings", token: token, body: ["items": [item]]).status == .ok)
+            }
+            // What the channels keep, and the same worked out from the readings.
+            func kept() async throws -> [String] {
+                try await sql.raw(
+                    """
+                    SELECT id, latest_period, latest_value_milli, latest_read_on FROM meter_channels
+                    WHERE contract_id = 'K-1' ORDER BY id
+                    """
+                ).all().map {
+                    let period = try $0.decode(column: "latest_period", as: String?.self)
+                    let value = try $0.decode(column: "latest_value_milli", as: Int64?.self)
+                    let readOn = try $0.decode(column: "latest_read_on", as: String?.self)
+                    return
+                        "\(try $0.decode(column: "id", as: String.self)) \(period ?? "-") \(value.map { String($0) } ?? "-") \(readOn ?? "-")"
+                }
+            }
+            func workedOut() async throws -> [String] {
+                try await sql.raw(
+                    """
+                    SELECT k.id, (SELECT a.period || ' ' || a.value_milli || ' ' || a.read_on FROM accepted_readings a
+                                  WHERE a.channel_id = k.id ORDER BY a.period DESC LIMIT 1) AS latest
+                    FROM meter_channels k WHERE k.contract_id = 'K-1' ORDER BY k.id
+                    """
+                ).all().map {
+                    "\(try $0.decode(column: "id", as: String.self)) \(try $0.decode(column: "latest", as: String?.self) ?? "- - -")"
+                }
+            }
+            // The page's previous readings (the closed period is 2026-10), read both ways.
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let (contract, link) = try await ReadingsData.contractsAndOpenPeriod(
+                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql
+            ).contracts[0]
+            let period = BillingPeriod(year: 2026, month: 11)!
+            func shown() async throws -> [String] {
+                let paged = try await ReadingsData.load(contract, link: link, period: period, on: sql, detailed: { $0 })
+                let whole = try await ReadingsData.load(contract, link: link, period: period, on: sql)
+                func previous(_ data: ReadingsData) -> [String] {
+                    data.objects.flatMap(\.meters).flatMap(\.channels).map {
+                        "\($0.id) \($0.previous.map { String($0) } ?? "-") \($0.previousDate ?? "-")"
+                    }.sorted()
+                }
+                #expect(previous(paged) == previous(whole))
+                return previous(paged)
+            }
+
+            #expect(try await kept() == ["CH-1 2026-10 12345678 2026-11-01", "CH-2 2026-10 999990000 2026-11-01"])
+            let closed = ["CH-1 12345678 2026-11-01", "CH-2 999990000 2026-11-01"]
+            #expect(try await shown() == closed)
+            // An earlier period sent later changes nothing.
+            try await send("R-0", "CH-1", "2026-09", "12000", "2026-10-01")
+            #expect(try await kept() == ["CH-1 2026-10 12345678 2026-11-01", "CH-2 2026-10 999990000 2026-11-01"])
+            // A later period is kept, and the page still shows the closed one's.
+            try await send("R-3", "CH-1", "2026-11", "12500.5", "2026-12-01")
+            #expect(try await kept() == ["CH-1 2026-11 12500500 2026-12-01", "CH-2 2026-10 999990000 2026-11-01"])
+            #expect(try await shown() == closed)
+            // The same reading sent again for the other channel leaves the first one its own latest.
+            try await send("R-3", "CH-2", "2026-11", "999999", "2026-12-02")
+            #expect(try await kept() == ["CH-1 2026-10 12345678 2026-11-01", "CH-2 2026-11 999999000 2026-12-02"])
+            #expect(try await shown() == closed)
+            #expect(try await kept() == (try await workedOut()))
+            // A correction of the closed period's value shows at once.
+            try await send("R-1", "CH-1", "2026-10", "12345.7", "2026-11-01")
+            #expect(try await shown() == ["CH-1 12345700 2026-11-01", "CH-2 999990000 2026-11-01"])
+            #expect(try await kept() == (try await workedOut()))
+            // What the migration does for readings stored before it.
+            let before = try await kept()
+            try await sql.raw("UPDATE meter_channels SET latest_period = NULL, latest_value_milli = NULL").run()
+            try await LatestAcceptedReadings.refreshAll(on: sql)
+            #expect(try await kept() == before)
+        }
+    }
+
     @Test func pagesHoldTwentyObjectsOrFiftyMeters() {
         func objects(_ meters: [Int]) -> [ReadingsData.Object] {
             meters.enumerated().map { index, count in

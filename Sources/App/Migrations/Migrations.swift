@@ -15,5 +15,6 @@ enum PortalMigrations {
         CreatePayments(),
         CreateUnpaidDocumentsIndex(),
         CreateBytewiseKeys(),
+        CreateLatestAcceptedReadings(),
     ]
 }

@@ -147,11 +147,19 @@ enum BillingIntake {
     }
 
     /// `INSERT … ON CONFLICT (id) DO UPDATE` in statements small enough for both databases' bind limits.
+    /// Accepted readings also set their channels' latest reading (`LatestAcceptedReadings`), whoever writes
+    /// them: the exchange API, the demo data and the demo's period closing all come here.
     static func upsert(_ rows: [[String: SQLValue]], into table: String, columns: [String], on sql: any SQLDatabase)
         async throws
     {
         let perStatement = max(1, 20_000 / max(1, columns.count))
         for chunk in rows.chunked(perStatement) {
+            var channels: [String] = []
+            if table == LatestAcceptedReadings.table {
+                channels = try await LatestAcceptedReadings.channels(
+                    ofReadings: chunk.compactMap { $0["id"]?.text }, on: sql)
+                channels += chunk.compactMap { $0["channel_id"]?.text }
+            }
             let insert = sql.insert(into: table).columns(columns)
             for row in chunk { insert.values(columns.map { (row[$0] ?? .null).expression }) }
             insert.onConflict(with: ["id"]) { update in
@@ -159,6 +167,7 @@ enum BillingIntake {
                 return update
             }
             try await insert.run()
+            if !channels.isEmpty { try await LatestAcceptedReadings.refresh(channels: channels, on: sql) }
         }
     }
 

@@ -169,7 +169,8 @@ struct ReadingsData: Sendable {
 
     /// What one page of a contract's objects shows, in one query: a row per channel of each meter of the
     /// objects whose ids are the JSON array `$4` (a meter without channels has one row), with its last
-    /// closed period's accepted reading (`$3`), this period's submitted one (`$2`) and the meter's latest
+    /// closed period's accepted reading (`$3`, from the channel's own row when it is the latest, see
+    /// `LatestAcceptedReadings`), this period's submitted one (`$2`) and the meter's latest
     /// hourly-profile act — a page of «Показания» is then two round trips (its objects, this), where a query
     /// per table made it six. The array is read by the database's own JSON function (a table `e` with a
     /// column `value`), so the statement, prepared once, is the same for every page.
@@ -188,14 +189,23 @@ struct ReadingsData: Sendable {
             WITH \(actsOfThePeriod)
             SELECT m.id, m.energy_object_id AS object, m.number, m.complex_name, m.status, m.ratio, m.digits,
                    CASE WHEN m.hourly THEN 1 ELSE 0 END AS hourly, k.id AS channel, k.quantity, k.zone,
-                   p.value_milli AS previous, p.read_on, s.value_milli AS submitted, t.total_milli
+                   CASE WHEN k.latest_period = $3 THEN k.latest_value_milli
+                        WHEN k.latest_period > $3 THEN (\(closed("value_milli"))) END AS previous,
+                   CASE WHEN k.latest_period = $3 THEN k.latest_read_on
+                        WHEN k.latest_period > $3 THEN (\(closed("read_on"))) END AS read_on,
+                   s.value_milli AS submitted, t.total_milli
             FROM \(objects) CROSS JOIN energy_objects o CROSS JOIN meters m
             LEFT JOIN acts t ON t.meter_id = m.id AND t.latest = 1
             LEFT JOIN meter_channels k ON k.meter_id = m.id
-            LEFT JOIN accepted_readings p ON p.channel_id = k.id AND p.period = $3
             LEFT JOIN submitted_readings s ON s.channel_id = k.id AND s.period = $2
             WHERE o.id = e.value AND o.contract_id = $1 AND m.energy_object_id = o.id
             """
+        }
+
+        /// A column of the channel's reading of the last closed period, looked up: only when billing has
+        /// already sent a later one (`LatestAcceptedReadings`).
+        static func closed(_ column: String) -> String {
+            "SELECT p.\(column) FROM accepted_readings p WHERE p.channel_id = k.id AND p.period = $3"
         }
 
         static let packedColumns: [String]? = [
