@@ -204,7 +204,7 @@ import Vapor
         }
     }
 
-    /// Each channel keeps its latest accepted reading (`LatestAcceptedReadings`) whatever order billing sends
+    /// Each channel keeps its latest accepted reading (`BillingSummary.latestReading`) whatever order billing sends
     /// readings in, and a page still shows the last closed period's once a later one has come.
     @Test func channelsKeepTheirLatestAcceptedReading() async throws {
         try await withPortal { world in
@@ -286,8 +286,77 @@ import Vapor
             // What the migration does for readings stored before it.
             let before = try await kept()
             try await sql.raw("UPDATE meter_channels SET latest_period = NULL, latest_value_milli = NULL").run()
-            try await LatestAcceptedReadings.refreshAll(on: sql)
+            try await BillingSummary.latestReading.refreshAll(on: sql)
             #expect(try await kept() == before)
+        }
+    }
+
+    /// Each energy object keeps its number of meters (`BillingSummary.meterCount`) as billing adds meters and
+    /// moves them between objects, and the pages are cut by it.
+    @Test func objectsKeepTheirNumberOfMeters() async throws {
+        try await withPortal { world in
+            _ = try await setUp(world, role: .powerEngineer)
+            let sql = world.app.db.sql
+            let token = try await world.billingToken("t3")
+            func send(_ path: String, _ item: JSONValue) async throws {
+                #expect(try await world.api(.PUT, path, token: token, body: ["items": [item]]).status == .ok)
+            }
+            func meter(_ id: String, on object: String) -> JSONValue {
+                [
+                    "id": .string(id), "energyObjectId": .string(object), "number": .string("7700" + id.suffix(1)),
+                    "model": "Меркурий 230", "complexName": "ИК", "digits": 6, "ratio": 1, "hourly": false,
+                    "status": "waiting",
+                ]
+            }
+            func kept() async throws -> [String] {
+                try await sql.raw("SELECT id, meter_count FROM energy_objects WHERE contract_id = 'K-1' ORDER BY id")
+                    .all().map {
+                        "\(try $0.decode(column: "id", as: String.self)) \(try $0.decode(column: "meter_count", as: Int.self))"
+                    }
+            }
+            func counted() async throws -> [String] {
+                try await sql.raw(
+                    """
+                    SELECT o.id, (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS n
+                    FROM energy_objects o WHERE o.contract_id = 'K-1' ORDER BY o.id
+                    """
+                ).all().map {
+                    "\(try $0.decode(column: "id", as: String.self)) \(try $0.decode(column: "n", as: Int.self))"
+                }
+            }
+            #expect(try await kept() == ["EO-1 1"])
+            try await send(
+                "energy-objects",
+                [
+                    "id": "EO-2", "contractId": "K-1", "code": "000102", "name": "Склад", "address": "г. Екатеринбург",
+                    "status": "waiting",
+                ])
+            try await send("meters", meter("M-2", on: "EO-1"))
+            try await send("meters", meter("M-3", on: "EO-1"))
+            #expect(try await kept() == ["EO-1 3", "EO-2 0"])
+            // A meter sent again for another object leaves the first one.
+            try await send("meters", meter("M-3", on: "EO-2"))
+            #expect(try await kept() == ["EO-1 2", "EO-2 1"])
+            // An object sent again keeps its count.
+            try await send(
+                "energy-objects",
+                [
+                    "id": "EO-2", "contractId": "K-1", "code": "000102", "name": "Склад № 2",
+                    "address": "г. Екатеринбург", "status": "waiting",
+                ])
+            #expect(try await kept() == ["EO-1 2", "EO-2 1"])
+            #expect(try await kept() == (try await counted()))
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let (contract, link) = try await ReadingsData.contractsAndOpenPeriod(
+                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql
+            ).contracts[0]
+            let data = try await ReadingsData.load(
+                contract, link: link, period: BillingPeriod(year: 2026, month: 11)!, on: sql, detailed: { $0 })
+            #expect(data.objects.map { "\($0.id) \($0.meterCount) \($0.meters.count)" } == ["EO-1 2 2", "EO-2 1 1"])
+            // What the migration does for meters stored before it.
+            try await sql.raw("UPDATE energy_objects SET meter_count = 0").run()
+            try await BillingSummary.meterCount.refreshAll(on: sql)
+            #expect(try await kept() == ["EO-1 2", "EO-2 1"])
         }
     }
 

@@ -1,8 +1,8 @@
 import Fluent
 import SQLKit
 
-/// Each channel's latest accepted reading, kept on the channel (`LatestAcceptedReadings`), filled in from the
-/// readings already stored.
+/// Each channel's latest accepted reading, kept on the channel (`BillingSummary.latestReading`), filled in
+/// from the readings already stored.
 struct CreateLatestAcceptedReadings: AsyncMigration {
     /// One column per statement: SQLite adds one at a time.
     static let columns: [(name: String, type: DatabaseSchema.DataType)] = [
@@ -13,7 +13,7 @@ struct CreateLatestAcceptedReadings: AsyncMigration {
         for column in Self.columns {
             try await database.schema("meter_channels").field(.string(column.name), column.type).update()
         }
-        try await LatestAcceptedReadings.refreshAll(on: database.sql)
+        try await BillingSummary.latestReading.refreshAll(on: database.sql)
     }
 
     func revert(on database: Database) async throws {

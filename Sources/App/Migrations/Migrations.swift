@@ -16,5 +16,6 @@ enum PortalMigrations {
         CreateUnpaidDocumentsIndex(),
         CreateBytewiseKeys(),
         CreateLatestAcceptedReadings(),
+        CreateObjectMeterCounts(),
     ]
 }

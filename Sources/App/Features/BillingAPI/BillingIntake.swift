@@ -146,19 +146,18 @@ enum BillingIntake {
         return Outcome(received: rows.count, created: rows.count - existing)
     }
 
-    /// `INSERT … ON CONFLICT (id) DO UPDATE` in statements small enough for both databases' bind limits.
-    /// Accepted readings also set their channels' latest reading (`LatestAcceptedReadings`), whoever writes
-    /// them: the exchange API, the demo data and the demo's period closing all come here.
+    /// `INSERT … ON CONFLICT (id) DO UPDATE` in statements small enough for both databases' bind limits, then
+    /// what the rows' parents keep of them (`BillingSummary`).
     static func upsert(_ rows: [[String: SQLValue]], into table: String, columns: [String], on sql: any SQLDatabase)
         async throws
     {
         let perStatement = max(1, 20_000 / max(1, columns.count))
+        let summary = BillingSummary.all.first { $0.table == table }
         for chunk in rows.chunked(perStatement) {
-            var channels: [String] = []
-            if table == LatestAcceptedReadings.table {
-                channels = try await LatestAcceptedReadings.channels(
-                    ofReadings: chunk.compactMap { $0["id"]?.text }, on: sql)
-                channels += chunk.compactMap { $0["channel_id"]?.text }
+            var parents: [String] = []
+            if let summary {
+                parents = try await summary.parents(ofRows: chunk.compactMap { $0["id"]?.text }, on: sql)
+                parents += chunk.compactMap { $0[summary.parentColumn]?.text }
             }
             let insert = sql.insert(into: table).columns(columns)
             for row in chunk { insert.values(columns.map { (row[$0] ?? .null).expression }) }
@@ -167,7 +166,7 @@ enum BillingIntake {
                 return update
             }
             try await insert.run()
-            if !channels.isEmpty { try await LatestAcceptedReadings.refresh(channels: channels, on: sql) }
+            if let summary { try await summary.refresh(parents: parents, on: sql) }
         }
     }
 

@@ -115,11 +115,10 @@ struct ReadingsData: Sendable {
         var values: [any PostgresEncodable & Encodable & Sendable] { [accountID] }
     }
 
-    /// A contract's energy objects with their numbers of meters, by code.
+    /// A contract's energy objects with their numbers of meters (`BillingSummary.meterCount`), by code.
     struct ObjectsQuery: PreparedSQL {
         static let sql = """
-            SELECT o.id, o.code, o.name, o.address, o.status,
-                   (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS meter_count
+            SELECT o.id, o.code, o.name, o.address, o.status, o.meter_count
             FROM energy_objects o WHERE o.contract_id = $1 ORDER BY o.code
             """
         static let packedColumns: [String]? = ["id", "code", "name", "address", "status", "meter_count"]
@@ -138,7 +137,7 @@ struct ReadingsData: Sendable {
         static let sql = """
             WITH \(actsOfThePeriod)
             SELECT 'o' AS kind, o.id, CAST(NULL AS TEXT) AS parent, o.code AS a, o.name AS b, o.address AS c,
-                   o.status AS d, (SELECT count(*) FROM meters m WHERE m.energy_object_id = o.id) AS n, 0 AS r, 0 AS g
+                   o.status AS d, o.meter_count AS n, 0 AS r, 0 AS g
             FROM energy_objects o WHERE o.contract_id = $1
             UNION ALL
             SELECT 'm' AS kind, m.id, m.energy_object_id AS parent, m.number AS a, m.complex_name AS b,
@@ -170,7 +169,7 @@ struct ReadingsData: Sendable {
     /// What one page of a contract's objects shows, in one query: a row per channel of each meter of the
     /// objects whose ids are the JSON array `$4` (a meter without channels has one row), with its last
     /// closed period's accepted reading (`$3`, from the channel's own row when it is the latest, see
-    /// `LatestAcceptedReadings`), this period's submitted one (`$2`) and the meter's latest
+    /// `BillingSummary.latestReading`), this period's submitted one (`$2`) and the meter's latest
     /// hourly-profile act — a page of «Показания» is then two round trips (its objects, this), where a query
     /// per table made it six. The array is read by the database's own JSON function (a table `e` with a
     /// column `value`), so the statement, prepared once, is the same for every page.
@@ -203,7 +202,7 @@ struct ReadingsData: Sendable {
         }
 
         /// A column of the channel's reading of the last closed period, looked up: only when billing has
-        /// already sent a later one (`LatestAcceptedReadings`).
+        /// already sent a later one (`BillingSummary.latestReading`).
         static func closed(_ column: String) -> String {
             "SELECT p.\(column) FROM accepted_readings p WHERE p.channel_id = k.id AND p.period = $3"
         }
