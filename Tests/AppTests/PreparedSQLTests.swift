@@ -219,6 +219,62 @@ import Testing
         }.joined(separator: "|")
     }
 
+    /// «Оплата»'s query as SQLite runs it, prepared on PostgreSQL.
+    struct PaymentsSQLiteText: PreparedSQL {
+        static let sql = PaymentsData.PageQuery.sqliteSQL
+        let query: PaymentsData.PageQuery
+        var values: [any PostgresEncodable & Encodable & Sendable] { query.values }
+    }
+
+    /// «Оплата»'s query has a text for each database (`PaymentsData.PageQuery`); on PostgreSQL, which runs
+    /// both, they read the same rows, for the default chart and one asked for.
+    @Test func onPostgreSQLBothTextsOfThePaymentsQueryReadTheSameRows() async throws {
+        try await withPortal { world in
+            let sql = world.app.db.sql
+            guard sql.dialect.name == "postgresql" else { return }
+            _ = try await PaymentsTests().setUp(world, role: .manager)
+            // A paid document of the account's contract, and a contract of no one's with an unpaid one and an
+            // advance.
+            let token = try await world.billingToken("both")
+            guard case .object(var other) = BillingSamples.contract else { fatalError() }
+            other["id"] = "K-2"
+            other["number"] = "74070100099902"
+            #expect(
+                try await world.api(.PUT, "contracts", token: token, body: ["items": [.object(other)]]).status == .ok)
+            for (id, contract, outstanding) in [("PD-8", "K-1", 0), ("PD-9", "K-2", 5_000)] {
+                let document: JSONValue = [
+                    "id": .string(id), "contractId": .string(contract), "number": "10-9/1",
+                    "saleKind": "Электроэнергия",
+                    "issuedOn": "2026-11-05", "dueOn": "2026-11-18", "amountKopecks": 5_000,
+                    "outstandingKopecks": .number(Double(outstanding)),
+                ]
+                #expect(
+                    try await world.api(.PUT, "payment-documents", token: token, body: ["items": [document]]).status
+                        == .ok)
+            }
+            let advance: JSONValue = [
+                "id": "A-9", "contractId": "K-2", "saleKind": "Электроэнергия", "period": "2026-11",
+                "amountKopecks": 7_000, "overpayment": false,
+            ]
+            #expect(try await world.api(.PUT, "advances", token: token, body: ["items": [advance]]).status == .ok)
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            #expect(PaymentsData.PageQuery.sql != PaymentsData.PageQuery.sqliteSQL)
+            let columns = try #require(PaymentsData.PageQuery.packedColumns)
+            for chart in ["", ContractTests.number, "00000000000000"] {
+                let query = PaymentsData.PageQuery(
+                    accountID: account.id!, acquirer: "sandbox", chartNumber: chart, from: "2025-12-01")
+                let ours = try await CountingDatabase(sql).rows(query)
+                let sqlites = try await CountingDatabase(sql).rows(PaymentsSQLiteText(query: query))
+                let types = Self.plainTypes(ours, columns)
+                let kinds = Set(try ours.map { try $0.decode(column: "kind", as: String.self) })
+                #expect(kinds.isSuperset(of: ["c", "d", "a", "i", "h"]), "\(kinds)")
+                #expect(
+                    ours.map { Self.plainValues($0, columns, types) }.sorted()
+                        == sqlites.map { Self.plainValues($0, columns, types) }.sorted(), "chart «\(chart)»")
+            }
+        }
+    }
+
     @Test func onPostgreSQLPackedStatementsReadWhatTheirRowsRead() async throws {
         try await withPortal { world in
             let sql = world.app.db.sql
