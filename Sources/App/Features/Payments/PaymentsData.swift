@@ -217,9 +217,10 @@ extension PaymentsData {
         }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
         // `charted` is picked once (PostgreSQL and SQLite keep a `WITH` part used twice). The account's
-        // contracts read once in a `WITH` part (`mine`) for the page, the chart and the documents are quicker
-        // on PostgreSQL (8,150 against 7,370 runs a second on two `pgbench` clients) but twice as slow on
-        // SQLite (0.58 against 0.29 ms), so each database has its text; both return the same rows.
+        // contracts read once in a `WITH` part (`mine`) for the contracts' rows, the chart, the documents,
+        // advances and payments are quicker on PostgreSQL (8,150 against 7,370 runs a second on two `pgbench`
+        // clients) but twice as slow on SQLite (0.58 against 0.29 ms), so each database has its text; both
+        // return the same rows (`PreparedSQLTests`).
         static let sql = """
             WITH mine AS (
                 SELECT l.id AS link, l.role, c.id, c.number, c.name
