@@ -139,12 +139,15 @@ struct ContractCard: Sendable {
             (count, page) = (total, shown)
             paging = "LIMIT \(literal: metersPerPage) OFFSET \(literal: (shown - 1) * metersPerPage)"
         }
+        // From the contract's objects in code order down to each one's meters: PostgreSQL then reads the
+        // meters through their objects' index, 217 buffers for the first page of a 500-meter contract, where
+        // from the contract's meters up to each one's object it read 2,017 (1.04 against 0.38 ms; issue 8).
         let meters = try await sql.raw(
             """
             SELECT o.id AS object_id, o.code AS object_code, o.name AS object_name, o.address AS object_address,
                    m.id, m.number, m.model, m.complex_name, m.digits, m.ratio, m.verified_on, m.hourly
-            FROM meters m JOIN energy_objects o ON o.id = m.energy_object_id
-            WHERE m.contract_id = \(bind: contract.id) \(limited)
+            FROM energy_objects o JOIN meters m ON m.energy_object_id = o.id
+            WHERE o.contract_id = \(bind: contract.id) AND m.contract_id = \(bind: contract.id) \(limited)
             ORDER BY o.code, m.number, m.id \(paging)
             """
         ).rows(Meter.self)
