@@ -4,7 +4,8 @@ import PortalDomain
 import SQLKit
 import XLSX
 
-/// Everything the contract page (CON-2) and its `.xlsx` show, read in three queries.
+/// Everything the contract page (CON-2) and its `.xlsx` show, read in four queries: the contract, how many
+/// meters the link may see, a page of them (the `.xlsx`: all of them) and their channels.
 struct ContractCard: Sendable {
     struct Contract: Decodable, Sendable {
         let id: String
@@ -130,6 +131,7 @@ struct ContractCard: Sendable {
         let objects = try allowed.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         var count: Int?
         var page: Int?
+        // The `.xlsx` reads all of them.
         var (limit, offset) = (Int(Int32.max), 0)
         if let meterPage {
             let total =
@@ -151,8 +153,8 @@ struct ContractCard: Sendable {
             meterCount: count ?? meters.count, meterPage: page)
     }
 
-    /// The meters a link may see: the contract's, or (`limited` = 1) those of the energy objects in the JSON
-    /// array `$2` (the database's own JSON function reads it, so each statement is prepared once).
+    /// The meters a link may see: the contract's (`$1`), or with `$3` = 1 only those of the energy objects in
+    /// the JSON array `$2` (the database's own JSON function reads it, so each statement is prepared once).
     static func meters(objects: String) -> String {
         """
         FROM energy_objects o JOIN meters m ON m.energy_object_id = o.id
