@@ -37,6 +37,24 @@ protocol PreparedSQL: Sendable {
     static var packedOrder: String? { get }
 }
 
+/// A list bound to a `PreparedSQL` as one JSON array of strings and read back by each database's own JSON
+/// function as a table `e` with a column `value`, so the statement's text is the same whatever the list's
+/// length and is prepared once (issue 8): a page's energy objects or meters, a link's objects.
+enum JSONArray {
+    /// `["a","b"]`, as the value to bind.
+    static func encode(_ items: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
+    }
+
+    /// The table of the array bound as `$n`, on PostgreSQL.
+    static func postgres(_ n: Int) -> String {
+        "json_array_elements_text(CAST(CAST($\(n) AS TEXT) AS json)) AS e(value)"
+    }
+
+    /// The table of the array bound as `$n`, on SQLite.
+    static func sqlite(_ n: Int) -> String { "json_each($\(n)) AS e" }
+}
+
 extension PreparedSQL {
     static var sqliteSQL: String { sql }
     static var packedColumns: [String]? { nil }

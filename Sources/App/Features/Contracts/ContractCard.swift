@@ -128,7 +128,7 @@ struct ContractCard: Sendable {
             return ContractCard(
                 contract: contract, role: role, meters: [], channels: [:], meterPage: meterPage.map { _ in 1 })
         }
-        let objects = try allowed.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let objects = try allowed.map { try JSONArray.encode($0) }
         var count: Int?
         var page: Int?
         // The `.xlsx` reads all of them.
@@ -145,7 +145,7 @@ struct ContractCard: Sendable {
             MetersQuery(contractID: contract.id, objects: objects, limit: limit, offset: offset)
         ).map { try Meter(row: $0) }
         // The channels of the meters read.
-        let ids = String(decoding: try JSONEncoder().encode(meters.map(\.id)), as: UTF8.self)
+        let ids = try JSONArray.encode(meters.map(\.id))
         let channels =
             meters.isEmpty ? [] : try await sql.rows(ChannelsQuery(meterIDs: ids)).map { try Channel(row: $0) }
         return ContractCard(
@@ -154,7 +154,7 @@ struct ContractCard: Sendable {
     }
 
     /// The meters a link may see: the contract's (`$1`), or with `$3` = 1 only those of the energy objects in
-    /// the JSON array `$2` (the database's own JSON function reads it, so each statement is prepared once).
+    /// the JSON array `$2` (`JSONArray`).
     static func meters(objects: String) -> String {
         """
         FROM energy_objects o JOIN meters m ON m.energy_object_id = o.id
@@ -163,13 +163,10 @@ struct ContractCard: Sendable {
         """
     }
 
-    static let postgresArray = "json_array_elements_text(CAST(CAST($2 AS TEXT) AS json)) AS e(value)"
-    static let sqliteArray = "json_each($2) AS e"
-
     /// How many meters the link may see.
     struct CountQuery: PreparedSQL {
-        static let sql = "SELECT count(*) AS n \(meters(objects: postgresArray))"
-        static let sqliteSQL = "SELECT count(*) AS n \(meters(objects: sqliteArray))"
+        static let sql = "SELECT count(*) AS n \(meters(objects: JSONArray.postgres(2)))"
+        static let sqliteSQL = "SELECT count(*) AS n \(meters(objects: JSONArray.sqlite(2)))"
         let contractID: String
         /// The objects the link is limited to, as a JSON array; nil: all of them.
         let objects: String?
@@ -184,8 +181,8 @@ struct ContractCard: Sendable {
     /// contract, where from the contract's meters up to each one's object it read all 500 and sorted them
     /// (2,017 buffers, 1.04 against 0.38 ms; issue 8).
     struct MetersQuery: PreparedSQL {
-        static let sql = text(objects: postgresArray)
-        static let sqliteSQL = text(objects: sqliteArray)
+        static let sql = text(objects: JSONArray.postgres(2))
+        static let sqliteSQL = text(objects: JSONArray.sqlite(2))
         static func text(objects: String) -> String {
             """
             SELECT o.id AS object_id, o.code AS object_code, o.name AS object_name, o.address AS object_address,
@@ -211,15 +208,14 @@ struct ContractCard: Sendable {
 
     /// The channels of the meters whose ids are the JSON array `$1`, by id.
     struct ChannelsQuery: PreparedSQL {
-        static let sql = """
-            SELECT k.id, k.meter_id, k.quantity, k.zone FROM meter_channels k
-            WHERE k.meter_id IN (SELECT value FROM json_array_elements_text(CAST(CAST($1 AS TEXT) AS json)) AS e(value))
-            ORDER BY k.id
+        static let sql = text(meters: JSONArray.postgres(1))
+        static let sqliteSQL = text(meters: JSONArray.sqlite(1))
+        static func text(meters: String) -> String {
             """
-        static let sqliteSQL = """
             SELECT k.id, k.meter_id, k.quantity, k.zone FROM meter_channels k
-            WHERE k.meter_id IN (SELECT value FROM json_each($1) AS e) ORDER BY k.id
+            WHERE k.meter_id IN (SELECT value FROM \(meters)) ORDER BY k.id
             """
+        }
         static let packedColumns: [String]? = ["id", "meter_id", "quantity", "zone"]
         static let packedOrder: String? = "packed.id"
         let meterIDs: String

@@ -180,8 +180,8 @@ struct ReadingsData: Sendable {
     /// where one row per meter, channel and reading was 250: every row is a message of PostgreSQL's and a
     /// row for the driver, and PostgreSQL ran it in 0.57 ms against 0.65 (`pgbench`, one client; issue 8).
     struct PageQuery: PreparedSQL {
-        static let sql = text(objects: "json_array_elements_text(CAST(CAST($4 AS TEXT) AS json)) AS e(value)")
-        static let sqliteSQL = text(objects: "json_each($4) AS e")
+        static let sql = text(objects: JSONArray.postgres(4))
+        static let sqliteSQL = text(objects: JSONArray.sqlite(4))
 
         static func text(objects: String) -> String {
             """
@@ -221,7 +221,7 @@ struct ReadingsData: Sendable {
             self.contractID = contractID
             self.period = period.description
             previous = period.previous.description
-            self.objectIDs = String(decoding: try JSONEncoder().encode(objectIDs), as: UTF8.self)
+            self.objectIDs = try JSONArray.encode(objectIDs)
         }
 
         var values: [any PostgresEncodable & Encodable & Sendable] { [contractID, period, previous, objectIDs] }
