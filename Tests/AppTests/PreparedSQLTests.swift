@@ -93,6 +93,94 @@ import Testing
         }
     }
 
+    /// PostgreSQL plans a prepared statement for its values on its first five runs, then keeps one plan for
+    /// every value unless that plan looks dearer than the ones it made: then it plans again on every run, and
+    /// the planning costs more than the run (`ReadingsData.ChoiceQuery` did so at first, issue 8). Each
+    /// statement that reads on a hot page runs here with the kinds of values its pages give it, in turn.
+    @Test func onPostgreSQLTheHotStatementsKeepOnePlan() async throws {
+        try await withPortal { world in
+            guard world.app.db.sql.dialect.name == "postgresql" else { return }
+            _ = try await ReadingsTests().setUp(world, role: .manager)
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let session = try #require(try await PortalSession.query(on: world.app.db).first())
+            let period = BillingPeriod(year: 2026, month: 11)!
+            let number = ContractTests.number
+            // 20,000 more contracts, linked to 1,000 other accounts, and their statistics: the planner weighs a
+            // plan for given values against one for all by the tables' sizes, and on a few rows they cost the
+            // same (the first `ChoiceQuery` kept one plan here, and was planned on every run on the bench's).
+            let sql = world.app.db.sql
+            try await sql.raw(
+                """
+                INSERT INTO contracts (id, number, name, customer_full_name, customer_short_name, inn, legal_address,
+                                       price_category, contract_date, emails, supplier_name)
+                SELECT 'S-' || g, '9' || lpad(CAST(g AS TEXT), 13, '0'), name, customer_full_name, customer_short_name,
+                       inn, legal_address, price_category, contract_date, emails, supplier_name
+                FROM contracts CROSS JOIN generate_series(1, 20000) AS g WHERE id = 'K-1'
+                """
+            ).run()
+            try await sql.raw(
+                """
+                INSERT INTO contract_links (id, account_id, contract_id, role, created_at)
+                SELECT gen_random_uuid(), CAST('00000000-0000-0000-0000-' || lpad(CAST(g % 1000 AS TEXT), 12, '0') AS uuid),
+                       'S-' || g, 'manager', now()
+                FROM generate_series(1, 20000) AS g
+                """
+            ).run()
+            try await sql.raw("ANALYZE contracts, contract_links").run()
+            // Each statement's runs with the kinds of values its pages give it.
+            func runs<Statement: PreparedSQL>(_ values: Statement...) -> (
+                kind: any PreparedSQL.Type, runs: [@Sendable (any SQLDatabase) async throws -> Void]
+            ) {
+                (Statement.self, values.map { value in { _ = try await $0.rows(value) } })
+            }
+            let statements = [
+                runs(
+                    PortalSessionMiddleware.FindQuery(tokenHash: session.tokenHash),
+                    PortalSessionMiddleware.FindQuery(tokenHash: Sessions.hash("gone")),
+                ),
+                runs(
+                    PaymentsData.PageQuery(
+                        accountID: account.id!, acquirer: "sandbox", chartNumber: "", from: "2025-12-01"),
+                    PaymentsData.PageQuery(
+                        accountID: account.id!, acquirer: "sandbox", chartNumber: number, from: "9999-12-31"),
+                ),
+                runs(ReadingsData.ContractsQuery(accountID: account.id!)),
+                runs(
+                    ReadingsData.ChoiceQuery(accountID: account.id!, number: ""),
+                    ReadingsData.ChoiceQuery(accountID: account.id!, number: number),
+                ),
+                runs(ReadingsData.ObjectsQuery(contractID: "K-1")),
+                runs(try ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ["EO-1"])),
+                runs(ReadingsData.ContractQuery(contractID: "K-1", period: "2026-11", previous: "2026-10")),
+                runs(PeriodClosing.LastClosedQuery()),
+                runs(
+                    ContractCard.CountQuery(contractID: "K-1", objects: nil),
+                    ContractCard.CountQuery(contractID: "K-1", objects: "[\"EO-1\"]"),
+                ),
+                runs(
+                    ContractCard.MetersQuery(contractID: "K-1", objects: nil, limit: 50, offset: 0),
+                    ContractCard.MetersQuery(contractID: "K-1", objects: "[\"EO-1\"]", limit: 50, offset: 50),
+                ),
+                runs(ContractCard.ChannelsQuery(meterIDs: "[\"M-1\"]")),
+            ]
+            try await world.app.db.transaction { tx in
+                for (kind, runs) in statements {
+                    for run in 0..<10 { try await runs[run % runs.count](tx.sql) }
+                    let plans = try #require(
+                        try await tx.sql.raw(
+                            """
+                            SELECT generic_plans, custom_plans FROM pg_prepared_statements
+                            WHERE statement = \(bind: kind.postgresSQL)
+                            """
+                        ).first())
+                    let generic = try plans.decode(column: "generic_plans", as: Int.self)
+                    let custom = try plans.decode(column: "custom_plans", as: Int.self)
+                    #expect(generic >= 5 && custom <= 5, "\(kind): \(generic) generic, \(custom) custom plans")
+                }
+            }
+        }
+    }
+
     struct PostgresValuesQuery: PreparedSQL {
         static let sql = """
             SELECT $1::text AS text, $2::bigint AS big, CAST($3::bigint AS integer) AS small, $4::boolean AS flag, $5::uuid AS id,
@@ -311,6 +399,7 @@ import Testing
             }
             try await same(ReadingsData.ContractsQuery(accountID: account.id!))
             try await same(ReadingsData.ObjectsQuery(contractID: "K-1"))
+            try await same(ReadingsData.ChoiceQuery(accountID: account.id!, number: ""))
             try await same(ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ["EO-0", "EO-1"]))
             try await same(
                 PaymentsData.PageQuery(accountID: account.id!, acquirer: "sandbox", chartNumber: "", from: "2025-12-01")
@@ -324,6 +413,13 @@ import Testing
             let ordered = try await CountingDatabase(sql).rows(ReadingsData.ContractsQuery(accountID: account.id!))
                 .map { try $0.decode(column: "number", as: String.self) }
             #expect(numbers == ordered)
+            let kinds = try await sql.rows(ReadingsData.ChoiceQuery(accountID: account.id!, number: ""))
+                .map { try $0.decode(column: "kind", as: String.self) }
+            let plainKinds = try await CountingDatabase(sql).rows(
+                ReadingsData.ChoiceQuery(accountID: account.id!, number: "")
+            )
+            .map { try $0.decode(column: "kind", as: String.self) }
+            #expect(kinds.sorted() == plainKinds.sorted() && kinds.sorted() == ["c", "h", "o"], "\(kinds)")
         }
     }
 }

@@ -80,6 +80,11 @@ import Vapor
             let contracts = try await ReadingsData.contractsAndOpenPeriod(
                 of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: recorder
             ).contracts
+            for number in [nil, contracts.first?.0.number] {
+                _ = try await ReadingsData.contractsObjectsAndOpenPeriod(
+                    of: account.id!, number: number, now: world.clock.now(),
+                    timeZone: world.app.portal.config.timeZone, on: recorder)
+            }
             let period = BillingPeriod(year: 2026, month: 11)!
             for (contract, link) in contracts {
                 _ = try await ReadingsData.load(contract, link: link, period: period, on: recorder)

@@ -443,6 +443,91 @@ import Vapor
         }
     }
 
+    /// «Показания» reads the account's contracts and the chosen contract's energy objects in one query
+    /// (`ChoiceQuery`): the chosen one is the contract asked for, else the first the account may submit on,
+    /// as `ReadingsController` picks it.
+    @Test func thePageReadsTheContractsAndTheChosenOnesObjectsTogether() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .powerEngineer)
+            // «K-0» comes first by number but its role may not submit; «K-2» comes last, with an object.
+            let token = try await world.billingToken("choice")
+            var contracts: [JSONValue] = []
+            for (id, number) in [("K-0", "74070100000001"), ("K-2", "74070100099999")] {
+                guard case .object(var contract) = BillingSamples.contract else { fatalError() }
+                contract["id"] = .string(id)
+                contract["number"] = .string(number)
+                contracts.append(.object(contract))
+            }
+            #expect(
+                try await world.api(.PUT, "contracts", token: token, body: ["items": .array(contracts)]).status == .ok)
+            let added: [JSONValue] = [
+                [
+                    "id": "EO-K2", "contractId": "K-2", "code": "000900", "name": "Котельная",
+                    "address": "г. Екатеринбург, ул. Мира, д. 9", "status": "accepted",
+                ],
+                [
+                    "id": "EO-K2b", "contractId": "K-2", "code": "000050", "name": "Проходная",
+                    "address": "г. Екатеринбург, ул. Мира, д. 9а", "status": "waiting",
+                ],
+            ]
+            #expect(
+                try await world.api(.PUT, "energy-objects", token: token, body: ["items": .array(added)]).status
+                    == .ok)
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            for (contract, role) in [("K-0", Role.accountant), ("K-2", Role.manager)] {
+                try await ContractLink(accountID: account.id!, contractID: contract, role: role, now: world.clock.now())
+                    .create(on: world.app.db)
+            }
+            let sql = world.app.db.sql
+            func read(_ number: String?) async throws -> (
+                contracts: [String], objects: (of: String, rows: [ReadingsData.ObjectRow])?
+            ) {
+                let read = try await ReadingsData.contractsObjectsAndOpenPeriod(
+                    of: account.id!, number: number, now: world.clock.now(), timeZone: world.app.portal.config.timeZone,
+                    on: sql)
+                let alone = try await ReadingsData.contractsAndOpenPeriod(
+                    of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql)
+                #expect(read.contracts.map(\.0.number) == alone.contracts.map(\.0.number))
+                #expect(read.contracts.map { $0.1.id } == alone.contracts.map { $0.1.id })
+                #expect(read.period == alone.period)
+                return (read.contracts.map(\.0.id), read.objects)
+            }
+            func objects(of contract: String) async throws -> [String] {
+                try await sql.rows(ReadingsData.ObjectsQuery(contractID: contract))
+                    .map { try ReadingsData.ObjectRow(row: $0) }.map {
+                        "\($0.id) \($0.code) \($0.name) \($0.address) \($0.status) \($0.meterCount)"
+                    }
+            }
+            func described(_ rows: [ReadingsData.ObjectRow]?) -> [String]? {
+                rows?.map { "\($0.id) \($0.code) \($0.name) \($0.address) \($0.status) \($0.meterCount)" }
+            }
+
+            let first = try await read(nil)
+            #expect(first.contracts == ["K-1", "K-2"], "the accountant's «K-0» is not offered")
+            #expect(first.objects?.of == "K-1")
+            #expect(described(first.objects?.rows) == (try await objects(of: "K-1")))
+            #expect(first.objects?.rows.first?.meterCount == 1)
+            let last = try await read("74070100099999")
+            #expect(last.objects?.of == "K-2")
+            #expect(
+                described(last.objects?.rows) == [
+                    "EO-K2b 000050 Проходная г. Екатеринбург, ул. Мира, д. 9а waiting 0",
+                    "EO-K2 000900 Котельная г. Екатеринбург, ул. Мира, д. 9 accepted 0",
+                ], "by code")
+            #expect(described(last.objects?.rows) == (try await objects(of: "K-2")))
+            // A contract whose role may not submit is picked by its number (the page then answers 404); an
+            // unknown number picks none.
+            #expect(try await read("74070100000001").objects?.of == "K-0")
+            #expect(try await read("74070100000002").objects == nil)
+
+            let page = try await browser.get("/readings?contract=74070100099999")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("Котельная") && !page.body.contains("Цех № 1"))
+            #expect(try await browser.get("/readings").body.contains("Цех № 1"))
+            #expect(try await browser.get("/readings?contract=74070100000001").status == .notFound)
+        }
+    }
+
     @Test func anAccountantAndAStrangerCannotSubmit() async throws {
         try await withPortal { world in
             let browser = try await setUp(world, role: .accountant)

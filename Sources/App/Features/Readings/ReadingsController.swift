@@ -78,22 +78,36 @@ struct ReadingsController {
         )
     {
         let (contracts, period) = try await allowed(req)
+        let (all, chosen) = try Self.pick(number, among: contracts)
+        return (all, chosen, period)
+    }
+
+    /// The contract numbered `number`, or with none the first: a number the account may not submit on is a
+    /// 404, as on every contract route.
+    private static func pick(_ number: String?, among contracts: [(ReadingsData.ContractChoice, ContractLink)])
+        throws -> (all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ContractLink)?)
+    {
         if let number, !number.isEmpty {
-            // A number the account may not submit on is a 404, as on every contract route.
             guard let match = contracts.first(where: { $0.0.number == number }) else { throw Abort(.notFound) }
-            return (contracts.map(\.0), match, period)
+            return (contracts.map(\.0), match)
         }
-        return (contracts.map(\.0), contracts.first, period)
+        return (contracts.map(\.0), contracts.first)
     }
 
     @Sendable func show(req: Request) async throws -> Response {
         let filters = Filters(req)
-        let (all, chosen, period) = try await chosen(req, number: filters.contract)
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        // The contracts and the chosen one's energy objects come in one query (`ChoiceQuery`).
+        let (contracts, period, objects) = try await ReadingsData.contractsObjectsAndOpenPeriod(
+            of: account.id!, number: filters.contract, now: req.now, timeZone: req.portal.config.timeZone,
+            on: req.db.sql)
+        let (all, chosen) = try Self.pick(filters.contract, among: contracts)
         var page = ReadingsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
         if let (contract, link) = chosen {
             page.data = try await ReadingsData.load(
-                contract, link: link, period: period, on: req.db.sql, detailed: ReadingsPage.shown(filters))
+                contract, link: link, period: period, on: req.db.sql, detailed: ReadingsPage.shown(filters),
+                objectRows: objects?.of == contract.id ? objects?.rows : nil)
         }
         if req.queryValue("saved") != nil { page.notice = ReadingsPage.savedMessage }
         return page.render().response()
