@@ -62,6 +62,34 @@ import Vapor
         }
     }
 
+    /// The statements written as a `UNION ALL` of parts, on PostgreSQL: the parts are appended as they are,
+    /// each part's columns of the same types as the first's. A part whose columns needed converting (a plain
+    /// `0` where the others have a `BIGINT`) would be wrapped in a subquery scan of its own (`*SELECT* n`),
+    /// started and ended on every run. Only «Оплата»'s saved cards, numbered by a window function, keep one.
+    @Test func onPostgreSQLTheUnionsPartsAreAppendedAsTheyAre() async throws {
+        try await withPortal { world in
+            let sql = world.app.db.sql
+            guard sql.dialect.name == "postgresql" else { return }
+            let statements: [(any PreparedSQL, wrapped: Int)] = [
+                (
+                    PaymentsData.PageQuery(accountID: UUID(), acquirer: "sandbox", chartNumber: "", from: "2025-12-01"),
+                    1
+                ),
+                (ReadingsData.ContractQuery(contractID: "K-1", period: "2026-11", previous: "2026-10"), 0),
+                (ReadingsData.ChoiceQuery(accountID: UUID(), number: ""), 0),
+            ]
+            for (statement, allowed) in statements {
+                var lines: [String] = []
+                for row in try await sql.raw("EXPLAIN \(statement.expression)").all() {
+                    lines.append(try row.decode(column: "QUERY PLAN", as: String.self))
+                }
+                let wrapped = lines.filter { $0.contains("Subquery Scan on \"*SELECT*") }
+                #expect(lines.contains { $0.contains("Append") })
+                #expect(wrapped.count == allowed, "\(type(of: statement)):\n\(lines.joined(separator: "\n"))")
+            }
+        }
+    }
+
     /// The names a statement's `WITH` clause gives: `WITH a AS (…), b AS (…)`.
     static func commonTableExpressions(in text: String) -> [String] {
         text.matches(of: /(?:^WITH|\),)\s+(\w+)\s+AS\s+\(/).map { String($0.output.1) }
