@@ -81,8 +81,9 @@ struct ReadingsData: Sendable {
 
     /// What `contractsAndOpenPeriod` reads, and the energy objects of the contract numbered `number` (or, with
     /// none, of the first the account may submit readings on), as `ObjectsQuery` reads them: the «Показания»
-    /// page's first round trip, where it was two (issue 8). `objects` is nil when the contract the query
-    /// picked is not the one `chosen` names, which the caller then reads on its own.
+    /// page's first round trip, where it was two (issue 8). `objects` names the contract the query picked (nil
+    /// when it picked none): the caller uses its rows only when that is the contract it chose itself, and
+    /// reads them with `ObjectsQuery` otherwise.
     static func contractsObjectsAndOpenPeriod(
         of accountID: UUID, number: String?, now: Date, timeZone: TimeZone, on sql: any SQLDatabase
     ) async throws -> (
@@ -535,21 +536,21 @@ extension ReadingsData {
 
 extension ReadingsData.ObjectRow: ColumnRow {
     init(row: any SQLRow) throws {
-        id = try row.decode(column: "id", as: String.self)
-        code = try row.decode(column: "code", as: String.self)
-        name = try row.decode(column: "name", as: String.self)
-        address = try row.decode(column: "address", as: String.self)
-        status = try row.decode(column: "status", as: String.self)
-        meterCount = try row.decode(column: "meter_count", as: Int.self)
+        try self.init(row, code: "code", address: "address", status: "status", meterCount: "meter_count")
     }
 
     /// An object row of `ReadingsData.ChoiceQuery`, its columns in the contracts' places.
     init(choiceRow row: any SQLRow) throws {
+        try self.init(
+            row, code: "number", address: "energy_object_ids", status: "role", meterCount: "price_category")
+    }
+
+    private init(_ row: any SQLRow, code: String, address: String, status: String, meterCount: String) throws {
         id = try row.decode(column: "id", as: String.self)
-        code = try row.decode(column: "number", as: String.self)
+        self.code = try row.decode(column: code, as: String.self)
         name = try row.decode(column: "name", as: String.self)
-        address = try row.decode(column: "energy_object_ids", as: String.self)
-        status = try row.decode(column: "role", as: String.self)
-        meterCount = try row.decode(column: "price_category", as: Int.self)
+        self.address = try row.decode(column: address, as: String.self)
+        self.status = try row.decode(column: status, as: String.self)
+        self.meterCount = try row.decode(column: meterCount, as: Int.self)
     }
 }
