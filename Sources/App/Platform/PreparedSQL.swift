@@ -1,6 +1,7 @@
 import FluentPostgresDriver
 import Foundation
 import NIOConcurrencyHelpers
+import PortalDomain
 import SQLKit
 
 /// A query run on every request of a hot page, written once with `$1`, `$2`… placeholders (PostgreSQL's
@@ -53,6 +54,15 @@ enum JSONArray {
 
     /// The table of the array bound as `$n`, on SQLite.
     static func sqlite(_ n: Int) -> String { "json_each($\(n)) AS e" }
+}
+
+extension AccessPolicy {
+    /// The roles that may perform every one of `actions`, as SQL string literals for an `IN (…)`: a hot
+    /// statement that filters by role takes the roles from the policy, not a list of its own.
+    static func rolesInSQL(allowing actions: ContractAction...) -> String {
+        Role.allCases.filter { role in actions.allSatisfy { allows(role, $0) } }.map { "'\($0.rawValue)'" }
+            .joined(separator: ", ")
+    }
 }
 
 extension PreparedSQL {

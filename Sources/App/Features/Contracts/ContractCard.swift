@@ -163,6 +163,11 @@ struct ContractCard: Sendable {
         """
     }
 
+    /// `$2` and `$3` of `meters(objects:)`: the link's objects as a JSON array, and whether it is limited to them.
+    static func limits(_ objects: String?) -> [any PostgresEncodable & Encodable & Sendable] {
+        [objects ?? "[]", objects == nil ? 0 : 1]
+    }
+
     /// How many meters the link may see.
     struct CountQuery: PreparedSQL {
         static let sql = "SELECT count(*) AS n \(meters(objects: JSONArray.postgres(2)))"
@@ -170,9 +175,7 @@ struct ContractCard: Sendable {
         let contractID: String
         /// The objects the link is limited to, as a JSON array; nil: all of them.
         let objects: String?
-        var values: [any PostgresEncodable & Encodable & Sendable] {
-            [contractID, objects ?? "[]", objects == nil ? 0 : 1]
-        }
+        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] + ContractCard.limits(objects) }
     }
 
     /// `limit` meters the link may see from `offset` on, with their objects, by object code and meter number.
@@ -202,7 +205,7 @@ struct ContractCard: Sendable {
         let limit: Int
         let offset: Int
         var values: [any PostgresEncodable & Encodable & Sendable] {
-            [contractID, objects ?? "[]", objects == nil ? 0 : 1, limit, offset]
+            [contractID] + ContractCard.limits(objects) + [limit, offset]
         }
     }
 

@@ -212,9 +212,7 @@ extension PaymentsData {
     /// number that may (the roles come from `AccessPolicy`). One query is one round trip, which on PostgreSQL is most of the page's cost (issue 8).
     struct PageQuery: PreparedSQL {
         /// The roles that see a contract's chart on this page, as SQL literals.
-        static let chartRoles = Role.allCases.filter {
-            AccessPolicy.allows($0, .viewDebt) && AccessPolicy.allows($0, .viewInvoiceChart)
-        }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        static let chartRoles = AccessPolicy.rolesInSQL(allowing: .viewDebt, .viewInvoiceChart)
 
         // Every part's columns have the very types of the first part's (the numbers `BIGINT`, as the
         // amounts are), so PostgreSQL appends the parts as they are instead of wrapping each in a subquery

@@ -145,12 +145,16 @@ struct ReadingsData: Sendable {
     /// The account's contracts with their links, by number, each row with the last closed billing period.
     struct ContractsQuery: PreparedSQL {
         static let sql = """
-            SELECT c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids,
-                   (\(PeriodClosing.LastClosedQuery.sql)) AS last_closed
-            FROM contract_links l JOIN contracts c ON c.id = l.contract_id
-            WHERE l.account_id = $1
+            SELECT \(columns), (\(PeriodClosing.LastClosedQuery.sql)) AS last_closed
+            \(ofTheAccount)
             ORDER BY c.number
             """
+        /// The contract's and the link's columns, also `ChoiceQuery`'s, which `contract(_:accountID:)` reads.
+        static let columns =
+            "c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids"
+        /// The account's (`$1`) links and their contracts.
+        static let ofTheAccount =
+            "FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1"
         static let packedColumns: [String]? = [
             "id", "number", "name", "price_category", "link_id", "role", "energy_object_ids", "last_closed",
         ]
@@ -167,8 +171,7 @@ struct ReadingsData: Sendable {
     /// unsorted: sorting the three parts took SQLite longer than the rest of the statement.
     struct ChoiceQuery: PreparedSQL {
         /// The roles that may submit readings, as SQL literals.
-        static let submitRoles = Role.allCases.filter { AccessPolicy.allows($0, .submitReadings) }
-            .map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        static let submitRoles = AccessPolicy.rolesInSQL(allowing: .submitReadings)
 
         // The account's contracts are read once (`mine`), and the page's contract is picked among them: picked
         // from the tables, by `contracts.number`'s index when `$2` is given, PostgreSQL found a plan of its own
@@ -176,8 +179,7 @@ struct ReadingsData: Sendable {
         // against 10,800 runs a second on two `pgbench` clients).
         static let sql = """
             WITH mine AS (
-                SELECT c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids
-                FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1),
+                SELECT \(ContractsQuery.columns) \(ContractsQuery.ofTheAccount)),
             chosen AS (
                 SELECT id FROM mine WHERE number = $2 OR ($2 = '' AND role IN (\(submitRoles)))
                 ORDER BY number LIMIT 1)
