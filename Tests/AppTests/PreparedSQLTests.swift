@@ -61,7 +61,7 @@ import Testing
             _ = try await payments.setUp(world, role: .manager)
             let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
             let query = PaymentsData.PageQuery(
-                accountID: account.id!, acquirer: "sandbox", chartNumber: "", from: "2025-12-01")
+                accountID: account.id!, acquirer: "sandbox", chartNumber: "", month: BillingPeriod("2026-11"))
             func rows(_ sql: any SQLDatabase) async throws -> [String] {
                 try await sql.rows(query).map { row in
                     [
@@ -140,9 +140,20 @@ import Testing
                 ),
                 runs(
                     PaymentsData.PageQuery(
-                        accountID: account.id!, acquirer: "sandbox", chartNumber: "", from: "2025-12-01"),
+                        accountID: account.id!, acquirer: "sandbox", chartNumber: "", month: BillingPeriod("2026-11")),
                     PaymentsData.PageQuery(
-                        accountID: account.id!, acquirer: "sandbox", chartNumber: number, from: "9999-12-31"),
+                        accountID: account.id!, acquirer: "sandbox", chartNumber: number, month: nil),
+                ),
+                runs(
+                    SessionAndPage(
+                        tokenHash: session.tokenHash,
+                        page: PaymentsData.PageQuery(
+                            accountID: account.id!, acquirer: "sandbox", chartNumber: "",
+                            month: BillingPeriod("2026-11"))),
+                    SessionAndPage(
+                        tokenHash: Sessions.hash("gone"),
+                        page: PaymentsData.PageQuery(
+                            accountID: account.id!, acquirer: "sandbox", chartNumber: number, month: nil)),
                 ),
                 runs(ReadingsData.ContractsQuery(accountID: account.id!)),
                 runs(
@@ -350,7 +361,7 @@ import Testing
             let columns = try #require(PaymentsData.PageQuery.packedColumns)
             for chart in ["", ContractTests.number, "00000000000000"] {
                 let query = PaymentsData.PageQuery(
-                    accountID: account.id!, acquirer: "sandbox", chartNumber: chart, from: "2025-12-01")
+                    accountID: account.id!, acquirer: "sandbox", chartNumber: chart, month: BillingPeriod("2026-11"))
                 let ours = try await CountingDatabase(sql).rows(query)
                 let sqlites = try await CountingDatabase(sql).rows(PaymentsSQLiteText(query: query))
                 let types = Self.plainTypes(ours, columns)
@@ -402,7 +413,8 @@ import Testing
             try await same(ReadingsData.ChoiceQuery(accountID: account.id!, number: ""))
             try await same(ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ["EO-0", "EO-1"]))
             try await same(
-                PaymentsData.PageQuery(accountID: account.id!, acquirer: "sandbox", chartNumber: "", from: "2025-12-01")
+                PaymentsData.PageQuery(
+                    accountID: account.id!, acquirer: "sandbox", chartNumber: "", month: BillingPeriod("2026-11"))
             )
             try await same(ContractCard.MetersQuery(contractID: "K-1", objects: nil, limit: 50, offset: 0))
             try await same(ContractCard.MetersQuery(contractID: "K-1", objects: "[\"EO-1\"]", limit: 50, offset: 0))

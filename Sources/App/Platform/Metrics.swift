@@ -17,6 +17,8 @@ public final class PortalMetrics: Sendable {
         var requests: [RouteKey: Int] = [:]
         var latency: [String: Histogram] = [:]
         var jobs: [String: Int] = [:]
+        /// Page statements read with the session (`SessionAndPage`), by whether the page took the rows.
+        var sessionPages: [Bool: Int] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -36,6 +38,10 @@ public final class PortalMetrics: Sendable {
 
     func jobFinished(kind: String, succeeded: Bool) {
         state.withLockedValue { $0.jobs["\(kind)|\(succeeded ? "ok" : "error")", default: 0] += 1 }
+    }
+
+    func sessionPageRead(taken: Bool) {
+        state.withLockedValue { $0.sessionPages[taken, default: 0] += 1 }
     }
 
     /// The Prometheus exposition text.
@@ -66,6 +72,11 @@ public final class PortalMetrics: Sendable {
         for (key, count) in s.jobs.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "|").map(String.init)
             out += "lkk_jobs_finished_total{kind=\"\(label(parts[0]))\",outcome=\"\(parts[1])\"} \(count)\n"
+        }
+        out +=
+            "# HELP lkk_session_page_reads_total Page statements read with the session, by whether the page took their rows.\n# TYPE lkk_session_page_reads_total counter\n"
+        for taken in [true, false] {
+            out += "lkk_session_page_reads_total{taken=\"\(taken)\"} \(s.sessionPages[taken] ?? 0)\n"
         }
         out +=
             "# HELP lkk_jobs_queue_depth Jobs queued or running.\n# TYPE lkk_jobs_queue_depth gauge\nlkk_jobs_queue_depth \(jobQueueDepth)\n"

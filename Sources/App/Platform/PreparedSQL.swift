@@ -189,6 +189,9 @@ struct PostgresPlainRow: SQLRow {
 
     func cell(_ offset: Int) -> PostgresCell { cells[offset] }
 
+    /// The bytes of the column called `name`: nil for `NULL` or no such column.
+    func bytes(column name: String) -> ByteBuffer? { columns.offset(of: name).flatMap { cells[$0].bytes } }
+
     private static func decode<T: PostgresDecodable>(_ cell: PostgresCell, as type: T.Type) throws -> T {
         try cell.decode(T.self)
     }

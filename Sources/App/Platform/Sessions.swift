@@ -14,15 +14,34 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     /// Writes `last_seen_at` at most this often, to keep page views read-only.
     static let touchInterval: TimeInterval = 60
 
+    /// A page whose first statement is read in the same statement as the session (`SessionAndPage`): given
+    /// the request, the statement the page's handler will run, for any account (the session's takes its
+    /// place), or nil when the request will not run it.
+    typealias PageStatement = @Sendable (Request) -> (any AccountPageSQL)?
+
+    /// The pages read with the session, by path, for `GET` only; none on SQLite, which has no round trip to
+    /// save (`configure`).
+    let pages: [String: PageStatement]
+
+    init(pages: [String: PageStatement] = [:]) {
+        self.pages = pages
+    }
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let config = request.portal.config
         let state = SessionState()
         request.storage[SessionState.Key.self] = state
         if let token = request.cookies[config.sessionCookieName]?.string, token.count == 43 {
             let now = request.now
-            if let (row, account) = try await Self.find(
-                tokenHash: Sessions.hash(token), on: request.db.sql)
-            {
+            let tokenHash = Sessions.hash(token)
+            var page: SessionState.PageRows?
+            let found: (PortalSession, Account?)?
+            if request.method == .GET, !pages.isEmpty, let statement = pages[request.url.path]?(request) {
+                (found, page) = try await Self.find(tokenHash: tokenHash, with: statement, on: request.db.sql)
+            } else {
+                found = try await Self.find(tokenHash: tokenHash, on: request.db.sql)
+            }
+            if let (row, account) = found {
                 if Sessions.isAlive(row, now: now, config: config) {
                     if now.timeIntervalSince(row.lastSeenAt) > Self.touchInterval {
                         row.lastSeenAt = now
@@ -30,6 +49,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
                     }
                     state.current = row
                     state.account = account
+                    state.page = page
                 } else {
                     try await row.delete(on: request.db)
                     state.cookie = .expire
@@ -39,6 +59,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
             }
         }
         let response = try await next.respond(to: request)
+        if state.page != nil { request.portal.metrics.sessionPageRead(taken: false) }
         switch state.cookie {
         case .keep: break
         case .set(let token): response.cookies[config.sessionCookieName] = Sessions.cookie(token, config: config)
@@ -61,9 +82,66 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     /// query on the token's unique index.
     static func find(tokenHash: String, on sql: any SQLDatabase) async throws -> (PortalSession, Account?)? {
         guard let row = try await sql.rows(FindQuery(tokenHash: tokenHash)).first else { return nil }
+        return try decode(row)
+    }
+
+    private static func decode(_ row: any SQLRow) throws -> (PortalSession, Account?) {
         let session = try PortalSession.decode(row, alias: "s")
         let account = try row.decodeNil(column: "a_id") ? nil : try Account.decode(row, alias: "a")
         return (session, account)
+    }
+
+    /// The session with this token hash and its account, as `find(tokenHash:on:)` reads them, and the rows
+    /// `page` reads for the session's account, in one statement (PostgreSQL only).
+    static func find<Page: AccountPageSQL>(tokenHash: String, with page: Page, on sql: any SQLDatabase)
+        async throws -> ((PortalSession, Account?)?, SessionState.PageRows?)
+    {
+        guard let row = try await sql.rows(SessionAndPage(tokenHash: tokenHash, page: page)).first else {
+            return (nil, nil)
+        }
+        let (session, account) = try decode(row)
+        guard let accountID = session.accountID, let packed = row as? PostgresPlainRow, let names = Page.packedColumns
+        else { return ((session, account), nil) }
+        let rows = try PackedRows(text: packed.bytes(column: "packed"), columns: RowColumns(names: names)).rows
+        let pageRows = SessionState.PageRows(
+            statement: ObjectIdentifier(Page.self), accountID: accountID, binds: try SessionAndPage<Page>.binds(page),
+            rows: rows)
+        return ((session, account), pageRows)
+    }
+}
+
+/// A page's statement whose `$1` is the signed-in account's id and whose rows come packed on PostgreSQL
+/// (`PreparedSQL.packedColumns`), which the session middleware may read with the session (`SessionAndPage`).
+protocol AccountPageSQL: PreparedSQL {
+    /// The value of `$1`.
+    var accountID: UUID { get }
+}
+
+/// On PostgreSQL, the session with the token hash `$1` and its account (`FindQuery`'s columns), and in the
+/// column `packed` the rows of a page's statement for the session's account, in one statement: the page then
+/// makes one round trip fewer, which on PostgreSQL is most of a small statement's cost, in the portal and in
+/// PostgreSQL alike (issue 8). The page's `$1` reads the account from the session's row; its other values keep
+/// their numbers. No session, no row; a session without an account, a `NULL` account and no page rows.
+struct SessionAndPage<Page: AccountPageSQL>: PreparedSQL {
+    static var sql: String {
+        let account = "(SELECT s_account_id FROM signed_in)"
+        let page = NumberedPlaceholders.parts(of: Page.postgresSQL, last: 99).map { part in
+            part.literal + (part.number.map { $0 == 1 ? account : "$\($0)" } ?? "")
+        }
+        return """
+            WITH signed_in AS (\(PortalSessionMiddleware.FindQuery.sql))
+            SELECT signed_in.*, (\(page.joined())) AS packed FROM signed_in
+            """
+    }
+
+    let tokenHash: String
+    let page: Page
+    var values: [any PostgresEncodable & Encodable & Sendable] { [tokenHash] + page.values.dropFirst() }
+
+    /// The values of `page` but its account, as the binds they are sent as: the page's handler reuses the rows
+    /// only for the very statement it would run.
+    static func binds(_ page: Page) throws -> [PostgresData] {
+        try page.values.dropFirst().map(PostgresStatements.data)
     }
 }
 
@@ -75,6 +153,15 @@ final class SessionState: @unchecked Sendable {
     /// The session's account, read with it.
     var account: Account?
     var cookie: CookieChange = .keep
+
+    /// A page statement's rows read with the session, for the page's handler to take (`Sessions.rows(_:)`).
+    struct PageRows {
+        let statement: ObjectIdentifier
+        let accountID: UUID
+        let binds: [PostgresData]
+        let rows: [any SQLRow]
+    }
+    var page: PageRows?
 }
 
 /// The session API the features use: `req.sessions`.
@@ -98,6 +185,22 @@ struct Sessions {
     var loadedAccount: Account? {
         guard let account = state.account, account.id == state.current?.accountID else { return nil }
         return account
+    }
+
+    /// The rows of `statement` for the signed-in account: those the middleware read with the session when it
+    /// read this very statement (same account, same values; taken once), else the statement's, read now.
+    func rows<Page: AccountPageSQL>(_ statement: Page) async throws -> [any SQLRow] {
+        if let page = state.page {
+            state.page = nil
+            let binds = try SessionAndPage<Page>.binds(statement)
+            let same =
+                page.statement == ObjectIdentifier(Page.self) && page.accountID == statement.accountID
+                && page.accountID == state.current?.accountID && binds.count == page.binds.count
+                && zip(binds, page.binds).allSatisfy { $0.type == $1.type && $0.value == $1.value }
+            request.portal.metrics.sessionPageRead(taken: same)
+            if same { return page.rows }
+        }
+        return try await request.db.sql.rows(statement)
     }
 
     /// The session of this request, created when there is none.
@@ -133,6 +236,9 @@ struct Sessions {
         state.cookie = .set(token)
         return row
     }
+
+    /// An account id no account has, for a statement built before the session is read.
+    static let anyAccount = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
 
     /// 256 random bits, base64url without padding (43 characters).
     static func randomToken() -> String {

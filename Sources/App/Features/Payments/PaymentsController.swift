@@ -18,20 +18,27 @@ struct PaymentsController {
         }
     }
 
-    /// The page's data; the payment form and its POST need no chart.
-    private func load(_ req: Request, chart: String? = nil, withChart: Bool = false) async throws
-        -> (Account, PaymentsData)
-    {
+    /// The page's data without the chart, for the payment form and its POST.
+    private func load(_ req: Request) async throws -> (Account, PaymentsData) {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
         let data = try await PaymentsData.load(
-            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: chart,
-            month: withChart ? BillingPeriod(containing: req.now, in: req.portal.config.timeZone) : nil,
+            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: nil, month: nil,
             on: req.db.sql)
         return (account, data)
     }
 
+    /// The page's statement for `accountID`, with the chart asked for over the 12 months up to this one.
+    static func pageStatement(_ req: Request, accountID: UUID) -> PaymentsData.PageQuery {
+        PaymentsData.PageQuery(
+            accountID: accountID, acquirer: req.application.acquirer.name, chartNumber: req.queryValue("chart"),
+            month: BillingPeriod(containing: req.now, in: req.portal.config.timeZone))
+    }
+
     @Sendable func show(req: Request) async throws -> Response {
-        let (account, data) = try await load(req, chart: req.queryValue("chart"), withChart: true)
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        // On PostgreSQL the session middleware has read it with the session.
+        let query = Self.pageStatement(req, accountID: account.id!)
+        let data = try PaymentsData.load(query, rows: try await req.sessions.rows(query))
         return PaymentsPage(
             context: req.shellContext, csrf: try await req.sessions.csrfToken(), data: data,
             emailConfirmed: account.emailConfirmed

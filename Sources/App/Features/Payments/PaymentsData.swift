@@ -63,6 +63,12 @@ struct PaymentsData: Sendable {
     static func load(
         accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod?, on sql: any SQLDatabase
     ) async throws -> PaymentsData {
+        let query = PageQuery(accountID: accountID, acquirer: acquirer, chartNumber: chartNumber, month: month)
+        return try load(query, rows: try await sql.rows(query))
+    }
+
+    /// The page from `query`'s rows: read by `query` just now, or with the session (`SessionAndPage`).
+    static func load(_ query: PageQuery, rows: [any SQLRow]) throws -> PaymentsData {
         var data = PaymentsData()
         // The account's contracts («c»), its saved cards («s»), and the unpaid documents («d»), advances («a»)
         // and online payments billing has not yet credited («p») of its contracts, in one query: each query is
@@ -72,15 +78,6 @@ struct PaymentsData: Sendable {
         // left out.
         // The chart's rows («h», «i», «q») come in the same query, for the contract `PageQuery` picks; with no
         // month, the date is past every row's.
-        var periods: [BillingPeriod] = []
-        if let month {
-            periods = [month]
-            while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
-        }
-        let rows = try await sql.rows(
-            PageQuery(
-                accountID: accountID, acquirer: acquirer, chartNumber: chartNumber ?? "",
-                from: periods.first.map { $0.description + "-01" } ?? "9999-12-31"))
         var saved: [(order: Int, card: SavedCard)] = []
         for row in rows {
             switch try row.decode(column: "kind", as: String.self) {
@@ -170,7 +167,7 @@ struct PaymentsData: Sendable {
                 .map { (kind: $0.key, amount: $0.value) }
         }
 
-        if !periods.isEmpty { data.chart = try chart(of: data.cards, periods: periods, rows: rows) }
+        if !query.periods.isEmpty { data.chart = try chart(of: data.cards, periods: query.periods, rows: rows) }
         return data
     }
 
@@ -210,7 +207,7 @@ extension PaymentsData {
     /// the chart's contract («h»), its invoices («i», by issue date in `due_on`) and payments («q», by payment
     /// date) since `from`: the contract numbered `chartNumber` if its role may see the chart, else the first by
     /// number that may (the roles come from `AccessPolicy`). One query is one round trip, which on PostgreSQL is most of the page's cost (issue 8).
-    struct PageQuery: PreparedSQL {
+    struct PageQuery: AccountPageSQL {
         /// The roles that see a contract's chart on this page, as SQL literals.
         static let chartRoles = AccessPolicy.rolesInSQL(allowing: .viewDebt, .viewInvoiceChart)
 
@@ -316,7 +313,25 @@ extension PaymentsData {
         let acquirer: String
         let chartNumber: String
         let from: String
+        /// The chart's 12 months up to the month asked for, oldest first; none for no chart.
+        let periods: [BillingPeriod]
         var values: [any PostgresEncodable & Encodable & Sendable] { [accountID, acquirer, chartNumber, from] }
+
+        /// The page of `accountID` with the chart of `chartNumber` (or the first contract whose role may see
+        /// it) over the 12 months up to `month`, or no chart when `month` is nil (the date is then past every
+        /// row's).
+        init(accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod?) {
+            var periods: [BillingPeriod] = []
+            if let month {
+                periods = [month]
+                while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
+            }
+            self.accountID = accountID
+            self.acquirer = acquirer
+            self.chartNumber = chartNumber ?? ""
+            from = periods.first.map { $0.description + "-01" } ?? "9999-12-31"
+            self.periods = periods
+        }
     }
 }
 
