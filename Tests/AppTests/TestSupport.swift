@@ -107,6 +107,9 @@ func withPortal(
         try await app.autoMigrate()
         try await body(TestWorld(app: app, clock: clock, mail: mail))
     } catch {
+        // PostgresNIO's errors say what happened only when reflected («Generic description to prevent
+        // accidental leakage…» otherwise): printed, so that a failed run on PostgreSQL says why.
+        if usesPostgres { print("withPortal failed on PostgreSQL: \(String(reflecting: error))") }
         try? await app.asyncShutdown()
         if usesPostgres { await DatabaseLock.shared.release() }
         throw error
