@@ -125,6 +125,7 @@ protocol AccountPageSQL: PreparedSQL {
 struct SessionAndPage<Page: AccountPageSQL>: PreparedSQL {
     static var sql: String {
         let account = "(SELECT s_account_id FROM signed_in)"
+        // Every `$n` of the page's text is a placeholder (`NumberedPlaceholders`); `$1` becomes the account.
         let page = NumberedPlaceholders.parts(of: Page.postgresSQL, last: 99).map { part in
             part.literal + (part.number.map { $0 == 1 ? account : "$\($0)" } ?? "")
         }
