@@ -158,6 +158,8 @@ final class SessionState: @unchecked Sendable {
     /// A page statement's rows read with the session, for the page's handler to take (`Sessions.rows(_:)`).
     struct PageRows {
         let statement: ObjectIdentifier
+        /// The account the rows were read for: the session's then, which a sign-in or sign-out later in the
+        /// request replaces.
         let accountID: UUID
         let binds: [PostgresData]
         let rows: [any SQLRow]

@@ -91,19 +91,20 @@ struct ReadingsData: Sendable {
     ) {
         let rows = try await sql.rows(ChoiceQuery(accountID: accountID, number: number ?? ""))
         var contracts: [(ContractChoice, ContractLink)] = []
+        var firstContract: (any SQLRow)?
         var picked: String?
         var objects: [ObjectRow] = []
         for row in rows {
             switch try row.decode(column: "kind", as: String.self) {
-            case "c": try contract(row, accountID: accountID).map { contracts.append($0) }
+            case "c":
+                if firstContract == nil { firstContract = row }
+                try contract(row, accountID: accountID).map { contracts.append($0) }
             case "h": picked = try row.decode(column: "id", as: String.self)
             case "o": objects.append(try ObjectRow(choiceRow: row))
             default: continue
             }
         }
-        let period = try await openPeriod(
-            lastClosedIn: rows.first { try $0.decode(column: "kind", as: String.self) == "c" }, now: now,
-            timeZone: timeZone, on: sql)
+        let period = try await openPeriod(lastClosedIn: firstContract, now: now, timeZone: timeZone, on: sql)
         // By number and by code, as `ContractsQuery` and `ObjectsQuery` sort them (code point order, as
         // SQLite's `BINARY` and PostgreSQL's `"C"` compare these columns).
         contracts.sort { $0.0.number < $1.0.number }
