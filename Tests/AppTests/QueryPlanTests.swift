@@ -127,11 +127,14 @@ import Vapor
                 _ = try await ReadingsData.load(contract, link: link, period: period, on: recorder)
                 _ = try await ReadingsData.load(
                     contract, link: link, period: period, on: recorder, detailed: { Array($0.prefix(1)) })
-                _ = try await ContractCard.load(number: contract.number, link: link, on: recorder)
-                _ = try await ContractCard.load(number: contract.number, link: link, meterPage: 2, on: recorder)
+                let whole = ContractLink(
+                    accountID: account.id!, contractID: contract.id, role: try #require(link.role),
+                    now: world.clock.now())
+                _ = try await ContractCard.load(number: contract.number, link: whole, on: recorder)
+                _ = try await ContractCard.load(number: contract.number, link: whole, meterPage: 2, on: recorder)
                 // Limited to some energy objects, as a power engineer's link may be.
                 let limited = ContractLink(
-                    accountID: account.id!, contractID: link.contractID, role: .powerEngineer,
+                    accountID: account.id!, contractID: contract.id, role: .powerEngineer,
                     energyObjects: ["EO-1"], now: world.clock.now())
                 _ = try await ContractCard.load(number: contract.number, link: limited, meterPage: 1, on: recorder)
             }

@@ -191,9 +191,7 @@ import Vapor
                     "    CH-2 activeImport night 999990000 2026-11-01 -",
                 ], "\(describe(whole).joined(separator: "\n"))")
             // A link limited to EO-1 reads only EO-1, both ways.
-            let limited = ContractLink(
-                accountID: account.id!, contractID: "K-1", role: .powerEngineer, energyObjects: ["EO-1"],
-                now: world.clock.now())
+            let limited = ReadingsData.Link(role: .powerEngineer, energyObjectIDs: "EO-1")
             let wholeLimited = try await ReadingsData.load(contract, link: limited, period: period, on: sql)
             #expect(wholeLimited.objects.map(\.id) == ["EO-1"])
             #expect(
@@ -488,7 +486,7 @@ import Vapor
                 let alone = try await ReadingsData.contractsAndOpenPeriod(
                     of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql)
                 #expect(read.contracts.map(\.0.number) == alone.contracts.map(\.0.number))
-                #expect(read.contracts.map { $0.1.id } == alone.contracts.map { $0.1.id })
+                #expect(read.contracts.map(\.1) == alone.contracts.map(\.1))
                 #expect(read.period == alone.period)
                 return (read.contracts.map(\.0.id), read.objects)
             }

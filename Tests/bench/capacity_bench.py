@@ -170,20 +170,25 @@ def reading_form(client, number):
         return None, 0
     fields = {"contract": number, "status": "", "q": "", "page": "1"}
     count = 0
-    for match in re.finditer(r'<input id="r-[0-9a-f]+" name="(v_[0-9a-f]+)"([^>]*)>', text):
-        attributes = match.group(2)
+    # A meter's digits are on its <tbody>, its channels' inputs inside it.
+    digits = 0
+    for match in re.finditer(r'<tbody data-meter="[0-9a-f]+"[^>]* data-digits="(\d+)"|'
+                             r'<input id="[^"]+" name="(v_[0-9a-f]+)"([^>]*)>', text):
+        if match.group(1):
+            digits = int(match.group(1))
+            continue
+        attributes = match.group(3)
         if " disabled" in attributes:
             continue
         previous = re.search(r'data-previous="(\d*)"', attributes)
         if not previous or not previous.group(1):
             continue
-        digits = int(re.search(r'data-digits="(\d+)"', attributes).group(1))
         # A new value each run (the same value again would be «unchanged» and not stored).
         value = int(previous.group(1)) // 1000 + 7 + int(time.time()) % 997
         if value >= 10 ** digits:
             value = 1  # a register near its maximum: a rollover would need the box; send it below instead
             continue
-        fields[match.group(1)] = str(value)
+        fields[match.group(2)] = str(value)
         count += 1
     return fields, count
 

@@ -25,14 +25,13 @@ def test_type_and_send_a_reading(portal, browser):
     field = inputs[0]
     field_id = field.get_attribute("id")
     previous = int(field.get_attribute("data-previous"))
-    ratio = int(field.get_attribute("data-ratio"))
+    # The meter's ratio is on its <tbody>, shared by its channels.
+    ratio = int(field.find_element(By.XPATH, "./ancestor::tbody[1]").get_attribute("data-ratio"))
     typed = f"{previous // 1000 + 2},5"
     field.send_keys(typed)
     output = browser.find_element(By.CSS_SELECTOR, f'[data-consumption-for="{field_id}"]')
     expected = (((previous // 1000 + 2) * 1000 + 500) - previous) * ratio
-    whole, fraction = divmod(expected, 1000)
-    text = f"{whole:,}".replace(",", "\u202f") + ("," + f"{fraction:03d}".rstrip("0") if fraction else "")
-    assert output.text == text
+    assert output.text == russian_thousandths(expected)
 
     # A filter round trip keeps what was typed.
     browser.find_element(By.XPATH, "//button[text()='Применить']").click()
@@ -45,6 +44,51 @@ def test_type_and_send_a_reading(portal, browser):
     assert browser.find_element(By.ID, field_id).get_attribute("value").replace(" ", "") == typed
     screenshot(browser, "readings-saved")
     assert console_errors(browser, expected_statuses=(422,)) == []
+
+
+def open_readings(browser, base, path):
+    """Signs the demo account in, opens `path` of «Показания» and unfolds every energy object."""
+    sign_in_as_demo(browser, base)
+    WebDriverWait(browser, 15).until(EC.url_to_be(base + "/"))
+    browser.get(base + path)
+    for summary in browser.find_elements(By.CSS_SELECTOR, "details.eo:not([open]) > summary"):
+        summary.click()
+
+
+def russian_thousandths(value):
+    """A value in thousandths as the page's script writes it: «−», narrow spaces between thousands, «,»."""
+    whole, fraction = divmod(abs(value), 1000)
+    text = f"{whole:,}".replace(",", "\u202f") + ("," + f"{fraction:03d}".rstrip("0") if fraction else "")
+    return ("−" if value < 0 else "") + text
+
+
+def test_a_lower_reading_counts_through_zero_with_the_meters_box(portal, browser):
+    """A value below the previous one gives a negative «Расход по ПУ»; the meter's «Счетчик перешел через ноль»
+    box adds the register's range (10^digits), with the ratio, digits and box found on the meter's <tbody>."""
+    open_readings(browser, portal["base"], "/readings")
+    meter_rows = next(
+        rows for rows in browser.find_elements(By.CSS_SELECTOR, "tbody[data-meter]")
+        if rows.find_elements(By.CSS_SELECTOR, "input[name^=o_]")
+        and any(int(f.get_attribute("data-previous") or 0) >= 2000
+                for f in rows.find_elements(By.CSS_SELECTOR, "input[data-previous]") if f.is_enabled()))
+    field = next(f for f in meter_rows.find_elements(By.CSS_SELECTOR, "input[data-previous]")
+                 if f.is_enabled() and int(f.get_attribute("data-previous") or 0) >= 2000)
+    previous = int(field.get_attribute("data-previous"))
+    ratio = int(meter_rows.get_attribute("data-ratio"))
+    digits = int(meter_rows.get_attribute("data-digits"))
+    box = meter_rows.find_element(By.CSS_SELECTOR, "input[name^=o_]")
+    assert box.get_attribute("name") == "o_" + meter_rows.get_attribute("data-meter")
+    typed = previous // 1000 - 1
+    field.clear()  # an earlier test may have sent a value, which the field shows
+    field.send_keys(str(typed))
+    output = browser.find_element(By.CSS_SELECTOR, f'[data-consumption-for="{field.get_attribute("id")}"]')
+    below = (typed * 1000 - previous) * ratio
+    assert below < 0
+    assert output.text == russian_thousandths(below)
+    browser.find_element(By.CSS_SELECTOR, f'label[for="{box.get_attribute("id")}"]').click()
+    assert box.is_selected()
+    assert output.text == russian_thousandths((typed * 1000 - previous + 10 ** digits * 1000) * ratio)
+    assert console_errors(browser) == []
 
 
 def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffice(portal):
@@ -118,16 +162,12 @@ def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffic
 def test_a_day_night_meter_is_sent_with_both_zones(portal, browser):
     """The second demo contract (category II, the demo account its «Администратор») has day/night meters:
     one zone alone is refused with «Заполните поле», both together are saved."""
-    base = portal["base"]
-    sign_in_as_demo(browser, base)
-    WebDriverWait(browser, 15).until(EC.url_to_be(base + "/"))
-    browser.get(base + "/readings?contract=74070100000002")
-    for summary in browser.find_elements(By.CSS_SELECTOR, "details.eo:not([open]) > summary"):
-        summary.click()
+    open_readings(browser, portal["base"], "/readings?contract=74070100000002")
     by_meter = {}
-    for field in browser.find_elements(By.CSS_SELECTOR, "input[data-meter]"):
-        if field.is_enabled() and field.get_attribute("data-previous"):
-            by_meter.setdefault(field.get_attribute("data-meter"), []).append(field.get_attribute("id"))
+    for meter_rows in browser.find_elements(By.CSS_SELECTOR, "tbody[data-meter]"):
+        for field in meter_rows.find_elements(By.CSS_SELECTOR, "input[data-previous]"):
+            if field.is_enabled() and field.get_attribute("data-previous"):
+                by_meter.setdefault(meter_rows.get_attribute("data-meter"), []).append(field.get_attribute("id"))
     meter, ids = next((m, ids) for m, ids in by_meter.items() if len(ids) == 2)
 
     def field(field_id):

@@ -38,8 +38,11 @@ final class ContractLink: Model, @unchecked Sendable {
     /// The role; a value this version does not know gives no access at all.
     var role: Role? { Role(rawValue: roleName) }
 
-    var energyObjects: Set<String>? {
-        energyObjectIDs.map { Set($0.split(separator: "\n").map(String.init)) }
+    var energyObjects: Set<String>? { Self.energyObjects(in: energyObjectIDs) }
+
+    /// The ids of `energy_object_ids` (one per line), nil for the whole contract.
+    static func energyObjects(in ids: String?) -> Set<String>? {
+        ids.map { Set($0.split(separator: "\n").map(String.init)) }
     }
 
     func allows(_ action: ContractAction) -> Bool {

@@ -62,7 +62,7 @@ struct ReadingsController {
     /// The contracts the account may submit readings on, with their links, and the period open for readings:
     /// what every readings route starts from, in one query.
     private func allowed(_ req: Request) async throws
-        -> (contracts: [(ReadingsData.ContractChoice, ContractLink)], period: BillingPeriod)
+        -> (contracts: [(ReadingsData.ContractChoice, ReadingsData.Link)], period: BillingPeriod)
     {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
         return try await ReadingsData.contractsAndOpenPeriod(
@@ -73,7 +73,7 @@ struct ReadingsController {
     /// link, and the period open for readings.
     private func chosen(_ req: Request, number: String?) async throws
         -> (
-            all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ContractLink)?,
+            all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ReadingsData.Link)?,
             period: BillingPeriod
         )
     {
@@ -84,8 +84,8 @@ struct ReadingsController {
 
     /// The contract numbered `number`, or with none the first: a number the account may not submit on is a
     /// 404, as on every contract route.
-    private static func pick(_ number: String?, among contracts: [(ReadingsData.ContractChoice, ContractLink)])
-        throws -> (all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ContractLink)?)
+    private static func pick(_ number: String?, among contracts: [(ReadingsData.ContractChoice, ReadingsData.Link)])
+        throws -> (all: [ReadingsData.ContractChoice], chosen: (ReadingsData.ContractChoice, ReadingsData.Link)?)
     {
         if let number, !number.isEmpty {
             guard let match = contracts.first(where: { $0.0.number == number }) else { throw Abort(.notFound) }
@@ -270,7 +270,7 @@ struct ReadingsController {
     /// arrival, and after «Выбрать» when the browser runs no script.
     private func choicePage(
         _ req: Request, contracts: [ReadingsData.ContractChoice],
-        chosen: (ReadingsData.ContractChoice, ContractLink)?, open: BillingPeriod, typed: String, kind: String?,
+        chosen: (ReadingsData.ContractChoice, ReadingsData.Link)?, open: BillingPeriod, typed: String, kind: String?,
         meter: String?, period: String?
     ) async throws -> ReadingsUploadPage {
         var page = ReadingsUploadPage(
@@ -496,7 +496,7 @@ struct ReadingsController {
 
     private func uploadInterval(
         _ req: Request, page: ReadingsUploadPage, kind: ReadingsUploadPage.Kind, form: UploadForm, file: File,
-        contract: ReadingsData.ContractChoice, link: ContractLink, open: BillingPeriod
+        contract: ReadingsData.ContractChoice, link: ReadingsData.Link, open: BillingPeriod
     ) async throws -> Response {
         var page = page
         guard contract.needsHourlyProfile else {

@@ -15,6 +15,20 @@ struct ReadingsData: Sendable {
         var needsHourlyProfile: Bool { PriceCategory(rawValue: priceCategory)?.needsHourlyProfile ?? false }
     }
 
+    /// The account's link to a contract as the readings routes use it: the role and the energy objects it is
+    /// limited to. A value, not a Fluent `ContractLink`: every «Показания» request reads the links of all the
+    /// account's contracts, and a model per contract was 2–3 % of the page's CPU (issue 8).
+    struct Link: Sendable, Equatable {
+        /// nil for a role this version does not know (no access).
+        let role: Role?
+        /// Energy object ids, one per line; nil for the whole contract.
+        let energyObjectIDs: String?
+
+        func allows(_ action: ContractAction) -> Bool { role.map { AccessPolicy.allows($0, action) } ?? false }
+
+        var energyObjects: Set<String>? { ContractLink.energyObjects(in: energyObjectIDs) }
+    }
+
     struct Object: Sendable {
         let id: String
         let code: String
@@ -70,11 +84,11 @@ struct ReadingsData: Sendable {
     /// the period open for readings, read together: what every readings route starts from, one round trip
     /// fewer on PostgreSQL for every «Показания» page and submission (issue 8).
     static func contractsAndOpenPeriod(of accountID: UUID, now: Date, timeZone: TimeZone, on sql: any SQLDatabase)
-        async throws -> (contracts: [(ContractChoice, ContractLink)], period: BillingPeriod)
+        async throws -> (contracts: [(ContractChoice, Link)], period: BillingPeriod)
     {
         let rows = try await sql.rows(ContractsQuery(accountID: accountID))
         return (
-            try rows.compactMap { try contract($0, accountID: accountID) },
+            try rows.compactMap { try contract($0) },
             try await openPeriod(lastClosedIn: rows.first, now: now, timeZone: timeZone, on: sql)
         )
     }
@@ -87,10 +101,10 @@ struct ReadingsData: Sendable {
     static func contractsObjectsAndOpenPeriod(
         of accountID: UUID, number: String?, now: Date, timeZone: TimeZone, on sql: any SQLDatabase
     ) async throws -> (
-        contracts: [(ContractChoice, ContractLink)], period: BillingPeriod, objects: (of: String, rows: [ObjectRow])?
+        contracts: [(ContractChoice, Link)], period: BillingPeriod, objects: (of: String, rows: [ObjectRow])?
     ) {
         let rows = try await sql.rows(ChoiceQuery(accountID: accountID, number: number ?? ""))
-        var contracts: [(ContractChoice, ContractLink)] = []
+        var contracts: [(ContractChoice, Link)] = []
         var firstContract: (any SQLRow)?
         var picked: String?
         var objects: [ObjectRow] = []
@@ -98,7 +112,7 @@ struct ReadingsData: Sendable {
             switch try row.decode(column: "kind", as: String.self) {
             case "c":
                 if firstContract == nil { firstContract = row }
-                try contract(row, accountID: accountID).map { contracts.append($0) }
+                try contract(row).map { contracts.append($0) }
             case "h": picked = try row.decode(column: "id", as: String.self)
             case "o": objects.append(try ObjectRow(choiceRow: row))
             default: continue
@@ -115,16 +129,15 @@ struct ReadingsData: Sendable {
     /// A row of `ContractsQuery` (or `ChoiceQuery`'s «c»): the contract and the link, when the link lets the
     /// account submit readings. Read column by column: this runs on every «Показания» request and on each
     /// submission, and a Decodable row costs twice as much (issue 8).
-    private static func contract(_ row: any SQLRow, accountID: UUID) throws -> (ContractChoice, ContractLink)? {
-        let link = ContractLink(
-            id: try row.decode(column: "link_id", as: UUID.self), accountID: accountID,
-            contractID: try row.decode(column: "id", as: String.self),
-            roleName: try row.decode(column: "role", as: String.self),
+    private static func contract(_ row: any SQLRow) throws -> (ContractChoice, Link)? {
+        let link = Link(
+            role: Role(rawValue: try row.decode(column: "role", as: String.self)),
             energyObjectIDs: try row.decode(column: "energy_object_ids", as: String?.self))
         guard link.allows(.submitReadings) else { return nil }
         return (
             ContractChoice(
-                id: link.contractID, number: try row.decode(column: "number", as: String.self),
+                id: try row.decode(column: "id", as: String.self),
+                number: try row.decode(column: "number", as: String.self),
                 name: try row.decode(column: "name", as: String.self),
                 priceCategory: try row.decode(column: "price_category", as: Int.self)),
             link
@@ -330,7 +343,7 @@ struct ReadingsData: Sendable {
     /// is listed but only those it picks (say, one page of them) get their meters: the page of a 500-meter
     /// contract then reads the rows it shows, on the same indexes.
     static func load(
-        _ contract: ContractChoice, link: ContractLink, period: BillingPeriod, on sql: any SQLDatabase,
+        _ contract: ContractChoice, link: Link, period: BillingPeriod, on sql: any SQLDatabase,
         detailed: (([Object]) -> [Object])? = nil, objectRows: [ObjectRow]? = nil
     ) async throws -> ReadingsData {
         let allowed = link.energyObjects

@@ -142,9 +142,7 @@ struct ReadingsPage: Sendable {
             <span class="badge-status">\(object.status?.title ?? "—")</span>\(object.submitted ? HTML(trusted: " <span class=\"check\" title=\"Показания переданы\" aria-label=\"Показания переданы\">✓</span>") : .empty)</summary>
             <div class="table-scroll"><table class="table readings">
             <thead><tr><th>Номер ПУ</th><th>ИК</th><th>Величина</th><th>Шкала</th><th>Предыдущие показания</th><th>Текущие показания</th><th>Расход по ПУ</th><th>Статус</th></tr></thead>
-            <tbody>
-            \(each: object.meters.map { (object, $0) }, meterRows)
-            </tbody>
+            \(each: object.meters.enumerated().map { (object, item.offset, $0.offset, $0.element) }, meterRows)
             </table></div>
             </details>
             """
@@ -162,20 +160,24 @@ struct ReadingsPage: Sendable {
             "<p class=\"interval-line\">Расход интервальный: <b>\(interval)</b> · Дельта: <b data-delta>\(delta)</b></p>"
     }
 
-    func meterRows(_ pair: (ReadingsData.Object, ReadingsData.Meter)) -> HTML {
-        let (object, meter) = pair
+    /// A meter's rows in a `<tbody>` of its own, which carries what the page's script needs for all its channels:
+    /// the meter (whose «Счетчик перешел через ноль» box is `o_` and the meter's hex), ratio and digits. A
+    /// channel's input is `v_` and the channel's hex (what the form sends); its element id is short and only
+    /// has to be unique on the page: the object's and the meter's places and the channel's (issue 8: the
+    /// page of 150 channels was a third longer when each input carried these and a 28-character id three
+    /// times).
+    func meterRows(_ item: (ReadingsData.Object, Int, Int, ReadingsData.Meter)) -> HTML {
+        let (object, objectIndex, meterIndex, meter) = item
         let open = object.status == .waiting && meter.status == .waiting
         let span = String(meter.channels.count + 1)
         let statusCell: HTML = "<td rowspan=\"\(span)\">\(meter.status?.title ?? "—")</td>"
-        // Worked out once per meter and channel: the page has 150 channels (issue 8).
+        let idPrefix = "r" + String(objectIndex) + "-" + String(meterIndex) + "-"
         let meterHex = ReadingFields.hex(meter.id)
-        let ratio = String(meter.ratio)
-        let digits = String(meter.digits)
-        var rows = HTML.empty
+        var rows: HTML =
+            "<tbody data-meter=\"\(meterHex)\" data-ratio=\"\(String(meter.ratio))\" data-digits=\"\(String(meter.digits))\">"
         for (index, channel) in meter.channels.enumerated() {
-            let channelHex = ReadingFields.hex(channel.id)
-            let name = ReadingFields.value(hex: channelHex)
-            let fieldID = "r-" + channelHex
+            let name = ReadingFields.value(hex: ReadingFields.hex(channel.id))
+            let fieldID = idPrefix + String(index)
             let shownValue =
                 typed[channel.id]
                 ?? channel.submitted.map { RegisterReading.formatted($0, grouped: false) }
@@ -196,10 +198,12 @@ struct ReadingsPage: Sendable {
                 channel.previous.map { value -> HTML in
                     "\(RegisterReading.formatted(value))\(channel.previousDate.map { date -> HTML in "<small> на \(ContractCard.date(date))</small>" })"
                 } ?? "—"
+            let quantity = channel.quantity?.title ?? ""
+            let zone = channel.zone?.title ?? ""
             rows.append(
                 """
-                <tr>\(head)<td>\(channel.quantity?.title ?? "")</td><td>\(channel.zone?.title ?? "")</td><td>\(previous)</td>
-                <td class="\(error == nil ? "" : "field-invalid")"><label class="visually-hidden" for="\(fieldID)">Текущие показания ПУ \(meter.number) \(channel.quantity?.title ?? "") \(channel.zone?.title ?? "")</label><input id="\(fieldID)" name="\(name)" inputmode="decimal" autocomplete="off"\(attr: "value", shownValue)\(flag: "disabled", !open) data-meter="\(meterHex)" data-previous="\(channel.previous.map { String($0) } ?? "")" data-ratio="\(ratio)" data-digits="\(digits)"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : fieldID + "-error")>\(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(fieldID)-error\">\(message)</p>" })</td>
+                <tr>\(head)<td>\(quantity)</td><td>\(zone)</td><td>\(previous)</td>
+                <td\(error == nil ? HTML.empty : " class=\"field-invalid\"")><label class="visually-hidden" for="\(fieldID)">Текущие показания ПУ \(meter.number) \(quantity) \(zone)</label><input id="\(fieldID)" name="\(name)" inputmode="decimal" autocomplete="off"\(attr: "value", shownValue)\(flag: "disabled", !open) data-previous="\(channel.previous.map { String($0) } ?? "")"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : fieldID + "-error")>\(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(fieldID)-error\">\(message)</p>" })</td>
                 <td><output data-consumption-for="\(fieldID)">\(consumption)</output></td>
                 \(index == 0 ? statusCell : HTML.empty)</tr>
                 """)
@@ -207,7 +211,7 @@ struct ReadingsPage: Sendable {
         let meterError = meterErrors[meter.id]
         rows.append(
             """
-            <tr class="meter-extra"><td colspan="5">\(intervalLine(meter))\(open ? Forms.checkbox(name: ReadingFields.rollover(meter.id), label: "Счетчик перешел через ноль (показания меньше предыдущих)", checked: rollover.contains(meter.id)) : HTML.empty)\(meterError.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</td></tr>
+            <tr class="meter-extra"><td colspan="5">\(intervalLine(meter))\(open ? Forms.checkbox(name: ReadingFields.rollover(hex: meterHex), label: "Счетчик перешел через ноль (показания меньше предыдущих)", checked: rollover.contains(meter.id)) : HTML.empty)\(meterError.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</td></tr></tbody>
             """)
         return rows
     }

@@ -80,7 +80,8 @@ enum ReadingFields {
     static func value(_ channelID: String) -> String { value(hex: hex(channelID)) }
     /// The field's name from the channel id already in hex (the page needs the hex for the input's id too).
     static func value(hex channelHex: String) -> String { "v_" + channelHex }
-    static func rollover(_ meterID: String) -> String { "o_" + hex(meterID) }
+    static func rollover(_ meterID: String) -> String { rollover(hex: hex(meterID)) }
+    static func rollover(hex meterHex: String) -> String { "o_" + meterHex }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 

@@ -56,11 +56,13 @@ function setUpReadings() {
     if (!output) return;
     const current = parseReading(input.value);
     const previous = input.dataset.previous === "" ? null : Number(input.dataset.previous);
-    const ratio = Number(input.dataset.ratio || "1");
+    // The meter's ratio, digits and rollover box are on its <tbody>, shared by its channels.
+    const meter = input.closest("tbody[data-meter]")?.dataset ?? {};
+    const ratio = Number(meter.ratio || "1");
     if (current === null || previous === null) { output.textContent = "0"; return; }
     let delta = current - previous;
-    const rollover = form.querySelector(`input[name="o_${input.dataset.meter}"]`);
-    if (delta < 0 && rollover && rollover.checked) delta += Math.pow(10, Number(input.dataset.digits)) * 1000;
+    const rollover = form.querySelector(`input[name="o_${meter.meter}"]`);
+    if (delta < 0 && rollover && rollover.checked) delta += Math.pow(10, Number(meter.digits)) * 1000;
     output.textContent = formatThousandths(delta * ratio);
   };
   for (const input of form.querySelectorAll("input[data-previous]")) {
@@ -76,7 +78,9 @@ function setUpReadings() {
   }
   for (const box of form.querySelectorAll("input[name^=o_]")) {
     box.addEventListener("change", () => {
-      for (const input of form.querySelectorAll(`input[data-meter="${box.name.slice(2)}"]`)) update(input);
+      for (const input of form.querySelectorAll(`tbody[data-meter="${box.name.slice(2)}"] input[data-previous]`)) {
+        update(input);
+      }
     });
   }
   // Choosing another contract applies the filter at once.
