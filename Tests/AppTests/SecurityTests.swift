@@ -109,8 +109,26 @@ import VaporTesting
                     #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
                     #expect(res.headers.first(name: "Referrer-Policy") == "same-origin")
                     #expect(res.headers.first(name: "Strict-Transport-Security") == nil, "no HSTS over plain http")
+                    // Pages are never stored; the style sheet may be.
+                    #expect(
+                        res.headers.first(name: .cacheControl) == (path.hasSuffix(".css") ? nil : "no-store"),
+                        "\(path)")
                 }
             }
+        }
+    }
+
+    @Test func onlyHTMLIsAPage() {
+        func html(_ value: String?) -> Bool {
+            var headers = HTTPHeaders()
+            if let value { headers.add(name: .contentType, value: value) }
+            return SecurityHeadersMiddleware.isHTML(headers)
+        }
+        for value in ["text/html", "text/html; charset=utf-8", "Text/HTML;charset=UTF-8", " text/html ; q=1"] {
+            #expect(html(value), "\(value)")
+        }
+        for value in [nil, "", "text/htm", "text/html5", "text/plain", "application/xhtml+xml", "xtext/html"] {
+            #expect(!html(value), "\(value ?? "nil")")
         }
     }
 
