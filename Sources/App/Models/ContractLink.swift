@@ -25,16 +25,6 @@ final class ContractLink: Model, @unchecked Sendable {
         createdAt = now
     }
 
-    /// A link as a query read it, column by column (not saved again).
-    convenience init(id: UUID, accountID: UUID, contractID: String, roleName: String, energyObjectIDs: String?) {
-        self.init()
-        self.id = id
-        self.accountID = accountID
-        self.contractID = contractID
-        self.roleName = roleName
-        self.energyObjectIDs = energyObjectIDs
-    }
-
     /// The role; a value this version does not know gives no access at all.
     var role: Role? { Role(rawValue: roleName) }
 

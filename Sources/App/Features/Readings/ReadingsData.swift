@@ -163,14 +163,13 @@ struct ReadingsData: Sendable {
             \(ofTheAccount)
             ORDER BY c.number
             """
-        /// The contract's and the link's columns, also `ChoiceQuery`'s, which `contract(_:accountID:)` reads.
-        static let columns =
-            "c.id, c.number, c.name, c.price_category, l.id AS link_id, l.role, l.energy_object_ids"
+        /// The contract's and the link's columns, also `ChoiceQuery`'s, which `contract(_:)` reads.
+        static let columns = "c.id, c.number, c.name, c.price_category, l.role, l.energy_object_ids"
         /// The account's (`$1`) links and their contracts.
         static let ofTheAccount =
             "FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1"
         static let packedColumns: [String]? = [
-            "id", "number", "name", "price_category", "link_id", "role", "energy_object_ids", "last_closed",
+            "id", "number", "name", "price_category", "role", "energy_object_ids", "last_closed",
         ]
         static let packedOrder: String? = "packed.number"
         let accountID: UUID
@@ -197,17 +196,17 @@ struct ReadingsData: Sendable {
             chosen AS (
                 SELECT id FROM mine WHERE number = $2 OR ($2 = '' AND role IN (\(submitRoles)))
                 ORDER BY number LIMIT 1)
-            SELECT 'c' AS kind, id, number, name, price_category, link_id, role, energy_object_ids,
+            SELECT 'c' AS kind, id, number, name, price_category, role, energy_object_ids,
                    (\(PeriodClosing.LastClosedQuery.sql)) AS last_closed
             FROM mine
             UNION ALL
-            SELECT 'h', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM chosen
+            SELECT 'h', id, NULL, NULL, NULL, NULL, NULL, NULL FROM chosen
             UNION ALL
-            SELECT 'o', o.id, o.code, o.name, o.meter_count, NULL, o.status, o.address, NULL
+            SELECT 'o', o.id, o.code, o.name, o.meter_count, o.status, o.address, NULL
             FROM energy_objects o WHERE o.contract_id = (SELECT id FROM chosen)
             """
         static let packedColumns: [String]? = [
-            "kind", "id", "number", "name", "price_category", "link_id", "role", "energy_object_ids", "last_closed",
+            "kind", "id", "number", "name", "price_category", "role", "energy_object_ids", "last_closed",
         ]
         let accountID: UUID
         let number: String

@@ -77,9 +77,7 @@ struct ReadingsSubmission: Sendable {
 
 /// Field names on the page: billing's ids may hold any character, so they travel hex-encoded.
 enum ReadingFields {
-    static func value(_ channelID: String) -> String { value(hex: hex(channelID)) }
-    /// The field's name from the channel id already in hex (the page needs the hex for the input's id too).
-    static func value(hex channelHex: String) -> String { "v_" + channelHex }
+    static func value(_ channelID: String) -> String { "v_" + hex(channelID) }
     static func rollover(_ meterID: String) -> String { rollover(hex: hex(meterID)) }
     static func rollover(hex meterHex: String) -> String { "o_" + meterHex }
 
