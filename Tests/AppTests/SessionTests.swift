@@ -170,6 +170,19 @@ import VaporTesting
             #expect(who == "anonymous")
             #expect(setCookie?.hasPrefix("lkk_session=;") == true)
             #expect(try await world.count("sessions") == 0)
+
+            // A page that needs a signed-in account sends an idle session to sign-in and clears its cookie.
+            let (again, _) = try await world.openForm()
+            let second = try await signIn(world, cookie: again)
+            world.clock.advance(31 * 60)
+            var headers = HTTPHeaders()
+            headers.add(name: .cookie, value: "lkk_session=\(second)")
+            try await world.app.testing().test(.GET, "payments", headers: headers) { res async in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/login")
+                #expect(res.headers.first(name: .setCookie)?.hasPrefix("lkk_session=;") == true)
+            }
+            #expect(try await world.count("sessions") == 0)
         }
     }
 

@@ -58,7 +58,15 @@ struct PortalSessionMiddleware: AsyncMiddleware {
                 state.cookie = .expire
             }
         }
-        let response = try await next.respond(to: request)
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch let abort as AbortError where ErrorPageMiddleware.isRedirect(abort) {
+            // A redirect thrown by the route (to sign-in after an idle timeout, say) becomes its response here,
+            // as `ErrorPageMiddleware` would make it, so that the cookie below is still sent: an ended session's
+            // cookie is cleared rather than kept by the browser until its next request.
+            response = ErrorPageMiddleware.redirect(abort)
+        }
         if state.page != nil { request.portal.metrics.sessionPageRead(taken: false) }
         switch state.cookie {
         case .keep: break

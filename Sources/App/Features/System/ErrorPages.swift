@@ -71,8 +71,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
-        } catch let abort as AbortError where (300..<400).contains(abort.status.code) {
-            return Response(status: abort.status, headers: abort.headers)
+        } catch let abort as AbortError where Self.isRedirect(abort) {
+            return Self.redirect(abort)
         } catch let abort as AbortError {
             if abort.status.code >= 500 {
                 request.logger.error("\(request.method) \(request.url.path): \(String(reflecting: abort))")
@@ -83,4 +83,10 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             return try await ErrorPages.render(status: .internalServerError, for: request)
         }
     }
+
+    /// A route sends the browser elsewhere (to sign-in, say) by throwing `Abort.redirect`.
+    static func isRedirect(_ abort: any AbortError) -> Bool { (300..<400).contains(abort.status.code) }
+
+    /// The response of a redirect thrown by a route: its status and headers, no page.
+    static func redirect(_ abort: any AbortError) -> Response { Response(status: abort.status, headers: abort.headers) }
 }
