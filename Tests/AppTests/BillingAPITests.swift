@@ -157,6 +157,30 @@ enum BillingSamples {
         }
     }
 
+    /// Billing sends batches in parallel: on SQLite a deferred transaction that had read before another
+    /// connection's commit could not write («database is locked» at once, not after the busy timeout), and
+    /// about every other batch got a 500 (`Database.retryingTransaction`).
+    @Test func batchesSentAtOnceAreAllStored() async throws {
+        try await withPortal { world in
+            let token = try await world.billingToken()
+            try await BillingSamples.load(world, token: token)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        let payment: JSONValue = [
+                            "id": .string("P-par-\(index)"), "contractId": "K-1", "paidOn": "2026-11-10",
+                            "amountKopecks": 100,
+                        ]
+                        return try await world.api(.PUT, "payments", token: token, body: ["items": [payment]]).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 != .ok }.isEmpty, "\(statuses.map(\.code))")
+            #expect(try await world.count("payments_received", where: "id LIKE 'P-par-%'") == 40)
+        }
+    }
+
     @Test func oneBadRecordRejectsTheBatchWithEveryPath() async throws {
         try await withPortal { world in
             let token = try await world.billingToken()

@@ -178,3 +178,33 @@ extension Request {
         return try await writer.transaction(on: eventLoop, logger: logger, body)
     }
 }
+
+extension Database {
+    /// A write transaction that, on SQLite, is run again when SQLite refuses it as busy, for up to 10 seconds
+    /// (after a pause of a few milliseconds, longer each time); elsewhere Fluent's transaction. `body` may
+    /// therefore run more than once and must do nothing but its statements.
+    ///
+    /// Fluent's SQLite transaction begins a deferred one, which takes the write lock at its first write. If
+    /// another connection committed after the transaction's first read, SQLite refuses the write at once
+    /// («database is locked»: a snapshot older than the last commit cannot be written), without waiting for
+    /// the busy timeout, and the request failed: billing sending batches in parallel got a 500 for about every
+    /// other one. `BEGIN IMMEDIATE` would wait instead, but in SQLite's busy handler, on a thread of the pool
+    /// the driver's connections share, where the transaction holding the lock may be waiting for a thread.
+    func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T)
+        async throws -> T
+    {
+        guard sql.dialect.name == "sqlite" else { return try await transaction { try await body($0.sql) } }
+        let deadline = ContinuousClock.now + .seconds(10)
+        var attempt = 0
+        while true {
+            do {
+                return try await transaction { try await body($0.sql) }
+            } catch let error as SQLiteError
+                where [.busy, .busyInSnapshot, .busyInRecovery].contains(error.reason) && ContinuousClock.now < deadline
+            {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(min(50, 2 * attempt) + Int.random(in: 0...5)))
+            }
+        }
+    }
+}
