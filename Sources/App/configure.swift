@@ -98,7 +98,7 @@ public func configure(
             for loop in app.eventLoopGroup.makeIterator() {
                 guard let db = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase
                 else { continue }
-                _ = try await db.raw("PRAGMA busy_timeout = 10000").all()
+                _ = try await db.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Int(SQLiteBusy.timeout * 1000)))").all()
                 // NORMAL (the default): a commit does not wait for the disk, which shortens every write's hold
                 // of SQLite's single write lock (issue 8: the readings peak 150 → 200 submissions/s); with WAL
                 // the database stays consistent, and only the last commits before a power loss can be lost.

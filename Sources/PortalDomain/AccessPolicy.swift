@@ -52,6 +52,11 @@ public enum AccessPolicy {
         }
     }
 
+    /// Whether a stored role may perform `action`: a role this version does not know (nil) may do nothing.
+    public static func allows(_ role: Role?, _ action: ContractAction) -> Bool {
+        role.map { allows($0, action) } ?? false
+    }
+
     /// Whether a link may act on one energy object: a link limited to some objects reaches only those.
     public static func allows(
         _ role: Role, _ action: ContractAction, energyObject: String, limitedTo objects: Set<String>?

@@ -29,7 +29,7 @@ final class SQLiteWriter: Sendable {
     /// Opened on first use; touched only by the writer holding the gate.
     private let connection = NIOLockedValueBox<DirectConnection?>(nil)
 
-    init(path: String, synchronous: String = "NORMAL", lockTimeout: Double = 10) {
+    init(path: String, synchronous: String = "NORMAL", lockTimeout: Double = SQLiteBusy.timeout) {
         self.path = path
         self.synchronous = synchronous == "FULL" ? "FULL" : "NORMAL"
         self.lockTimeout = lockTimeout
@@ -74,10 +74,26 @@ final class SQLiteWriter: Sendable {
     }
 
     private func begin(_ connection: DirectConnection) async throws {
+        try await SQLiteBusy.retry(timeout: lockTimeout) {
+            try connection.execute("BEGIN IMMEDIATE", allowBusy: true) == SQLITE_BUSY ? nil : ()
+        }
+    }
+}
+
+/// Waiting for SQLite's single write lock without holding a thread: what is refused as busy is tried again
+/// after a pause (200 µs, doubling up to 5 ms) until it goes through or `timeout` seconds have passed.
+enum SQLiteBusy {
+    /// How long a write waits for the lock: the writer's `BEGIN IMMEDIATE`, a retried transaction, and the
+    /// driver's connections' own busy timeout (`configure`).
+    static let timeout: Double = 10
+
+    /// The first result of `attempt` that is not nil (nil: busy, try again); «database is locked» after `timeout`.
+    static func retry<T>(timeout: Double, _ attempt: () async throws -> T?) async throws -> T {
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .milliseconds(Int(lockTimeout * 1000)))
+        let deadline = clock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
         var pause = Duration.microseconds(200)
-        while try connection.execute("BEGIN IMMEDIATE", allowBusy: true) == SQLITE_BUSY {
+        while true {
+            if let result = try await attempt() { return result }
             guard clock.now < deadline else { throw DirectSQLiteError(message: "database is locked") }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .milliseconds(5))
@@ -180,9 +196,9 @@ extension Request {
 }
 
 extension Database {
-    /// A write transaction that, on SQLite, is run again when SQLite refuses it as busy, for up to 10 seconds
-    /// (after a pause of a few milliseconds, longer each time); elsewhere Fluent's transaction. `body` may
-    /// therefore run more than once and must do nothing but its statements.
+    /// A write transaction that, on SQLite, is run again when SQLite refuses it as busy (`SQLiteBusy`);
+    /// elsewhere Fluent's transaction. `body` may therefore run more than once and must do nothing but its
+    /// statements.
     ///
     /// Fluent's SQLite transaction begins a deferred one, which takes the write lock at its first write. If
     /// another connection committed after the transaction's first read, SQLite refuses the write at once
@@ -194,16 +210,11 @@ extension Database {
         async throws -> T
     {
         guard sql.dialect.name == "sqlite" else { return try await transaction { try await body($0.sql) } }
-        let deadline = ContinuousClock.now + .seconds(10)
-        var attempt = 0
-        while true {
+        return try await SQLiteBusy.retry(timeout: SQLiteBusy.timeout) { () async throws -> T? in
             do {
                 return try await transaction { try await body($0.sql) }
-            } catch let error as SQLiteError
-                where [.busy, .busyInSnapshot, .busyInRecovery].contains(error.reason) && ContinuousClock.now < deadline
-            {
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(min(50, 2 * attempt) + Int.random(in: 0...5)))
+            } catch let error as SQLiteError where [.busy, .busyInSnapshot, .busyInRecovery].contains(error.reason) {
+                return nil
             }
         }
     }

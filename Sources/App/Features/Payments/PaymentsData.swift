@@ -38,7 +38,7 @@ struct PaymentsData: Sendable {
         var due: Money { documents.reduce(.zero) { $0 + $1.due } }
         var canPay: Bool { allows(.pay) }
 
-        func allows(_ action: ContractAction) -> Bool { role.map { AccessPolicy.allows($0, action) } ?? false }
+        func allows(_ action: ContractAction) -> Bool { AccessPolicy.allows(role, action) }
         var dueDocuments: [Document] { documents.filter { $0.due > .zero } }
     }
 

@@ -24,7 +24,7 @@ struct ReadingsData: Sendable {
         /// Energy object ids, one per line; nil for the whole contract.
         let energyObjectIDs: String?
 
-        func allows(_ action: ContractAction) -> Bool { role.map { AccessPolicy.allows($0, action) } ?? false }
+        func allows(_ action: ContractAction) -> Bool { AccessPolicy.allows(role, action) }
 
         var energyObjects: Set<String>? { ContractLink.energyObjects(in: energyObjectIDs) }
     }
