@@ -54,6 +54,10 @@ import VaporTesting
             #expect(try await post(world, cookie: cookie, body: "_csrf=\(token)%") == .forbidden)
             // A token without the session it belongs to is worthless.
             #expect(try await post(world, cookie: nil, body: "_csrf=\(token)") == .forbidden)
+            // And so is one with another visitor's session, or with a cookie made up to match no row.
+            let (other, _) = try await world.openForm()
+            #expect(try await post(world, cookie: other, body: "_csrf=\(token)") == .forbidden)
+            #expect(try await post(world, cookie: "a" + Sessions.randomToken(), body: "_csrf=\(token)") == .forbidden)
         }
     }
 

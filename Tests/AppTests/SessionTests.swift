@@ -57,7 +57,7 @@ import VaporTesting
     @Test func onlyTheHashOfTheTokenIsStored() async throws {
         try await withPortal { world in
             world.addTestRoutes()
-            let (cookie, _) = try await world.openForm()
+            let cookie = try await signIn(world, form: try await world.openForm())
             #expect(try await world.count("sessions") == 1)
             #expect(try await world.count("sessions", where: "token_hash = '\(cookie)'") == 0)
             #expect(try await world.count("sessions", where: "token_hash = '\(Sessions.hash(cookie))'") == 1)
@@ -133,6 +133,64 @@ import VaporTesting
         }
     }
 
+    @Test func anonymousFormsWriteNoSession() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            // The sign-in, registration and recovery forms set an unsaved session's cookie and write nothing.
+            for path in ["/login", "/register", "/recover"] {
+                var cookie = ""
+                try await world.app.testing().test(.GET, path) { res async in
+                    #expect(res.status == .ok, "\(path)")
+                    cookie = res.headers.setCookie?["lkk_session"]?.string ?? ""
+                }
+                #expect(Sessions.isUnsaved(cookie), "\(path): \(cookie)")
+            }
+            let (cookie, token) = try await world.openForm()
+            #expect(cookie.count == 44 && cookie.hasPrefix("a") && token.count == 43)
+            // The same cookie keeps its token and is not set again.
+            var headers = HTTPHeaders()
+            headers.add(name: .cookie, value: "lkk_session=\(cookie)")
+            try await world.app.testing().test(.GET, "test/form", headers: headers) { res async in
+                #expect(res.body.string == token)
+                #expect(res.headers.first(name: .setCookie) == nil)
+            }
+            #expect(try await world.count("sessions") == 0)
+            // Another visitor's form has another token.
+            #expect(try await world.openForm().token != token)
+        }
+    }
+
+    @Test func anUnsavedSessionIsSavedWithItsTokensWhenNeeded() async throws {
+        try await withPortal { world in
+            world.addTestRoutes()
+            world.app.post("test", "ensure") { req async throws -> String in
+                try await req.sessions.ensure().csrfToken
+            }
+            let (cookie, token) = try await world.openForm()
+            var headers = HTTPHeaders()
+            headers.formPost(cookie: cookie)
+            headers.replaceOrAdd(name: .userAgent, value: "Mozilla/5.0 Chrome/156.0")
+            // Sent twice at once (a double click), it is saved once, and both are answered.
+            async let first = try world.app.testing().sendRequest(
+                .POST, "test/ensure", headers: headers, body: ByteBuffer(string: "_csrf=\(token)"))
+            async let second = try world.app.testing().sendRequest(
+                .POST, "test/ensure", headers: headers, body: ByteBuffer(string: "_csrf=\(token)"))
+            for response in try await [first, second] {
+                #expect(response.status == .ok)
+                #expect(response.body.string == token, "the forms already shown stay valid")
+                #expect(response.headers.first(name: .setCookie) == nil, "the browser's cookie stays")
+            }
+            #expect(try await world.count("sessions") == 1)
+            let row = try #require(try await PortalSession.query(on: world.app.db).first())
+            #expect(row.tokenHash == Sessions.hash(cookie) && row.csrfToken == token && row.accountID == nil)
+            #expect(row.userAgent == "Mozilla/5.0 Chrome/156.0")
+            // Signing in from it still gets a new token.
+            let signedIn = try await signIn(world, form: (cookie, token))
+            #expect(signedIn.count == 43 && signedIn != cookie)
+            #expect(try await world.count("sessions") == 1)
+        }
+    }
+
     @Test func signInGivesANewToken() async throws {
         try await withPortal { world in
             world.addTestRoutes()
@@ -149,18 +207,20 @@ import VaporTesting
             #expect(!after.isEmpty && after != before)
             #expect(try await whoami(world, cookie: after).0 == "00000000-0000-0000-0000-0000000000AA")
             // The pre-sign-in token no longer opens anything, and the browser is told to drop it.
-            let (who, setCookie) = try await whoami(world, cookie: before)
+            #expect(try await whoami(world, cookie: before).0 == "anonymous")
+            #expect(try await world.count("sessions") == 1)
+            // A signed-in session ended elsewhere: its token opens nothing, and the browser is told to drop it.
+            try await world.app.db.sql.raw("DELETE FROM sessions").run()
+            let (who, setCookie) = try await whoami(world, cookie: after)
             #expect(who == "anonymous")
             #expect(setCookie?.contains("Max-Age=0") == true || setCookie?.contains("1970") == true)
-            #expect(try await world.count("sessions") == 1)
         }
     }
 
     @Test func idleSessionIsRefused() async throws {
         try await withPortal { world in
             world.addTestRoutes()
-            let (anonymous, _) = try await world.openForm()
-            let cookie = try await signIn(world, cookie: anonymous)
+            let cookie = try await signIn(world, form: try await world.openForm())
             world.clock.advance(29 * 60)
             #expect(try await whoami(world, cookie: cookie).0 != "anonymous", "29 minutes idle is still alive")
             world.clock.advance(29 * 60)
@@ -172,8 +232,7 @@ import VaporTesting
             #expect(try await world.count("sessions") == 0)
 
             // A page that needs a signed-in account sends an idle session to sign-in and clears its cookie.
-            let (again, _) = try await world.openForm()
-            let second = try await signIn(world, cookie: again)
+            let second = try await signIn(world, form: try await world.openForm())
             world.clock.advance(31 * 60)
             var headers = HTTPHeaders()
             headers.add(name: .cookie, value: "lkk_session=\(second)")
@@ -189,8 +248,7 @@ import VaporTesting
     @Test func absoluteTimeoutEndsEvenABusySession() async throws {
         try await withPortal { world in
             world.addTestRoutes()
-            let (anonymous, _) = try await world.openForm()
-            let cookie = try await signIn(world, cookie: anonymous)
+            let cookie = try await signIn(world, form: try await world.openForm())
             // Active every 20 minutes for 11 h 40 min: alive.
             for _ in 0..<35 {
                 world.clock.advance(20 * 60)
@@ -204,8 +262,7 @@ import VaporTesting
     @Test func timeoutsAreConfigurable() async throws {
         try await withPortal({ $0.sessionIdle = 5 * 60 }) { world in
             world.addTestRoutes()
-            let (anonymous, _) = try await world.openForm()
-            let cookie = try await signIn(world, cookie: anonymous)
+            let cookie = try await signIn(world, form: try await world.openForm())
             world.clock.advance(6 * 60)
             #expect(try await whoami(world, cookie: cookie).0 == "anonymous")
         }
@@ -214,9 +271,8 @@ import VaporTesting
     @Test func sessionRecordsBrowserAndAddress() async throws {
         try await withPortal { world in
             world.addTestRoutes()
-            var headers = HTTPHeaders()
-            headers.replaceOrAdd(name: .userAgent, value: "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0")
-            try await world.app.testing().test(.GET, "test/form", headers: headers) { _ in }
+            _ = try await signIn(
+                world, form: try await world.openForm(), userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0")
             let found = try await PortalSession.query(on: world.app.db).first()
             let row = try #require(found)
             #expect(row.userAgent == "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0")
@@ -227,8 +283,8 @@ import VaporTesting
     @Test func expiredSessionsAreSwept() async throws {
         try await withPortal { world in
             world.addTestRoutes()
-            _ = try await world.openForm()
-            _ = try await world.openForm()
+            _ = try await signIn(world, form: try await world.openForm())
+            _ = try await signIn(world, form: try await world.openForm())
             #expect(try await world.count("sessions") == 2)
             world.clock.advance(31 * 60)
             try await Housekeeping.run(world.app)
@@ -236,12 +292,14 @@ import VaporTesting
         }
     }
 
-    /// Signs in with the anonymous session's cookie and returns the new cookie.
-    func signIn(_ world: TestWorld, cookie: String) async throws -> String {
-        let row = try await PortalSession.query(on: world.app.db).filter(\.$tokenHash == Sessions.hash(cookie)).first()
-        let token = try #require(row).csrfToken
+    /// Signs in from an anonymous form's cookie and token and returns the new cookie.
+    func signIn(_ world: TestWorld, form: (cookie: String, token: String), userAgent: String? = nil) async throws
+        -> String
+    {
+        let (cookie, token) = form
         var headers = HTTPHeaders()
         headers.formPost(cookie: cookie)
+        if let userAgent { headers.replaceOrAdd(name: .userAgent, value: userAgent) }
         var after = ""
         try await world.app.testing().test(
             .POST, "test/signin", headers: headers, body: ByteBuffer(string: "_csrf=\(token)")

@@ -5,7 +5,8 @@ import Vapor
 
 /// Refuses an unsafe request (POST, PUT, PATCH, DELETE) unless it comes from the portal's own pages:
 /// the browser's `Sec-Fetch-Site` / `Origin` must name this origin, and the form's `_csrf` field (or the
-/// `X-CSRF-Token` header) must equal the session's token.
+/// `X-CSRF-Token` header) must equal the session's token (for an unsaved session, the token derived from its
+/// cookie's).
 ///
 /// Paths under `exemptPrefixes` are machine APIs authenticated by bearer tokens or signatures, never by cookies.
 struct CSRFMiddleware: AsyncMiddleware {
@@ -43,7 +44,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         if let origin = request.headers.first(name: .origin), origin != Self.expectedOrigin(request) {
             return .foreignOrigin
         }
-        guard let session = request.sessions.current else { return .missingSession }
+        guard let expected = request.sessions.expectedCSRFToken else { return .missingSession }
         var sent = request.headers.first(name: Self.headerName)
         if sent == nil {
             if request.body.data == nil {
@@ -56,7 +57,7 @@ struct CSRFMiddleware: AsyncMiddleware {
                 sent = try? request.content.get(String.self, at: Self.fieldName)
             }
         }
-        guard let sent, Self.constantTimeEquals(sent, session.csrfToken) else { return .badToken }
+        guard let sent, Self.constantTimeEquals(sent, expected) else { return .badToken }
         return nil
     }
 

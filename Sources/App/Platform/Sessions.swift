@@ -8,8 +8,11 @@ import Vapor
 
 /// Reads the session cookie, checks the timeouts, and sets the cookie when the session was created or renewed.
 ///
-/// A session row is created only when something needs it (a form's CSRF token, a sign-in), so anonymous
-/// page views cost no writes.
+/// A session row is written only when something needs one (a sign-in, a registration's pending code). An
+/// anonymous visitor's form gets an unsaved session: a cookie whose token no row has yet, and a CSRF token
+/// derived from it (`Sessions.csrfToken()`). So no anonymous request writes to the database, however many
+/// sign-in pages are opened (issue 8: 25,000 views of the sign-in page in ten seconds had left as many rows,
+/// and with them a table whose statistics made PostgreSQL scan it whole on every request).
 struct PortalSessionMiddleware: AsyncMiddleware {
     /// Writes `last_seen_at` at most this often, to keep page views read-only.
     static let touchInterval: TimeInterval = 60
@@ -31,7 +34,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         let config = request.portal.config
         let state = SessionState()
         request.storage[SessionState.Key.self] = state
-        if let token = request.cookies[config.sessionCookieName]?.string, token.count == 43 {
+        if let token = request.cookies[config.sessionCookieName]?.string, Sessions.isWellFormed(token) {
             let now = request.now
             let tokenHash = Sessions.hash(token)
             var page: SessionState.PageRows?
@@ -54,7 +57,11 @@ struct PortalSessionMiddleware: AsyncMiddleware {
                     try await row.delete(on: request.db)
                     state.cookie = .expire
                 }
+            } else if Sessions.isUnsaved(token) {
+                state.unsaved = token
             } else {
+                // A saved session's token without its row: the session ended (signed out, swept, or ended
+                // from another browser).
                 state.cookie = .expire
             }
         }
@@ -159,6 +166,8 @@ final class SessionState: @unchecked Sendable {
     struct Key: StorageKey { typealias Value = SessionState }
     enum CookieChange { case keep, set(String), expire }
     var current: PortalSession?
+    /// The token of this request's unsaved session (no row yet), when it has one and no row.
+    var unsaved: String?
     /// The session's account, read with it.
     var account: Account?
     var cookie: CookieChange = .keep
@@ -214,14 +223,41 @@ struct Sessions {
         return try await request.db.sql.rows(statement)
     }
 
-    /// The session of this request, created when there is none.
+    /// The session of this request, its row written when there is none. An unsaved session's row is written
+    /// with its token and the CSRF token derived from it, so the cookie and the forms already shown stay valid.
     func ensure() async throws -> PortalSession {
         if let current = state.current { return current }
-        return try await start(accountID: nil)
+        let token = unsavedToken()
+        var row = PortalSession(
+            tokenHash: Sessions.hash(token), csrfToken: Sessions.csrfToken(unsaved: token), accountID: nil,
+            now: request.now, userAgent: request.headers.first(name: .userAgent), ipAddress: request.clientAddress)
+        do {
+            try await row.create(on: request.db)
+        } catch {
+            // Another request of the same browser wrote it first (a form sent twice).
+            guard (error as? any DatabaseError)?.isConstraintFailure == true,
+                let saved = try await PortalSession.query(on: request.db).filter(\.$tokenHash == row.tokenHash)
+                    .first()
+            else { throw error }
+            row = saved
+        }
+        state.current = row
+        state.unsaved = nil
+        return row
     }
 
-    /// The CSRF token to put in a form; creates the session if needed.
-    func csrfToken() async throws -> String { try await ensure().csrfToken }
+    /// The CSRF token to put in a form: the session's, or for a visitor without one, the token derived from
+    /// an unsaved session's, whose cookie is set if the browser has none. Nothing is written.
+    func csrfToken() -> String {
+        if let current = state.current { return current.csrfToken }
+        return Sessions.csrfToken(unsaved: unsavedToken())
+    }
+
+    /// The CSRF token a form sent in this request must carry, if the request has a session, saved or not.
+    var expectedCSRFToken: String? {
+        if let current = state.current { return current.csrfToken }
+        return state.unsaved.map(Sessions.csrfToken(unsaved:))
+    }
 
     /// Signing in always gets a new token (and a new CSRF token), so a token planted before sign-in is useless.
     @discardableResult
@@ -234,6 +270,7 @@ struct Sessions {
     func signOut() async throws {
         if let old = state.current { try await old.delete(on: request.db) }
         state.current = nil
+        state.unsaved = nil
         state.cookie = .expire
     }
 
@@ -244,8 +281,38 @@ struct Sessions {
             userAgent: request.headers.first(name: .userAgent), ipAddress: request.clientAddress)
         try await row.create(on: request.db)
         state.current = row
+        state.unsaved = nil
         state.cookie = .set(token)
         return row
+    }
+
+    /// This request's unsaved session's token; a new one, with its cookie, when the request has none.
+    private func unsavedToken() -> String {
+        if let token = state.unsaved { return token }
+        let token = Sessions.unsavedPrefix + Sessions.randomToken()
+        state.unsaved = token
+        state.cookie = .set(token)
+        return token
+    }
+
+    /// An unsaved session's token starts with this, before the 43 characters every token has: a token of that
+    /// form without a row is a visitor's session not yet needed, one without it an ended session.
+    static let unsavedPrefix = "a"
+
+    static func isWellFormed(_ token: String) -> Bool {
+        token.utf8.count == 43 || isUnsaved(token)
+    }
+
+    static func isUnsaved(_ token: String) -> Bool {
+        token.utf8.count == 44 && token.hasPrefix(unsavedPrefix)
+    }
+
+    /// The CSRF token of an unsaved session: an HMAC of a fixed text keyed by the session's token, which only
+    /// the holder of the cookie can compute (43 characters, base64url).
+    static func csrfToken(unsaved token: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(
+            for: Data("lkk-csrf".utf8), using: SymmetricKey(data: Data(token.utf8)))
+        return base64URL(Data(code))
     }
 
     /// An account id no account has, for a statement built before the session is read.
@@ -255,7 +322,12 @@ struct Sessions {
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        return base64URL(Data(bytes))
+    }
+
+    /// Base64url without padding.
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 

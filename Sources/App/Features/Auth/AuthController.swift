@@ -40,7 +40,7 @@ struct AuthController {
 
     @Sendable func loginPage(req: Request) async throws -> Response {
         if req.account != nil { return req.redirect(to: SitePath.home.path) }
-        return LoginPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+        return LoginPage(context: req.shellContext, csrf: req.sessions.csrfToken()).render().response()
     }
 
     @Sendable func login(req: Request) async throws -> Response {
@@ -48,7 +48,7 @@ struct AuthController {
         let identifier = (form.email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form.password ?? ""
         var page = LoginPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: form.email ?? "")
+            context: req.shellContext, csrf: req.sessions.csrfToken(), email: form.email ?? "")
         if identifier.isEmpty { page.errors["email"] = "Введите e-mail или логин" }
         if password.isEmpty { page.errors["password"] = "Введите пароль" }
         guard page.errors.isEmpty else { return page.render().response(status: .unprocessableEntity) }
@@ -98,13 +98,13 @@ struct AuthController {
 
     @Sendable func registerPage(req: Request) async throws -> Response {
         if req.account != nil { return req.redirect(to: SitePath.home.path) }
-        return RegisterPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+        return RegisterPage(context: req.shellContext, csrf: req.sessions.csrfToken()).render().response()
     }
 
     @Sendable func registerSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(RegisterForm.self)
         var page = RegisterPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: form.email ?? "",
+            context: req.shellContext, csrf: req.sessions.csrfToken(), email: form.email ?? "",
             agreed: form.agree != nil, marketing: form.marketing != nil)
         let email = EmailAddress.normalize(form.email ?? "")
         if email == nil { page.errors["email"] = EmailAddress.invalidMessage }
@@ -224,7 +224,7 @@ struct AuthController {
     @Sendable func welcomePage(req: Request) async throws -> Response {
         guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
         return WelcomePage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: Self.values(of: account)
+            context: req.shellContext, csrf: req.sessions.csrfToken(), values: Self.values(of: account)
         )
         .render().response()
     }
@@ -234,7 +234,7 @@ struct AuthController {
         let (values, errors) = Self.personalData(try req.content.decode(WelcomeForm.self))
         guard errors.isEmpty else {
             return WelcomePage(
-                context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values, errors: errors
+                context: req.shellContext, csrf: req.sessions.csrfToken(), values: values, errors: errors
             )
             .render().response(status: .unprocessableEntity)
         }
@@ -295,7 +295,7 @@ struct AuthController {
     @Sendable func phonePage(req: Request) async throws -> Response {
         guard let account = req.account else { return req.redirect(to: SitePath.login.path) }
         return PhonePage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(),
+            context: req.shellContext, csrf: req.sessions.csrfToken(),
             phone: account.phone.map(PhoneNumber.formatted) ?? ""
         ).render().response()
     }
@@ -305,7 +305,7 @@ struct AuthController {
         let form = try req.content.decode(PhoneForm.self)
         guard let phone = PhoneNumber.normalize(form.phone ?? "") else {
             var page = PhonePage(
-                context: req.shellContext, csrf: try await req.sessions.csrfToken(), phone: form.phone ?? "")
+                context: req.shellContext, csrf: req.sessions.csrfToken(), phone: form.phone ?? "")
             page.errors["phone"] = (form.phone ?? "").isEmpty ? "Заполните поле" : PhoneNumber.invalidMessage
             return page.render().response(status: .unprocessableEntity)
         }
@@ -319,13 +319,13 @@ struct AuthController {
     struct RecoverForm: Content { var email: String? }
 
     @Sendable func recoverPage(req: Request) async throws -> Response {
-        RecoverPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+        RecoverPage(context: req.shellContext, csrf: req.sessions.csrfToken()).render().response()
     }
 
     @Sendable func recoverSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(RecoverForm.self)
         var page = RecoverPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: form.email ?? "")
+            context: req.shellContext, csrf: req.sessions.csrfToken(), email: form.email ?? "")
         guard let email = EmailAddress.normalize(form.email ?? "") else {
             page.errors["email"] = EmailAddress.invalidMessage
             return page.render().response(status: .unprocessableEntity)

@@ -93,14 +93,14 @@ struct ContractsController {
 
     @Sendable func addPage(req: Request) async throws -> Response {
         _ = try signedIn(req)
-        return AddContractPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render().response()
+        return AddContractPage(context: req.shellContext, csrf: req.sessions.csrfToken()).render().response()
     }
 
     @Sendable func add(req: Request) async throws -> Response {
         let account = try signedIn(req)
         let form = try req.content.decode(AddForm.self)
         var page = AddContractPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), number: form.number ?? "",
+            context: req.shellContext, csrf: req.sessions.csrfToken(), number: form.number ?? "",
             email: form.email ?? "")
         let number = ContractNumber(form.number ?? "")
         let email = EmailAddress.normalize(form.email ?? "")
@@ -181,7 +181,7 @@ struct ContractsController {
         }
         return ConfirmContractPage(
             context: req.shellContext,
-            state: .ask(number: addition.number, token: token ?? "", csrf: try await req.sessions.csrfToken())
+            state: .ask(number: addition.number, token: token ?? "", csrf: req.sessions.csrfToken())
         ).render().response()
     }
 
@@ -253,7 +253,7 @@ struct ContractsController {
     @Sendable func removePage(req: Request) async throws -> Response {
         let number = req.parameters.get("number") ?? ""
         _ = try await Self.link(req, number: number, action: .removeContract)
-        return RemoveContractPage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), number: number)
+        return RemoveContractPage(context: req.shellContext, csrf: req.sessions.csrfToken(), number: number)
             .render().response()
     }
 

@@ -40,7 +40,7 @@ struct PaymentsController {
         let query = Self.pageStatement(req, accountID: account.id!)
         let data = try PaymentsData.load(query, rows: try await req.sessions.rows(query))
         return PaymentsPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), data: data,
+            context: req.shellContext, csrf: req.sessions.csrfToken(), data: data,
             emailConfirmed: account.emailConfirmed
         ).render().response()
     }
@@ -52,7 +52,7 @@ struct PaymentsController {
         guard let card = data.cards.first(where: { $0.number == req.queryValue("contract") }),
             card.canPay
         else { throw Abort(.notFound) }
-        var form = PaymentForm(card: card, savedCards: data.savedCards, csrf: try await req.sessions.csrfToken())
+        var form = PaymentForm(card: card, savedCards: data.savedCards, csrf: req.sessions.csrfToken())
         if let id = req.queryValue("document") {
             guard let document = card.dueDocuments.first(where: { $0.id == id }) else { throw Abort(.notFound) }
             form.document = document
@@ -70,7 +70,7 @@ struct PaymentsController {
         guard let card = data.cards.first(where: { $0.number == fields["contract"] }), card.canPay else {
             throw Abort(.notFound)
         }
-        var form = PaymentForm(card: card, savedCards: data.savedCards, csrf: try await req.sessions.csrfToken())
+        var form = PaymentForm(card: card, savedCards: data.savedCards, csrf: req.sessions.csrfToken())
         form.amountText = fields["amount"] ?? ""
         form.method = fields["method"] ?? "new"
         form.saveCard = fields["save"] == "on"

@@ -33,7 +33,7 @@ struct ProfileController {
     private func page(_ req: Request, _ account: Account) async throws -> ProfilePage {
         let name = [account.lastName, account.firstName, account.middleName].compactMap { $0 }.joined(separator: " ")
         return ProfilePage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(),
+            context: req.shellContext, csrf: req.sessions.csrfToken(),
             person: .init(
                 fullName: name, organization: account.organization ?? "", position: account.position ?? "",
                 address: account.address ?? "", phone: account.phone.map(PhoneNumber.formatted) ?? "",
@@ -50,7 +50,7 @@ struct ProfileController {
     @Sendable func editPage(req: Request) async throws -> Response {
         let account = try signedIn(req)
         return ProfileEditPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(),
+            context: req.shellContext, csrf: req.sessions.csrfToken(),
             values: AuthController.values(of: account)
         ).render().response()
     }
@@ -60,7 +60,7 @@ struct ProfileController {
         let (values, errors) = AuthController.personalData(try req.content.decode(AuthController.WelcomeForm.self))
         guard errors.isEmpty else {
             return ProfileEditPage(
-                context: req.shellContext, csrf: try await req.sessions.csrfToken(), values: values, errors: errors
+                context: req.shellContext, csrf: req.sessions.csrfToken(), values: values, errors: errors
             ).render().response(status: .unprocessableEntity)
         }
         AuthController.apply(values, to: account)
@@ -149,7 +149,7 @@ struct ProfileController {
     @Sendable func confirmPage(req: Request) async throws -> Response {
         let account = try signedIn(req)
         guard !account.emailConfirmed, let email = account.email else { return req.redirect(to: SitePath.profile.path) }
-        var page = EmailConfirmPage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), email: email)
+        var page = EmailConfirmPage(context: req.shellContext, csrf: req.sessions.csrfToken(), email: email)
         if let session = req.sessions.current,
             try await PendingCodes.current(.emailChange, session: session.id!, on: req.db) == nil
         {
@@ -245,7 +245,7 @@ struct ProfileController {
 
     @Sendable func deletePage(req: Request) async throws -> Response {
         _ = try signedIn(req)
-        return DeleteAccountPage(context: req.shellContext, csrf: try await req.sessions.csrfToken()).render()
+        return DeleteAccountPage(context: req.shellContext, csrf: req.sessions.csrfToken()).render()
             .response()
     }
 
@@ -261,7 +261,7 @@ struct ProfileController {
         try await req.sessions.signOut()
         let page = LoginPage(
             context: ShellContext(currentPath: SitePath.login.path, account: nil),
-            csrf: try await req.sessions.csrfToken(),
+            csrf: req.sessions.csrfToken(),
             notice: "Аккаунт удален.")
         return page.render().response()
     }
@@ -281,7 +281,7 @@ struct ProfileController {
                     id: row.id!.uuidString, browser: agent.browser, system: agent.operatingSystem,
                     lastSeen: format.dateTime(row.lastSeenAt), current: row.id == current)
             }
-        return SessionsPage(context: req.shellContext, csrf: try await req.sessions.csrfToken(), rows: rows)
+        return SessionsPage(context: req.shellContext, csrf: req.sessions.csrfToken(), rows: rows)
             .render().response()
     }
 

@@ -103,7 +103,7 @@ struct ReadingsController {
             on: req.db.sql)
         let (all, chosen) = try Self.pick(filters.contract, among: contracts)
         var page = ReadingsPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
+            context: req.shellContext, csrf: req.sessions.csrfToken(), contracts: all, filters: filters)
         if let (contract, link) = chosen {
             page.data = try await ReadingsData.load(
                 contract, link: link, period: period, on: req.db.sql, detailed: ReadingsPage.shown(filters),
@@ -134,7 +134,7 @@ struct ReadingsController {
             return req.redirect(to: SitePath.readings.path + filters.query(contract: contract.number) + "&saved=1")
         }
         var page = ReadingsPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: all, filters: filters)
+            context: req.shellContext, csrf: req.sessions.csrfToken(), contracts: all, filters: filters)
         page.data = try await ReadingsData.load(
             contract, link: link, period: period, on: sql, detailed: ReadingsPage.shown(filters))
         page.typed = typed
@@ -274,7 +274,7 @@ struct ReadingsController {
         meter: String?, period: String?
     ) async throws -> ReadingsUploadPage {
         var page = ReadingsUploadPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: contracts, contract: typed)
+            context: req.shellContext, csrf: req.sessions.csrfToken(), contracts: contracts, contract: typed)
         page.hourlyContract = chosen?.0.needsHourlyProfile ?? false
         if let (contract, link) = chosen, contract.needsHourlyProfile,
             let kind = kind.flatMap(ReadingsUploadPage.Kind.init(rawValue:)), kind != .integral
@@ -403,7 +403,7 @@ struct ReadingsController {
         let form = try req.content.decode(UploadForm.self)
         let (allowed, open) = try await allowed(req)
         var page = ReadingsUploadPage(
-            context: req.shellContext, csrf: try await req.sessions.csrfToken(), contracts: allowed.map(\.0),
+            context: req.shellContext, csrf: req.sessions.csrfToken(), contracts: allowed.map(\.0),
             contract: form.contract ?? "")
         let typedNumber = (form.contract ?? "").filter { !$0.isWhitespace }
         let kind = form.kind.flatMap(ReadingsUploadPage.Kind.init(rawValue:)) ?? .integral
