@@ -83,6 +83,18 @@ public struct HTML: Sendable, Equatable, CustomStringConvertible, ExpressibleByS
             for item in items { output += content(item).bytes }
         }
 
+        /// A repeated part written straight into this fragment: `content` appends each element's markup to the
+        /// fragment it is given, which is this one's bytes (no buffer of its own per element, copied in after;
+        /// issue 8: the copies of each part into the next were 3–4 % of «Показания»'s CPU).
+        public mutating func appendInterpolation<S: Sequence>(
+            each items: S, appending content: (S.Element, inout HTML) -> Void
+        ) {
+            var html = HTML.empty
+            swap(&html.bytes, &output)
+            for item in items { content(item, &html) }
+            swap(&html.bytes, &output)
+        }
+
         /// An attribute ` name="value"`, escaped; omitted when `value` is `nil`.
         public mutating func appendInterpolation(attr name: String, _ value: String?) {
             guard let value else { return }

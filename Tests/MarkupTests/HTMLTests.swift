@@ -97,6 +97,15 @@ import Testing
         #expect(checked.rendered == "<input checked>")
     }
 
+    @Test func repeatedPartsWrittenInPlaceLandWhereTheyStand() {
+        let rows = ["a<", "b&", ""]
+        let list: HTML = "<ul>\(each: rows, appending: { row, out in out.append("<li>\(row)</li>") })</ul><p>\("x")</p>"
+        #expect(list.rendered == "<ul><li>a&lt;</li><li>b&amp;</li><li></li></ul><p>x</p>")
+        // Nothing to repeat leaves the text around it as it is.
+        let empty: HTML = "<ul>\(each: [String](), appending: { row, out in out.append("<li>\(row)</li>") })</ul>"
+        #expect(empty.rendered == "<ul></ul>")
+    }
+
     @Test func numbersAreInterpolatedAsText() {
         let count = 42
         let html: HTML = "<span>\(count)</span>"

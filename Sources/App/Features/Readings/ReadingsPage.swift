@@ -109,7 +109,7 @@ struct ReadingsPage: Sendable {
             <input type="hidden" name="q" value="\(filters.text)">
             <input type="hidden" name="page" value="\(String(page))">
             \(shown.isEmpty ? HTML(trusted: "<p class=\"empty\">Нет энергообъектов, подходящих под фильтр.</p>") : HTML.empty)
-            \(each: shown.enumerated().map { $0 }, objectBlock)
+            \(each: shown.enumerated(), appending: objectBlock)
             \(pager(page: page, count: pageCount, number: number))
             <div class="page-actions"><a class="button button-secondary" href="\(SitePath.readingsUpload.path)?contract=\(number)">Загрузить файлом</a> <button class="button" type="submit">Передать показания</button></div>
             </form>
@@ -130,22 +130,30 @@ struct ReadingsPage: Sendable {
         }
     }
 
-    func objectBlock(_ item: (offset: Int, element: ReadingsData.Object)) -> HTML {
+    func objectBlock(_ item: (offset: Int, element: ReadingsData.Object), into out: inout HTML) {
         let object = item.element
         let hasErrors = object.meters.contains { meter in
             meterErrors[meter.id] != nil || meter.channels.contains { errors[$0.id] != nil }
         }
         let open = hasErrors || item.offset == 0
-        return """
+        out.append(
+            """
             <details class="eo"\(flag: "open", open)>
             <summary><span class="eo-code">\(object.code)</span> <span class="eo-name">\(object.name)</span> <span class="eo-address">\(object.address)</span>
             <span class="badge-status">\(object.status?.title ?? "—")</span>\(object.submitted ? HTML(trusted: " <span class=\"check\" title=\"Показания переданы\" aria-label=\"Показания переданы\">✓</span>") : .empty)</summary>
             <div class="table-scroll"><table class="table readings">
             <thead><tr><th>Номер ПУ</th><th>ИК</th><th>Величина</th><th>Шкала</th><th>Предыдущие показания</th><th>Текущие показания</th><th>Расход по ПУ</th><th>Статус</th></tr></thead>
-            \(each: object.meters.enumerated().map { (object, item.offset, $0.offset, $0.element) }, meterRows)
+
+            """)
+        for (index, meter) in object.meters.enumerated() {
+            meterRows((object, item.offset, index, meter), into: &out)
+        }
+        out.append(
+            """
+
             </table></div>
             </details>
-            """
+            """)
     }
 
     /// «Расход интервальный» and «Дельта» (integral − interval consumption) of an hourly meter (RD-5).
@@ -166,15 +174,16 @@ struct ReadingsPage: Sendable {
     /// has to be unique on the page: the object's and the meter's places and the channel's (issue 8: the
     /// page of 150 channels was 95 KB, not 85, when each input carried these and a 28-character id three
     /// times).
-    func meterRows(_ item: (ReadingsData.Object, Int, Int, ReadingsData.Meter)) -> HTML {
+    func meterRows(_ item: (ReadingsData.Object, Int, Int, ReadingsData.Meter), into rows: inout HTML) {
         let (object, objectIndex, meterIndex, meter) = item
         let open = object.status == .waiting && meter.status == .waiting
         let span = String(meter.channels.count + 1)
         let statusCell: HTML = "<td rowspan=\"\(span)\">\(meter.status?.title ?? "—")</td>"
         let idPrefix = "r" + String(objectIndex) + "-" + String(meterIndex) + "-"
         let meterHex = ReadingFields.hex(meter.id)
-        var rows: HTML =
+        rows.append(
             "<tbody data-meter=\"\(meterHex)\" data-ratio=\"\(String(meter.ratio))\" data-digits=\"\(String(meter.digits))\">"
+        )
         for (index, channel) in meter.channels.enumerated() {
             let name = ReadingFields.value(channel.id)
             let fieldID = idPrefix + String(index)
@@ -213,6 +222,5 @@ struct ReadingsPage: Sendable {
             """
             <tr class="meter-extra"><td colspan="5">\(intervalLine(meter))\(open ? Forms.checkbox(name: ReadingFields.rollover(hex: meterHex), label: "Счетчик перешел через ноль (показания меньше предыдущих)", checked: rollover.contains(meter.id)) : HTML.empty)\(meterError.map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</td></tr></tbody>
             """)
-        return rows
     }
 }
