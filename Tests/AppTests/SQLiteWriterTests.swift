@@ -55,6 +55,40 @@ import Testing
         }
     }
 
+    /// A transaction that reads, then meets another connection's commit, then writes: SQLite refuses the write
+    /// at once (the snapshot is older than the commit). Fluent's transaction fails; the retrying one runs its
+    /// body again and stores it.
+    @Test func aTransactionThatReadsFirstIsRunAgainWhenAnotherCommitCameBetween() async throws {
+        try await withPortal { world in
+            guard let writer = world.app.sqliteWriter else { return }  // PostgreSQL has no such refusal
+            let loop = world.app.eventLoopGroup.any()
+            let attempts = NIOLockedValueBox(0)
+            /// Reads, lets the writer's connection commit on the first attempt only, then writes.
+            @Sendable func body(_ tx: any Database, _ action: String) async throws {
+                let attempt = attempts.withLockedValue { count in
+                    count += 1
+                    return count
+                }
+                _ = try await tx.sql.raw("SELECT count(*) AS n FROM audit_log").first()
+                if attempt == 1 {
+                    try await writer.transaction(on: loop, logger: world.app.logger) { sql in
+                        try await Self.record("between", world, on: sql)
+                    }
+                }
+                try await Self.record(action, world, on: tx.sql)
+            }
+            await #expect(throws: (any Error).self, "Fluent's transaction is refused") {
+                try await world.app.db.transaction { try await body($0, "plain") }
+            }
+            #expect(try await Self.audited(world, "plain") == 0)
+            attempts.withLockedValue { $0 = 0 }
+            try await world.app.db.retryingTransaction { try await body($0, "retried") }
+            #expect(attempts.withLockedValue { $0 } == 2)
+            #expect(try await Self.audited(world, "retried") == 1)
+            #expect(try await Self.audited(world, "between") == 2)
+        }
+    }
+
     @Test func concurrentTransactionsAreAllStoredOneAtATime() async throws {
         try await withPortal { world in
             guard let writer = world.app.sqliteWriter else { return }

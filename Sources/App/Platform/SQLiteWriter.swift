@@ -198,7 +198,10 @@ extension Request {
 extension Database {
     /// A write transaction that, on SQLite, is run again when SQLite refuses it as busy (`SQLiteBusy`);
     /// elsewhere Fluent's transaction. `body` may therefore run more than once and must do nothing but its
-    /// statements.
+    /// statements; a Fluent model it creates, updates or deletes must be made in it (a model made outside
+    /// would keep what the rolled-back attempt did to it: `create` traps on a model it thinks saved, and
+    /// `update` skips one it thinks unchanged). Transactions whose first statement writes wait for the lock
+    /// in SQLite's busy timeout instead; this is for those that read first.
     ///
     /// Fluent's SQLite transaction begins a deferred one, which takes the write lock at its first write. If
     /// another connection committed after the transaction's first read, SQLite refuses the write at once
@@ -206,13 +209,13 @@ extension Database {
     /// the busy timeout, and the request failed: billing sending batches in parallel got a 500 for about every
     /// other one. `BEGIN IMMEDIATE` would wait instead, but in SQLite's busy handler, on a thread of the pool
     /// the driver's connections share, where the transaction holding the lock may be waiting for a thread.
-    func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T)
+    func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
         async throws -> T
     {
-        guard sql.dialect.name == "sqlite" else { return try await transaction { try await body($0.sql) } }
+        guard sql.dialect.name == "sqlite" else { return try await transaction { try await body($0) } }
         return try await SQLiteBusy.retry(timeout: SQLiteBusy.timeout) { () async throws -> T? in
             do {
-                return try await transaction { try await body($0.sql) }
+                return try await transaction { try await body($0) }
             } catch let error as SQLiteError where [.busy, .busyInSnapshot, .busyInRecovery].contains(error.reason) {
                 return nil
             }

@@ -171,7 +171,8 @@ struct AuthController {
         let now = req.now
         let email = row.email
         let marketing = row.marketing
-        let account = try await req.db.transaction { tx -> Account? in
+        // Read first, then written; the account is made in the body, which may run again on SQLite.
+        let account = try await req.db.retryingTransaction { tx -> Account? in
             // Someone may have registered the same address meanwhile.
             guard try await Account.query(on: tx).filter(\.$email == email).count() == 0 else { return nil }
             let account = Account(email: email, passwordHash: hash, marketing: marketing, now: now)

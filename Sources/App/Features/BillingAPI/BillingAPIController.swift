@@ -34,8 +34,8 @@ struct BillingAPIController {
         case .success(let valid): rows = valid
         case .failure(let rejected): throw BillingAPIError(rejected.problems)
         }
-        let outcome = try await req.db.retryingTransaction { sql in
-            try await BillingIntake.write(rows, as: entity, on: sql)
+        let outcome = try await req.db.retryingTransaction { tx in
+            try await BillingIntake.write(rows, as: entity, on: tx.sql)
         }
         req.logger.info("billing api: \(entity.path) received \(outcome.received), created \(outcome.created)")
         return try Self.json([

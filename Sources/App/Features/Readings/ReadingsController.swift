@@ -637,7 +637,8 @@ struct ReadingsController {
         guard !acts.isEmpty else { return [] }
         let now = req.now
         let accountID = req.account?.id
-        let kinds = try await req.db.transaction { tx in
+        // Read first, then written: retried if SQLite refuses the write (another commit came in between).
+        let kinds = try await req.db.retryingTransaction { tx in
             let sql = tx.sql
             let earlier = Set(
                 try await sql.select().column("meter_id").from("interval_acts")
