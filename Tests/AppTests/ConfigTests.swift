@@ -17,7 +17,7 @@ import Testing
         #expect(config.sessionIdle == 1800)
         #expect(config.sessionAbsolute == 43200)
         #expect(config.mode == .development)
-        #expect(config.databasePoolSize == 4)
+        #expect(config.databasePoolSize == 2)
     }
 
     @Test func readsEveryVariable() throws {
@@ -25,7 +25,7 @@ import Testing
             "PORT": "9090", "PORTAL_DATA_DIR": "/srv/lkk", "DATABASE_URL": "postgres://lkk:pw@db:5432/lkk",
             "PORTAL_BASE_URL": "https://lk.example.ru", "PORTAL_TIME_ZONE": "Europe/Moscow",
             "SMTP_URL": "smtps://robot:pw@smtp.example.ru", "SESSION_IDLE_MINUTES": "15", "SESSION_ABSOLUTE_HOURS": "8",
-            "DATABASE_POOL_SIZE": "2",
+            "DATABASE_POOL_SIZE": "3",
         ])
         #expect(config.port == 9090)
         #expect(config.database == .postgres("postgres://lkk:pw@db:5432/lkk"))
@@ -35,7 +35,7 @@ import Testing
         #expect(config.sessionCookieName == "__Host-lkk_session")
         #expect(config.sessionIdle == 900)
         #expect(config.sessionAbsolute == 8 * 3600)
-        #expect(config.databasePoolSize == 2)
+        #expect(config.databasePoolSize == 3)
         guard case .smtp(let smtp) = config.mailer else {
             Issue.record("SMTP_URL selects SMTP")
             return
@@ -168,7 +168,7 @@ import Testing
 
     @Test func thePostgreSQLPoolOpensAsManyConnectionsPerEventLoopAsConfigured() async throws {
         guard TestDatabase.postgresURL != nil else { return }
-        try await withPortal({ $0.databasePoolSize = 2 }) { world in
+        try await withPortal({ $0.databasePoolSize = 3 }) { world in
             let loop = world.app.eventLoopGroup.any()
             let db = try #require(world.app.databases.database(.psql, logger: world.app.logger, on: loop))
             // Eight queries at once on one loop's pool, each holding its connection for a while.
@@ -181,7 +181,7 @@ import Testing
                 }
                 return try await group.reduce(into: Set<Int>()) { $0.insert($1) }
             }
-            #expect(pids.count == 2, "\(pids)")
+            #expect(pids.count == 3, "\(pids)")
         }
     }
 }

@@ -31,10 +31,10 @@ public struct PortalConfig: Sendable {
     public var port = 8080
     public var dataDirectory = "./data"
     public var database: DatabaseLocation = .sqliteFile("./data/lkk.sqlite")
-    /// PostgreSQL connections per event loop, of which there is one per core (`DATABASE_POOL_SIZE`). Four
-    /// served the pages as well as eight or better on two cores, with a lower p99: PostgreSQL's backends share
-    /// the cores with the portal, and fewer of them switch less (issue 8).
-    public var databasePoolSize = 4
+    /// PostgreSQL connections per event loop, of which there is one per core (`DATABASE_POOL_SIZE`). Two
+    /// served the pages as fast as four (and four as fast as eight) on two cores, with a lower p99:
+    /// PostgreSQL's backends share the cores with the portal, and fewer of them switch less (issue 8).
+    public var databasePoolSize = 2
     /// The public address of the portal; `nil` when the portal works out its origin from each request's Host.
     public var baseURL: URL?
     public var timeZone = TimeZone(identifier: "Asia/Yekaterinburg")!
