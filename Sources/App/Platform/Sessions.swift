@@ -228,9 +228,7 @@ struct Sessions {
     func ensure() async throws -> PortalSession {
         if let current = state.current { return current }
         let token = unsavedToken()
-        var row = PortalSession(
-            tokenHash: Sessions.hash(token), csrfToken: Sessions.csrfToken(unsaved: token), accountID: nil,
-            now: request.now, userAgent: request.headers.first(name: .userAgent), ipAddress: request.clientAddress)
+        var row = newRow(token: token, csrfToken: Sessions.csrfToken(unsaved: token), accountID: nil)
         do {
             try await row.create(on: request.db)
         } catch {
@@ -249,8 +247,7 @@ struct Sessions {
     /// The CSRF token to put in a form: the session's, or for a visitor without one, the token derived from
     /// an unsaved session's, whose cookie is set if the browser has none. Nothing is written.
     func csrfToken() -> String {
-        if let current = state.current { return current.csrfToken }
-        return Sessions.csrfToken(unsaved: unsavedToken())
+        expectedCSRFToken ?? Sessions.csrfToken(unsaved: unsavedToken())
     }
 
     /// The CSRF token a form sent in this request must carry, if the request has a session, saved or not.
@@ -276,14 +273,19 @@ struct Sessions {
 
     private func start(accountID: UUID?) async throws -> PortalSession {
         let token = Sessions.randomToken()
-        let row = PortalSession(
-            tokenHash: Sessions.hash(token), csrfToken: Sessions.randomToken(), accountID: accountID, now: request.now,
-            userAgent: request.headers.first(name: .userAgent), ipAddress: request.clientAddress)
+        let row = newRow(token: token, csrfToken: Sessions.randomToken(), accountID: accountID)
         try await row.create(on: request.db)
         state.current = row
         state.unsaved = nil
         state.cookie = .set(token)
         return row
+    }
+
+    /// A session row for `token`, with this request's browser and address, not yet written.
+    private func newRow(token: String, csrfToken: String, accountID: UUID?) -> PortalSession {
+        PortalSession(
+            tokenHash: Sessions.hash(token), csrfToken: csrfToken, accountID: accountID, now: request.now,
+            userAgent: request.headers.first(name: .userAgent), ipAddress: request.clientAddress)
     }
 
     /// This request's unsaved session's token; a new one, with its cookie, when the request has none.
