@@ -146,7 +146,7 @@ struct ReadingsPage: Sendable {
 
             """)
         for (index, meter) in object.meters.enumerated() {
-            meterRows((object, item.offset, index, meter), into: &out)
+            meterRows(meter, at: index, of: object, at: item.offset, into: &out)
         }
         out.append(
             """
@@ -174,8 +174,10 @@ struct ReadingsPage: Sendable {
     /// has to be unique on the page: the object's and the meter's places and the channel's (issue 8: the
     /// page of 150 channels was 95 KB, not 85, when each input carried these and a 28-character id three
     /// times).
-    func meterRows(_ item: (ReadingsData.Object, Int, Int, ReadingsData.Meter), into rows: inout HTML) {
-        let (object, objectIndex, meterIndex, meter) = item
+    func meterRows(
+        _ meter: ReadingsData.Meter, at meterIndex: Int, of object: ReadingsData.Object, at objectIndex: Int,
+        into rows: inout HTML
+    ) {
         let open = object.status == .waiting && meter.status == .waiting
         let span = String(meter.channels.count + 1)
         let statusCell: HTML = "<td rowspan=\"\(span)\">\(meter.status?.title ?? "—")</td>"
