@@ -52,11 +52,14 @@ public func configure(
 
     // One chain, run in the request's own task (`MiddlewareChain`); the order is the order of the list.
     var chain: [any AsyncMiddleware] = []
-    // On PostgreSQL, «Оплата» reads its statement with the session, one round trip fewer (`SessionAndPage`);
-    // SQLite reads in the process, with no round trip to save.
+    // On PostgreSQL, «Оплата» and «Показания» read their first statement with the session, one round trip
+    // fewer (`SessionAndPage`); SQLite reads in the process, with no round trip to save.
     var sessionPages: [String: PortalSessionMiddleware.PageStatement] = [:]
     if case .postgres = config.database {
         sessionPages[SitePath.payments.path] = { PaymentsController.pageStatement($0, accountID: Sessions.anyAccount) }
+        sessionPages[SitePath.readings.path] = {
+            ReadingsController.choiceStatement($0, accountID: Sessions.anyAccount)
+        }
     }
     if case .sqliteFile(let path) = config.database {
         let readers = SQLiteReaders(path: path)

@@ -160,6 +160,14 @@ import Testing
                     ReadingsData.ChoiceQuery(accountID: account.id!, number: ""),
                     ReadingsData.ChoiceQuery(accountID: account.id!, number: number),
                 ),
+                runs(
+                    SessionAndPage(
+                        tokenHash: session.tokenHash, page: ReadingsData.ChoiceQuery(accountID: account.id!, number: "")
+                    ),
+                    SessionAndPage(
+                        tokenHash: Sessions.hash("gone"),
+                        page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number)),
+                ),
                 runs(ReadingsData.ObjectsQuery(contractID: "K-1")),
                 runs(try ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ["EO-1"])),
                 runs(ReadingsData.ContractQuery(contractID: "K-1", period: "2026-11", previous: "2026-10")),

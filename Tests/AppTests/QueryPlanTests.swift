@@ -121,6 +121,13 @@ import Vapor
                 _ = try await ReadingsData.contractsObjectsAndOpenPeriod(
                     of: account.id!, number: number, now: world.clock.now(),
                     timeZone: world.app.portal.config.timeZone, on: recorder)
+                if world.app.db.sql.dialect.name == "postgresql" {
+                    // The same, as PostgreSQL reads it with the session.
+                    _ = try await recorder.rows(
+                        SessionAndPage(
+                            tokenHash: Sessions.hash(browser.cookie ?? ""),
+                            page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? "")))
+                }
             }
             let period = BillingPeriod(year: 2026, month: 11)!
             for (contract, link) in contracts {

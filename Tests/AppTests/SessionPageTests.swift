@@ -9,9 +9,9 @@ import VaporTesting
 
 @testable import App
 
-/// «Оплата» read in one statement with the session on PostgreSQL (`SessionAndPage`, issue 8): the rows are the
-/// page statement's own, the page takes them only for the very statement it runs, and a session that may not
-/// see the page still may not.
+/// «Оплата», and «Показания»'s first statement, read in one statement with the session on PostgreSQL
+/// (`SessionAndPage`, issue 8): the rows are the page statement's own, the page takes them only for the very
+/// statement it runs, and a session that may not see the page still may not.
 @Suite struct SessionPageTests {
     let payments = PaymentsTests()
 
@@ -86,9 +86,57 @@ import VaporTesting
         }
     }
 
-    static func texts(_ rows: [any SQLRow]) throws -> [String] {
+    /// «Показания» takes its contracts and the chosen contract's objects from the session's statement, with
+    /// the contract asked for or without one (the first), and shows the same page as when it reads them itself.
+    @Test func onPostgreSQLReadingsIsReadWithTheSession() async throws {
+        try await withPortal { world in
+            let browser = try await ReadingsTests().setUp(world, role: .powerEngineer)
+            let chosen = try await browser.get("/readings?contract=\(ReadingsTests.number)")
+            let first = try await browser.get("/readings")
+            for page in [chosen, first] {
+                #expect(page.status == .ok)
+                #expect(page.body.contains("01234567"), "the contract's meter")
+                #expect(page.body.contains("Передать показания"))
+            }
+            // Another contract's number is not the account's: no contract is chosen, whoever's rows are read.
+            let other = try await browser.get("/readings?contract=99999999999999")
+            #expect(!other.body.contains("01234567"))
+            // The upload page reads its contracts on its own.
+            #expect(try await browser.get("/readings/upload").status == .ok)
+            let (taken, untaken) = try await reads(world)
+            #expect(taken == (onPostgreSQL ? 3 : 0), "only PostgreSQL reads the page with the session")
+            #expect(untaken == 0)
+        }
+    }
+
+    /// `ChoiceQuery` read with the session gives its own rows, with a contract's number and without.
+    @Test func onPostgreSQLTheSessionsStatementReadsTheReadingsChoice() async throws {
+        guard onPostgreSQL else { return }
+        try await withPortal { world in
+            let browser = try await ReadingsTests().setUp(world, role: .powerEngineer)
+            let sql = world.app.db.sql
+            let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
+            let token = try #require(browser.cookie)
+            for number in ["", ReadingsTests.number, "99999999999999"] {
+                let page = ReadingsData.ChoiceQuery(accountID: account.id!, number: number)
+                let (found, read) = try await PortalSessionMiddleware.find(
+                    tokenHash: Sessions.hash(token), with: page, on: sql)
+                #expect(found?.0.accountID == account.id)
+                let rows = try #require(read).rows
+                let own = try await sql.rows(page)
+                #expect(own.count >= (number.hasPrefix("9") ? 1 : 3), "the contract, the chosen one and its object")
+                #expect(
+                    try Self.texts(rows, columns: ReadingsData.ChoiceQuery.packedColumns!)
+                        == Self.texts(own, columns: ReadingsData.ChoiceQuery.packedColumns!), "number «\(number)»")
+            }
+        }
+    }
+
+    static func texts(_ rows: [any SQLRow], columns: [String] = PaymentsData.PageQuery.packedColumns!) throws
+        -> [String]
+    {
         try rows.map { row in
-            try PaymentsData.PageQuery.packedColumns!.map {
+            try columns.map {
                 (try row.decode(column: $0, as: String?.self)) ?? "NULL"
             }.joined(separator: "|")
         }.sorted()

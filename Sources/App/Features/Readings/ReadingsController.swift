@@ -94,13 +94,19 @@ struct ReadingsController {
         return (contracts.map(\.0), contracts.first)
     }
 
+    /// The page's first statement for `accountID`: the contracts, and the objects of the one asked for.
+    static func choiceStatement(_ req: Request, accountID: UUID) -> ReadingsData.ChoiceQuery {
+        ReadingsData.ChoiceQuery(accountID: accountID, number: req.queryValue("contract") ?? "")
+    }
+
     @Sendable func show(req: Request) async throws -> Response {
         let filters = Filters(req)
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        // The contracts and the chosen one's energy objects come in one query (`ChoiceQuery`).
+        // The contracts and the chosen one's energy objects come in one query (`ChoiceQuery`), which on
+        // PostgreSQL the session middleware has read with the session.
         let (contracts, period, objects) = try await ReadingsData.contractsObjectsAndOpenPeriod(
-            of: account.id!, number: filters.contract, now: req.now, timeZone: req.portal.config.timeZone,
-            on: req.db.sql)
+            from: req.sessions.rows(Self.choiceStatement(req, accountID: account.id!)), now: req.now,
+            timeZone: req.portal.config.timeZone, on: req.db.sql)
         let (all, chosen) = try Self.pick(filters.contract, among: contracts)
         var page = ReadingsPage(
             context: req.shellContext, csrf: req.sessions.csrfToken(), contracts: all, filters: filters)

@@ -103,7 +103,17 @@ struct ReadingsData: Sendable {
     ) async throws -> (
         contracts: [(ContractChoice, Link)], period: BillingPeriod, objects: (of: String, rows: [ObjectRow])?
     ) {
-        let rows = try await sql.rows(ChoiceQuery(accountID: accountID, number: number ?? ""))
+        try await contractsObjectsAndOpenPeriod(
+            from: sql.rows(ChoiceQuery(accountID: accountID, number: number ?? "")), now: now, timeZone: timeZone,
+            on: sql)
+    }
+
+    /// The same from `ChoiceQuery`'s rows, read just now or with the session (`SessionAndPage`).
+    static func contractsObjectsAndOpenPeriod(
+        from rows: [any SQLRow], now: Date, timeZone: TimeZone, on sql: any SQLDatabase
+    ) async throws -> (
+        contracts: [(ContractChoice, Link)], period: BillingPeriod, objects: (of: String, rows: [ObjectRow])?
+    ) {
         var contracts: [(ContractChoice, Link)] = []
         var firstContract: (any SQLRow)?
         var picked: String?
@@ -182,7 +192,7 @@ struct ReadingsData: Sendable {
     /// energy objects («o», `ObjectsQuery`'s columns in the contracts' places: `code` in `number`,
     /// `meter_count` in `price_category`, `status` in `role`, `address` in `energy_object_ids`). The rows come
     /// unsorted: sorting the three parts took SQLite longer than the rest of the statement.
-    struct ChoiceQuery: PreparedSQL {
+    struct ChoiceQuery: AccountPageSQL {
         /// The roles that may submit readings, as SQL literals.
         static let submitRoles = AccessPolicy.rolesInSQL(allowing: .submitReadings)
 
