@@ -271,6 +271,21 @@ import Testing
         #expect(throws: DecodingError.self) { try rows[0].decode(column: "a", as: Int.self) }
         #expect(throws: DecodingError.self) { try rows[0].decode(column: "missing", as: String.self) }
         #expect(try PackedRows(text: nil, columns: columns).rows.isEmpty, "no rows: string_agg gives NULL")
+        // Whole numbers are read from the bytes as `Int64(text)` reads the text, to the last one in range.
+        let numbers = try PackedRows(
+            text: ByteBuffer(
+                string: "(1,9223372036854775807,-9223372036854775808,+5)\n(-,9223372036854775808,\" 7\",)"),
+            columns: columns
+        ).rows
+        #expect(try numbers[0].decode(column: "a", as: Int.self) == 1)
+        #expect(try numbers[0].decode(column: "b", as: Int64.self) == .max)
+        #expect(try numbers[0].decode(column: "n", as: Int64?.self) == .min)
+        #expect(try numbers[0].decode(column: "u", as: Int?.self) == 5)
+        #expect(throws: DecodingError.self) { try numbers[1].decode(column: "a", as: Int.self) }
+        #expect(throws: DecodingError.self) { try numbers[1].decode(column: "b", as: Int64.self) }
+        #expect(throws: DecodingError.self) { try numbers[1].decode(column: "n", as: Int?.self) }
+        #expect(try numbers[1].decode(column: "u", as: Int64?.self) == nil)
+        #expect(throws: DecodingError.self) { try numbers[1].decode(column: "u", as: Int.self) }
         for broken in [
             "(a,b,1)", "(a,b,1,2,3)", "(a,\"b,1,2)", "a,b,1,2)", "(a,b,1,2)x", "(a,b,1,2)\n(", "(a,b,1,2",
             #"(a,"b\",1,2)"#,
