@@ -118,9 +118,7 @@ import Vapor
                 of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: recorder
             ).contracts
             for number in [nil, contracts.first?.0.number] {
-                _ = try await ReadingsData.contractsObjectsAndOpenPeriod(
-                    of: account.id!, number: number, now: world.clock.now(),
-                    timeZone: world.app.portal.config.timeZone, on: recorder)
+                _ = try await recorder.rows(ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? ""))
                 if world.app.db.sql.dialect.name == "postgresql" {
                     // The same, as PostgreSQL reads it with the session.
                     _ = try await recorder.rows(

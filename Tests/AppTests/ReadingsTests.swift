@@ -481,8 +481,8 @@ import Vapor
                 contracts: [String], objects: (of: String, rows: [ReadingsData.ObjectRow])?
             ) {
                 let read = try await ReadingsData.contractsObjectsAndOpenPeriod(
-                    of: account.id!, number: number, now: world.clock.now(), timeZone: world.app.portal.config.timeZone,
-                    on: sql)
+                    from: sql.rows(ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? "")),
+                    now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql)
                 let alone = try await ReadingsData.contractsAndOpenPeriod(
                     of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql)
                 #expect(read.contracts.map(\.0.number) == alone.contracts.map(\.0.number))

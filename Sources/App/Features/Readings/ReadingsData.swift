@@ -94,21 +94,11 @@ struct ReadingsData: Sendable {
     }
 
     /// What `contractsAndOpenPeriod` reads, and the energy objects of the contract numbered `number` (or, with
-    /// none, of the first the account may submit readings on), as `ObjectsQuery` reads them: the «Показания»
+    /// none, of the first the account may submit readings on), as `ObjectsQuery` reads them, from the rows of
+    /// `ChoiceQuery` (read just now, or on PostgreSQL with the session: `SessionAndPage`): the «Показания»
     /// page's first round trip, where it was two (issue 8). `objects` names the contract the query picked (nil
     /// when it picked none): the caller uses its rows only when that is the contract it chose itself, and
     /// reads them with `ObjectsQuery` otherwise.
-    static func contractsObjectsAndOpenPeriod(
-        of accountID: UUID, number: String?, now: Date, timeZone: TimeZone, on sql: any SQLDatabase
-    ) async throws -> (
-        contracts: [(ContractChoice, Link)], period: BillingPeriod, objects: (of: String, rows: [ObjectRow])?
-    ) {
-        try await contractsObjectsAndOpenPeriod(
-            from: sql.rows(ChoiceQuery(accountID: accountID, number: number ?? "")), now: now, timeZone: timeZone,
-            on: sql)
-    }
-
-    /// The same from `ChoiceQuery`'s rows, read just now or with the session (`SessionAndPage`).
     static func contractsObjectsAndOpenPeriod(
         from rows: [any SQLRow], now: Date, timeZone: TimeZone, on sql: any SQLDatabase
     ) async throws -> (
@@ -191,7 +181,8 @@ struct ReadingsData: Sendable {
     /// readings (as `ReadingsController` picks it; the roles come from `AccessPolicy`), and that contract's
     /// energy objects («o», `ObjectsQuery`'s columns in the contracts' places: `code` in `number`,
     /// `meter_count` in `price_category`, `status` in `role`, `address` in `energy_object_ids`). The rows come
-    /// unsorted: sorting the three parts took SQLite longer than the rest of the statement.
+    /// unsorted: sorting the three parts took SQLite longer than the rest of the statement. On PostgreSQL the
+    /// session middleware reads it with the session for `GET /readings` (`configure`).
     struct ChoiceQuery: AccountPageSQL {
         /// The roles that may submit readings, as SQL literals.
         static let submitRoles = AccessPolicy.rolesInSQL(allowing: .submitReadings)
