@@ -311,9 +311,12 @@ final class PackedRows: Sendable {
         (0..<cells.count / max(columns.names.count, 1)).map { PackedRow(rows: self, index: $0) }
     }
 
+    /// The cell of `row` in the column at `offset`.
+    func cell(row: Int, column offset: Int) -> Cell { cells[row * columns.names.count + offset] }
+
     /// The cell's text, or nil for `NULL`.
     func text(row: Int, column offset: Int) -> String? {
-        let cell = cells[row * columns.names.count + offset]
+        let cell = cell(row: row, column: offset)
         guard cell.end >= 0 else { return nil }
         guard cell.escaped else { return String(decoding: bytes[cell.start..<cell.end], as: UTF8.self) }
         var unescaped: [UInt8] = []
@@ -332,7 +335,7 @@ final class PackedRows: Sendable {
     /// The cell's whole number read from its bytes, without making a string, as `Int64(text)` reads it (an
     /// optional sign, then digits); nil for `NULL`, for anything else and for a number out of range.
     func int64(row: Int, column offset: Int) -> Int64? {
-        let cell = cells[row * columns.names.count + offset]
+        let cell = cell(row: row, column: offset)
         guard cell.end > cell.start, !cell.escaped else { return nil }
         var index = cell.start
         let negative = bytes[index] == UInt8(ascii: "-")
@@ -355,7 +358,7 @@ final class PackedRows: Sendable {
     }
 
     /// Whether the cell is `NULL`.
-    func isNull(row: Int, column offset: Int) -> Bool { cells[row * columns.names.count + offset].end < 0 }
+    func isNull(row: Int, column offset: Int) -> Bool { cell(row: row, column: offset).end < 0 }
 
     static func malformed(_ what: String) -> any Error {
         DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Packed rows: \(what)"))
@@ -373,7 +376,7 @@ struct PackedRow: SQLRow {
 
     func decodeNil(column: String) throws -> Bool {
         guard let offset = rows.columns.offset(of: column) else { return true }
-        return rows.text(row: index, column: offset) == nil
+        return rows.isNull(row: index, column: offset)
     }
 
     /// The text as the plain types the hot statements read.
@@ -382,7 +385,13 @@ struct PackedRow: SQLRow {
             throw DecodingError.keyNotFound(
                 SomeCodingKey(stringValue: column), .init(codingPath: [], debugDescription: "No column «\(column)»"))
         }
-        // Whole numbers straight from the bytes: a third of a «Показания» row's cells (issue 8).
+        func mismatch(_ text: String?) -> any Error {
+            DecodingError.typeMismatch(
+                D.self,
+                .init(codingPath: [], debugDescription: "Column «\(column)» («\(text ?? "NULL")») is not a \(D.self)"))
+        }
+        // `unsafeBitCast` only where `D` is the very type of the value cast, as in `ReaderRow`.
+        // Whole numbers are read from the bytes, without a string: a third of a «Показания» row's cells (issue 8).
         if D.self == Int64.self || D.self == Int.self || D.self == Int64?.self || D.self == Int?.self {
             if let number = rows.int64(row: index, column: offset) {
                 if D.self == Int64.self { return unsafeBitCast(number, to: D.self) }
@@ -392,38 +401,28 @@ struct PackedRow: SQLRow {
                     return unsafeBitCast(Int?.some(number), to: D.self)
                 }
             } else if rows.isNull(row: index, column: offset) {
+                // `NULL`: only an optional reads it.
                 if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
                 if D.self == Int?.self { return unsafeBitCast(Int?.none, to: D.self) }
             }
+            throw mismatch(rows.text(row: index, column: offset))
         }
         let text = rows.text(row: index, column: offset)
-        func mismatch() -> any Error {
-            DecodingError.typeMismatch(
-                D.self,
-                .init(codingPath: [], debugDescription: "Column «\(column)» («\(text ?? "NULL")») is not a \(D.self)"))
-        }
-        // `unsafeBitCast` only where `D` is the very type of the value cast, as in `ReaderRow`.
         guard let text else {
             // `NULL`: only an optional reads it.
             if D.self == String?.self { return unsafeBitCast(String?.none, to: D.self) }
-            if D.self == Int?.self { return unsafeBitCast(Int?.none, to: D.self) }
-            if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
             if D.self == UUID?.self { return unsafeBitCast(UUID?.none, to: D.self) }
-            throw mismatch()
+            throw mismatch(nil)
         }
         if D.self == String.self { return unsafeBitCast(text, to: D.self) }
         if D.self == String?.self { return unsafeBitCast(String?.some(text), to: D.self) }
-        if D.self == Int.self, let number = Int(text) { return unsafeBitCast(number, to: D.self) }
-        if D.self == Int?.self, let number = Int(text) { return unsafeBitCast(Int?.some(number), to: D.self) }
-        if D.self == Int64.self, let number = Int64(text) { return unsafeBitCast(number, to: D.self) }
-        if D.self == Int64?.self, let number = Int64(text) { return unsafeBitCast(Int64?.some(number), to: D.self) }
         if D.self == UUID.self, let uuid = UUID(uuidString: text) { return unsafeBitCast(uuid, to: D.self) }
         if D.self == UUID?.self, let uuid = UUID(uuidString: text) {
             return unsafeBitCast(UUID?.some(uuid), to: D.self)
         }
         if D.self == Bool.self, text == "t" || text == "f" { return unsafeBitCast(text == "t", to: D.self) }
         if D.self == Double.self, let number = Double(text) { return unsafeBitCast(number, to: D.self) }
-        throw mismatch()
+        throw mismatch(text)
     }
 }
 
