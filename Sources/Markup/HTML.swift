@@ -216,7 +216,9 @@ public enum URLQuery {
         return fields
     }
 
-    /// Percent-encoded bytes decoded, `+` as a space; `nil` for a broken escape or bytes that are not UTF-8.
+    /// Percent-encoded bytes decoded, `+` as a space; `nil` for a broken escape, bytes that are not UTF-8, or a
+    /// NUL character, which no field of the portal may hold and which PostgreSQL refuses in any text (a
+    /// `?chart=%00` was a server error on PostgreSQL).
     public static func decoded<Bytes: Collection>(_ bytes: Bytes) -> String? where Bytes.Element == UInt8 {
         func hex(_ byte: UInt8) -> UInt8? {
             switch byte {
@@ -227,7 +229,7 @@ public enum URLQuery {
             }
         }
         // Most names and values (ids, digits) have nothing to decode: made straight from the bytes.
-        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") || $0 == 0 }) {
             return String(validating: bytes, as: UTF8.self)
         }
         var out: [UInt8] = []
@@ -247,6 +249,7 @@ public enum URLQuery {
             }
             index = bytes.index(after: index)
         }
+        guard !out.contains(0) else { return nil }
         return String(validating: out, as: UTF8.self)
     }
 }

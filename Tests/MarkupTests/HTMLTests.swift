@@ -38,6 +38,11 @@ import Testing
         #expect(value("_csrf", "_csrf=ab%2") == nil)
         #expect(value("_csrf", "_csrf=ab%zz") == nil)
         #expect(value("_csrf", "_csrf=%FF") == nil)
+        // Nor does a NUL, escaped or not, which PostgreSQL refuses in any text.
+        #expect(value("chart", "chart=%00") == nil)
+        #expect(value("chart", "chart=a%00b") == nil)
+        #expect(URLQuery.formValue(named: "chart", in: [UInt8]("chart=a".utf8) + [0] + [UInt8]("b".utf8)) == nil)
+        #expect(value("chart", "chart=%01") == "\u{1}")
         #expect(URLQuery.decoded(Array(URLQuery.component("a&b=c#d?e/f+g% ё").utf8)) == "a&b=c#d?e/f+g% ё")
     }
 
@@ -70,6 +75,7 @@ import Testing
         #expect(fields("a=1&b=%2") == nil)
         #expect(fields("a=1&%zz=2") == nil)
         #expect(fields("a=%FF") == nil)
+        #expect(fields("a=1&b=%00") == nil)
     }
 
     @Test func markupIsKeptAsUTF8Bytes() {
