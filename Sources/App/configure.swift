@@ -74,7 +74,9 @@ public func configure(
         MetricsMiddleware(),
         ErrorPageMiddleware(),
         PublicFilesMiddleware(publicDirectory: publicDirectory),
-        PortalSessionMiddleware(pages: sessionPages),
+        PortalSessionMiddleware(
+            pages: sessionPages,
+            batcher: sessionPages.isEmpty ? nil : SessionPageBatcher(maxInFlight: config.databasePoolSize)),
         RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60),
         CSRFMiddleware(),
         CurrentAccountMiddleware(),

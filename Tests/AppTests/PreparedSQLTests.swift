@@ -127,6 +127,18 @@ import Testing
                 """
             ).run()
             try await sql.raw("ANALYZE contracts, contract_links").run()
+            func paymentsSlot(_ tokenHash: String, _ chart: String) -> SessionPageSlot {
+                SessionPageSlot(
+                    tokenHash: tokenHash,
+                    page: PaymentsData.PageQuery(
+                        accountID: account.id!, acquirer: "sandbox", chartNumber: chart, month: BillingPeriod("2026-11")
+                    )
+                )!
+            }
+            func choiceSlot(_ tokenHash: String, _ number: String) -> SessionPageSlot {
+                SessionPageSlot(
+                    tokenHash: tokenHash, page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number))!
+            }
             // Each statement's runs with the kinds of values its pages give it.
             func runs<Statement: PreparedSQL>(_ values: Statement...) -> (
                 kind: any PreparedSQL.Type, runs: [@Sendable (any SQLDatabase) async throws -> Void]
@@ -167,6 +179,22 @@ import Testing
                     SessionAndPage(
                         tokenHash: Sessions.hash("gone"),
                         page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number)),
+                ),
+                // Batches of 1, 3 and 16 requests: the same text whatever their number (`SessionPageBatch`).
+                runs(
+                    SessionPageBatch<PaymentsData.PageQuery>(slots: [paymentsSlot(session.tokenHash, "")]),
+                    SessionPageBatch<PaymentsData.PageQuery>(
+                        slots: [
+                            paymentsSlot(session.tokenHash, ""), paymentsSlot(Sessions.hash("gone"), number),
+                            paymentsSlot(session.tokenHash, number),
+                        ]),
+                    SessionPageBatch<PaymentsData.PageQuery>(
+                        slots: (0..<16).map { paymentsSlot(session.tokenHash, $0 % 2 == 0 ? "" : number) }),
+                ),
+                runs(
+                    SessionPageBatch<ReadingsData.ChoiceQuery>(slots: [choiceSlot(session.tokenHash, "")]),
+                    SessionPageBatch<ReadingsData.ChoiceQuery>(
+                        slots: (0..<16).map { choiceSlot(session.tokenHash, $0 % 2 == 0 ? "" : number) }),
                 ),
                 runs(ReadingsData.ObjectsQuery(contractID: "K-1")),
                 runs(try ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ["EO-1"])),

@@ -113,6 +113,16 @@ import Vapor
                         page: PaymentsData.PageQuery(
                             accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
                             month: BillingPeriod(year: 2026, month: 11)!)))
+                // And in a batch with other requests (`SessionPageBatch`).
+                _ = try await recorder.rows(
+                    SessionPageBatch<PaymentsData.PageQuery>(
+                        slots: [
+                            SessionPageSlot(
+                                tokenHash: Sessions.hash(browser.cookie ?? ""),
+                                page: PaymentsData.PageQuery(
+                                    accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
+                                    month: BillingPeriod(year: 2026, month: 11)!))!
+                        ]))
             }
             let contracts = try await ReadingsData.contractsAndOpenPeriod(
                 of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: recorder
@@ -125,6 +135,17 @@ import Vapor
                         SessionAndPage(
                             tokenHash: Sessions.hash(browser.cookie ?? ""),
                             page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? "")))
+                    // And in a batch with other requests (`SessionPageBatch`).
+                    _ = try await recorder.rows(
+                        SessionPageBatch<ReadingsData.ChoiceQuery>(
+                            slots: [
+                                SessionPageSlot(
+                                    tokenHash: Sessions.hash(browser.cookie ?? ""),
+                                    page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? ""))!,
+                                SessionPageSlot(
+                                    tokenHash: Sessions.hash("gone"),
+                                    page: ReadingsData.ChoiceQuery(accountID: account.id!, number: ""))!,
+                            ]))
                 }
             }
             let period = BillingPeriod(year: 2026, month: 11)!

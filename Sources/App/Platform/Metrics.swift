@@ -19,6 +19,9 @@ public final class PortalMetrics: Sendable {
         var jobs: [String: Int] = [:]
         /// Page statements read with the session (`SessionAndPage`), by whether the page took the rows.
         var sessionPages: [Bool: Int] = [:]
+        /// Batches of those statements run (`SessionPageBatcher`), and the requests they carried.
+        var sessionBatches = 0
+        var sessionBatchRequests = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -42,6 +45,13 @@ public final class PortalMetrics: Sendable {
 
     func sessionPageRead(taken: Bool) {
         state.withLockedValue { $0.sessionPages[taken, default: 0] += 1 }
+    }
+
+    func sessionPageBatch(requests: Int) {
+        state.withLockedValue {
+            $0.sessionBatches += 1
+            $0.sessionBatchRequests += requests
+        }
     }
 
     /// The Prometheus exposition text.
@@ -78,6 +88,10 @@ public final class PortalMetrics: Sendable {
         for taken in [true, false] {
             out += "lkk_session_page_reads_total{taken=\"\(taken)\"} \(s.sessionPages[taken] ?? 0)\n"
         }
+        out +=
+            "# HELP lkk_session_page_batches_total Batches of page statements read with the session.\n# TYPE lkk_session_page_batches_total counter\nlkk_session_page_batches_total \(s.sessionBatches)\n"
+        out +=
+            "# HELP lkk_session_page_batched_requests_total Requests whose page statement went in a batch.\n# TYPE lkk_session_page_batched_requests_total counter\nlkk_session_page_batched_requests_total \(s.sessionBatchRequests)\n"
         out +=
             "# HELP lkk_jobs_queue_depth Jobs queued or running.\n# TYPE lkk_jobs_queue_depth gauge\nlkk_jobs_queue_depth \(jobQueueDepth)\n"
         out +=

@@ -88,17 +88,10 @@ extension SQLDatabase {
     func rows(_ statement: some PreparedSQL) async throws -> [any SQLRow] {
         if let readers = SQLiteReaders.serving(self) { return try readers.rows(statement) }
         if let postgres = self as? any PostgresDatabase {
-            let binds = try statement.values.map(PostgresStatements.data)
-            let kind = type(of: statement)
-            let rows = try await postgres.withConnection { connection in
-                PostgresStatements.prepared(kind, on: connection).flatMap { $0.execute(binds) }
-            }.get()
-            guard let first = rows.first else { return [] }
-            if let names = kind.packedColumns {
-                return try PackedRows(text: first.first?.bytes, columns: RowColumns(names: names)).rows
-            }
-            let columns = RowColumns(names: first.map(\.columnName))
-            return rows.map { PostgresPlainRow(row: $0, columns: columns) }
+            return try await PostgresStatements.rows(
+                statement, binds: statement.values.map(PostgresStatements.data), on: postgres
+            )
+            .get()
         }
         return try await raw("\(statement.expression)").all()
     }
@@ -458,6 +451,22 @@ enum PostgresStatements {
                 connection.closeFuture.whenComplete { _ in _ = cache.withLockedValue { $0.removeValue(forKey: key) } }
             }
             return query
+        }
+    }
+
+    /// The rows of `statement` run with `binds` on one of `database`'s connections, gathered on its event loop.
+    static func rows<Statement: PreparedSQL>(
+        _ statement: Statement, binds: [PostgresData], on database: any PostgresDatabase
+    ) -> EventLoopFuture<[any SQLRow]> {
+        database.withConnection { connection in
+            prepared(Statement.self, on: connection).flatMap { $0.execute(binds) }
+        }.flatMapThrowing { rows -> [any SQLRow] in
+            guard let first = rows.first else { return [] }
+            if let names = Statement.packedColumns {
+                return try PackedRows(text: first.first?.bytes, columns: RowColumns(names: names)).rows
+            }
+            let columns = RowColumns(names: first.map(\.columnName))
+            return rows.map { PostgresPlainRow(row: $0, columns: columns) }
         }
     }
 

@@ -25,9 +25,12 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     /// The pages read with the session, by path, for `GET` only; none on SQLite, which has no round trip to
     /// save (`configure`).
     let pages: [String: PageStatement]
+    /// Gathers the statements of `pages` into batches (PostgreSQL), or nil to run each alone.
+    let batcher: SessionPageBatcher?
 
-    init(pages: [String: PageStatement] = [:]) {
+    init(pages: [String: PageStatement] = [:], batcher: SessionPageBatcher? = nil) {
         self.pages = pages
+        self.batcher = batcher
     }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -40,7 +43,8 @@ struct PortalSessionMiddleware: AsyncMiddleware {
             var page: SessionState.PageRows?
             let found: (PortalSession, Account?)?
             if request.method == .GET, !pages.isEmpty, let statement = pages[request.url.path]?(request) {
-                (found, page) = try await Self.find(tokenHash: tokenHash, with: statement, on: request.db.sql)
+                (found, page) = try await Self.find(
+                    tokenHash: tokenHash, with: statement, on: request.db.sql, batching: batcher.map { ($0, request) })
             } else {
                 found = try await Self.find(tokenHash: tokenHash, on: request.db.sql)
             }
@@ -107,13 +111,31 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     }
 
     /// The session with this token hash and its account, as `find(tokenHash:on:)` reads them, and the rows
-    /// `page` reads for the session's account, in one statement (PostgreSQL only).
-    static func find<Page: AccountPageSQL>(tokenHash: String, with page: Page, on sql: any SQLDatabase)
-        async throws -> ((PortalSession, Account?)?, SessionState.PageRows?)
-    {
-        guard let row = try await sql.rows(SessionAndPage(tokenHash: tokenHash, page: page)).first else {
-            return (nil, nil)
+    /// `page` reads for the session's account, in one statement (PostgreSQL only): with other requests' in a
+    /// batch when there is a `batcher`, else alone.
+    static func find<Page: AccountPageSQL>(
+        tokenHash: String, with page: Page, on sql: any SQLDatabase, batching: (SessionPageBatcher, Request)? = nil
+    ) async throws -> ((PortalSession, Account?)?, SessionState.PageRows?) {
+        var outcome = SessionPageBatcher.Outcome.alone
+        if let (batcher, request) = batching, let postgres = sql as? any PostgresDatabase,
+            let slot = SessionPageSlot(tokenHash: tokenHash, page: page)
+        {
+            outcome = try await batcher.row(
+                Page.self, slot, on: postgres, eventLoop: request.eventLoop, metrics: request.portal.metrics)
         }
+        let found: (any SQLRow)?
+        switch outcome {
+        case .row(let row): found = row
+        case .alone: found = try await sql.rows(SessionAndPage(tokenHash: tokenHash, page: page)).first
+        }
+        guard let row = found else { return (nil, nil) }
+        return try read(row, page: page)
+    }
+
+    /// The session, its account and `page`'s rows from a row of `SessionAndPage` or `SessionPageBatch`.
+    static func read<Page: AccountPageSQL>(_ row: any SQLRow, page: Page) throws -> (
+        (PortalSession, Account?)?, SessionState.PageRows?
+    ) {
         let (session, account) = try decode(row)
         guard let accountID = session.accountID, let packed = row as? PostgresPlainRow, let names = Page.packedColumns
         else { return ((session, account), nil) }
