@@ -47,6 +47,16 @@ import VaporTesting
         try await Account.query(on: world.app.db).filter(\.$email == email).first()!.id!
     }
 
+    /// Both companies signed in: each account's id and its session's token hash.
+    func twoCompanies(_ world: TestWorld) async throws -> (UUID, String, UUID, String) {
+        let mine = try await payments.setUp(world)
+        let theirs = try await otherCompany(world)
+        return (
+            try await account(world, "buh@romashka.ru"), Sessions.hash(try #require(mine.cookie)),
+            try await account(world, "other@romashka.ru"), Sessions.hash(try #require(theirs.cookie))
+        )
+    }
+
     func page(_ accountID: UUID, chart: String = "") -> PaymentsData.PageQuery {
         PaymentsData.PageQuery(
             accountID: accountID, acquirer: "sandbox", chartNumber: chart, month: BillingPeriod("2026-11"))
@@ -66,16 +76,11 @@ import VaporTesting
     @Test func onPostgreSQLEachEntryOfABatchReadsWhatItsOwnStatementReads() async throws {
         guard onPostgreSQL else { return }
         try await withPortal { world in
-            let mine = try await payments.setUp(world)
-            let theirs = try await otherCompany(world)
+            let (a, tokenA, b, tokenB) = try await twoCompanies(world)
             let anonymous = PortalSession(
                 tokenHash: Sessions.hash("anonymous"), csrfToken: "c", accountID: nil, now: world.clock.now(),
                 userAgent: nil, ipAddress: nil)
             try await anonymous.create(on: world.app.db)
-            let a = try await account(world, "buh@romashka.ru")
-            let b = try await account(world, "other@romashka.ru")
-            let tokenA = Sessions.hash(try #require(mine.cookie))
-            let tokenB = Sessions.hash(try #require(theirs.cookie))
             let requests: [(String, PaymentsData.PageQuery)] = [
                 (tokenA, page(a)), (tokenB, page(b)), (Sessions.hash(Sessions.randomToken()), page(a)),
                 (Sessions.hash("anonymous"), page(a)), (tokenA, page(a, chart: PaymentsTests.number)),
@@ -196,12 +201,7 @@ import VaporTesting
     @Test func onPostgreSQLRequestsThatComeWhileABatchRunsGoTogether() async throws {
         guard onPostgreSQL else { return }
         try await withPortal { world in
-            let mine = try await payments.setUp(world)
-            let theirs = try await otherCompany(world)
-            let a = try await account(world, "buh@romashka.ru")
-            let b = try await account(world, "other@romashka.ru")
-            let tokenA = Sessions.hash(try #require(mine.cookie))
-            let tokenB = Sessions.hash(try #require(theirs.cookie))
+            let (a, tokenA, b, tokenB) = try await twoCompanies(world)
             let rest = [
                 (tokenB, page(b)), (tokenA, page(a, chart: PaymentsTests.number)),
                 (Sessions.hash(Sessions.randomToken()), page(a)), (tokenB, page(b, chart: Self.otherNumber)),
@@ -229,12 +229,7 @@ import VaporTesting
     @Test func onPostgreSQLABatchThatFailsLeavesEachRequestToRunAlone() async throws {
         guard onPostgreSQL else { return }
         try await withPortal { world in
-            let mine = try await payments.setUp(world)
-            let theirs = try await otherCompany(world)
-            let a = try await account(world, "buh@romashka.ru")
-            let b = try await account(world, "other@romashka.ru")
-            let tokenA = Sessions.hash(try #require(mine.cookie))
-            let tokenB = Sessions.hash(try #require(theirs.cookie))
+            let (a, tokenA, b, tokenB) = try await twoCompanies(world)
             let batcher = SessionPageBatcher(maxInFlight: 1)
             let results = try await queued(
                 world, batcher, first: (tokenA, page(a)),

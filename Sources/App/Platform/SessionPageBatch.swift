@@ -49,7 +49,8 @@ struct SessionPageBatch<Page: AccountPageSQL>: PreparedSQL {
     let slots: [SessionPageSlot]
 
     var values: [any PostgresEncodable & Encodable & Sendable] {
-        let unused = [String](repeating: "", count: 1 + Self.pageValues)
+        // The width from the requests (`pageValues` reads the page's text, for each batch).
+        let unused = [String](repeating: "", count: 1 + (slots.first?.values.count ?? Self.pageValues))
         let texts: [String] = (0..<Self.capacity).flatMap { entry -> [String] in
             entry < slots.count ? [slots[entry].tokenHash] + slots[entry].values : unused
         }
