@@ -126,6 +126,11 @@ struct NumberedPlaceholders: SQLExpression {
         }
     }
 
+    /// `text` with each placeholder `$1` to `$last` written as `replacement` of its number.
+    static func replacing(in text: String, last: Int, with replacement: (Int) -> String) -> String {
+        parts(of: text, last: last).map { part in part.literal + (part.number.map(replacement) ?? "") }.joined()
+    }
+
     /// `text` cut at its placeholders `$1` to `$last`: each run of literal text with the number of the
     /// placeholder after it (none after the last run). A `$` followed by anything else stays in the text.
     static func parts(of text: String, last: Int) -> [(literal: String, number: Int?)] {

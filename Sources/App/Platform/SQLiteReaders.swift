@@ -304,9 +304,7 @@ extension SQLiteReaders {
     /// `$1`, `$2`… written as SQLite's `?1`, `?2`…: SQLite reads `$1` as a named parameter and numbers named
     /// parameters in the order they first appear, not by the digits.
     static func numberedParameters(_ sql: String) -> String {
-        NumberedPlaceholders.parts(of: sql, last: .max).map { part in
-            part.literal + (part.number.map { "?\($0)" } ?? "")
-        }.joined()
+        NumberedPlaceholders.replacing(in: sql, last: .max) { "?\($0)" }
     }
 }
 

@@ -32,16 +32,16 @@ struct SessionPageBatch<Page: AccountPageSQL>: PreparedSQL {
         }
         let names = ["token_hash"] + (0..<pageValues).map { "v\($0 + 2)" } + ["n"]
         // The page's `$1` is the session's account; its `$2`… are the entry's values.
-        let page = NumberedPlaceholders.parts(of: Page.postgresSQL, last: 99).map { part in
-            part.literal + (part.number.map { $0 == 1 ? "signed_in.s_account_id" : "r.v\($0)" } ?? "")
+        let page = NumberedPlaceholders.replacing(in: Page.postgresSQL, last: 99) {
+            $0 == 1 ? "signed_in.s_account_id" : "r.v\($0)"
         }
-        let find = NumberedPlaceholders.parts(of: PortalSessionMiddleware.FindQuery.sql, last: 1).map { part in
-            part.literal + (part.number == nil ? "" : "r.token_hash")
+        let find = NumberedPlaceholders.replacing(in: PortalSessionMiddleware.FindQuery.sql, last: 1) { _ in
+            "r.token_hash"
         }
         return """
-            SELECT CAST(r.n AS BIGINT) AS batch_index, signed_in.*, (\(page.joined())) AS packed
+            SELECT CAST(r.n AS BIGINT) AS batch_index, signed_in.*, (\(page)) AS packed
             FROM (VALUES \(entries.joined(separator: ", "))) AS r(\(names.joined(separator: ", ")))
-            CROSS JOIN LATERAL (\(find.joined())) AS signed_in
+            CROSS JOIN LATERAL (\(find)) AS signed_in
             """
     }
 
@@ -170,15 +170,11 @@ final class SessionPageBatcher: Sendable {
                 }
                 for (offset, waiter) in batch.enumerated() {
                     let row = byEntry[offset + 1]
-                    guard let row else {
-                        waiter.promise.succeed(.row(nil))
-                        continue
-                    }
-                    // The entry's own session, or nothing: a row for another token is never handed over.
-                    if (try? row.decode(column: "s_token_hash", as: String.self)) == waiter.slot.tokenHash {
-                        waiter.promise.succeed(.row(row))
-                    } else {
+                    // The entry's own session, or none: a row for another token is never handed over.
+                    if let row, (try? row.decode(column: "s_token_hash", as: String.self)) != waiter.slot.tokenHash {
                         waiter.promise.succeed(.alone)
+                    } else {
+                        waiter.promise.succeed(.row(row))
                     }
                 }
             case .failure:

@@ -163,12 +163,10 @@ struct SessionAndPage<Page: AccountPageSQL>: PreparedSQL {
     static var sql: String {
         let account = "(SELECT s_account_id FROM signed_in)"
         // Every `$n` of the page's text is a placeholder (`NumberedPlaceholders`); `$1` becomes the account.
-        let page = NumberedPlaceholders.parts(of: Page.postgresSQL, last: 99).map { part in
-            part.literal + (part.number.map { $0 == 1 ? account : "$\($0)" } ?? "")
-        }
+        let page = NumberedPlaceholders.replacing(in: Page.postgresSQL, last: 99) { $0 == 1 ? account : "$\($0)" }
         return """
             WITH signed_in AS (\(PortalSessionMiddleware.FindQuery.sql))
-            SELECT signed_in.*, (\(page.joined())) AS packed FROM signed_in
+            SELECT signed_in.*, (\(page)) AS packed FROM signed_in
             """
     }
 
