@@ -74,9 +74,7 @@ public func configure(
         MetricsMiddleware(),
         ErrorPageMiddleware(),
         PublicFilesMiddleware(publicDirectory: publicDirectory),
-        PortalSessionMiddleware(
-            pages: sessionPages,
-            batcher: sessionPages.isEmpty ? nil : SessionPageBatcher(maxInFlight: config.databasePoolSize)),
+        PortalSessionMiddleware(pages: sessionPages, batcher: app.portal.batcher),
         RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60),
         CSRFMiddleware(),
         CurrentAccountMiddleware(),

@@ -139,6 +139,15 @@ import Testing
                 SessionPageSlot(
                     tokenHash: tokenHash, page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number))!
             }
+            func meters(_ objects: [String]...) throws -> PackedBatch<ReadingsData.PageQuery> {
+                try meters(objects)
+            }
+            func meters(_ objects: [[String]]) throws -> PackedBatch<ReadingsData.PageQuery> {
+                PackedBatch(
+                    entries: try objects.map {
+                        PackedBatch.entry(try ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: $0))!
+                    })
+            }
             // Each statement's runs with the kinds of values its pages give it.
             func runs<Statement: PreparedSQL>(_ values: Statement...) -> (
                 kind: any PreparedSQL.Type, runs: [@Sendable (any SQLDatabase) async throws -> Void]
@@ -198,6 +207,10 @@ import Testing
                 ),
                 runs(ReadingsData.ObjectsQuery(contractID: "K-1")),
                 runs(try ReadingsData.PageQuery(contractID: "K-1", period: period, objectIDs: ["EO-1"])),
+                // Batches of 1, 3 and 16 requests (`PackedBatch`).
+                runs(
+                    try meters(["EO-1"]), try meters(["EO-1"], ["EO-1", "EO-2"], []),
+                    try meters(Array(repeating: ["EO-1"], count: 16))),
                 runs(ReadingsData.ContractQuery(contractID: "K-1", period: "2026-11", previous: "2026-10")),
                 runs(PeriodClosing.LastClosedQuery()),
                 runs(

@@ -153,6 +153,15 @@ import Vapor
                 _ = try await ReadingsData.load(contract, link: link, period: period, on: recorder)
                 _ = try await ReadingsData.load(
                     contract, link: link, period: period, on: recorder, detailed: { Array($0.prefix(1)) })
+                if world.app.db.sql.dialect.name == "postgresql" {
+                    // A page's meters in a batch with other requests' (`PackedBatch`).
+                    _ = try await recorder.rows(
+                        PackedBatch<ReadingsData.PageQuery>(
+                            entries: [["EO-1"], ["EO-1", "EO-2"]].map {
+                                PackedBatch.entry(
+                                    try ReadingsData.PageQuery(contractID: contract.id, period: period, objectIDs: $0))!
+                            }))
+                }
                 let whole = ContractLink(
                     accountID: account.id!, contractID: contract.id, role: try #require(link.role),
                     now: world.clock.now())

@@ -9,7 +9,7 @@ import VaporTesting
 
 @testable import App
 
-/// The statements read with the session, gathered in batches on PostgreSQL (`SessionPageBatcher`, issue 8):
+/// The statements read with the session, gathered in batches on PostgreSQL (`StatementBatcher`, issue 8):
 /// each request gets its own session's row and page, whatever else is in its batch, and a batch that fails
 /// leaves each request to run alone.
 @Suite struct SessionPageBatchTests {
@@ -130,33 +130,51 @@ import VaporTesting
     /// PostgreSQL; then `rest`, which wait for it and go together in one batch once the lock is released.
     /// The results in order: `first`'s, then `rest`'s, each a summary or the error's description.
     func queued(
-        _ world: TestWorld, _ batcher: SessionPageBatcher, first: (String, PaymentsData.PageQuery),
+        _ world: TestWorld, _ batcher: StatementBatcher, first: (String, PaymentsData.PageQuery),
         rest: [(String, PaymentsData.PageQuery)]
     ) async throws -> [String] {
+        try await queued(
+            world, batcher, locking: "sessions",
+            reads: ([first] + rest).map { token, query in
+                { sql, batching in
+                    try summary(
+                        try await PortalSessionMiddleware.find(
+                            tokenHash: token, with: query, on: sql, batching: batching))
+                }
+            })
+    }
+
+    /// A read through a batcher, on a database, summed up as text.
+    typealias BatchedRead = @Sendable (any SQLDatabase, (StatementBatcher, Request)) async throws -> String
+
+    /// Runs the first of `reads` while `table` is locked, so that its batch waits in PostgreSQL; then the
+    /// rest, which wait for it and go together in one batch once the lock is released. The results in order,
+    /// each a read's text or «error».
+    func queued(_ world: TestWorld, _ batcher: StatementBatcher, locking table: String, reads: [BatchedRead])
+        async throws -> [String]
+    {
         let loop = world.app.eventLoopGroup.next()
         let request = Request(application: world.app, on: loop)
         let database = world.app.databases.database(logger: world.app.logger, on: loop)!
-        @Sendable func read(_ token: String, _ query: PaymentsData.PageQuery) async -> String {
+        @Sendable func run(_ read: BatchedRead) async -> String {
             do {
-                return try summary(
-                    try await PortalSessionMiddleware.find(
-                        tokenHash: token, with: query, on: database.sql, batching: (batcher, request)))
+                return try await read(database.sql, (batcher, request))
             } catch {
                 return "error"
             }
         }
         let tasks = try await world.app.db.transaction { tx -> [Task<String, Never>] in
             var tasks: [Task<String, Never>] = []
-            try await tx.sql.raw("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE").run()
-            tasks.append(Task { await read(first.0, first.1) })
+            try await tx.sql.raw("LOCK TABLE \(unsafeRaw: table) IN ACCESS EXCLUSIVE MODE").run()
+            tasks.append(Task { await run(reads[0]) })
             // The first one's batch is running, and waits for the lock …
-            if try await !Self.within(seconds: 10, { try await Self.waitsForTheLock(tx.sql) }) {
+            if try await !Self.within(seconds: 10, { try await Self.waitsForTheLock(on: table, tx.sql) }) {
                 Issue.record("the first batch never waited for the lock")
             }
             // … so the rest wait for it.
-            for (token, query) in rest { tasks.append(Task { await read(token, query) }) }
-            if try await !Self.within(seconds: 10, { batcher.waiting == rest.count }) {
-                Issue.record("\(batcher.waiting) of \(rest.count) requests waited for the running batch")
+            for read in reads.dropFirst() { tasks.append(Task { await run(read) }) }
+            if try await !Self.within(seconds: 10, { batcher.waiting == reads.count - 1 }) {
+                Issue.record("\(batcher.waiting) of \(reads.count - 1) requests waited for the running batch")
             }
             return tasks
         }
@@ -175,18 +193,18 @@ import VaporTesting
         return try await condition()
     }
 
-    /// Whether a statement waits for the lock on `sessions`, asked on `sql` (the connection holding it: the
+    /// Whether a statement waits for the lock on `table`, asked on `sql` (the connection holding it: the
     /// pool may have no other). `pg_locks` is read anew each time, where `pg_stat_activity` would be read once
     /// per transaction.
-    static func waitsForTheLock(_ sql: any SQLDatabase) async throws -> Bool {
+    static func waitsForTheLock(on table: String, _ sql: any SQLDatabase) async throws -> Bool {
         let row = try await sql.raw(
-            "SELECT COUNT(*) AS n FROM pg_locks WHERE relation = CAST('sessions' AS regclass) AND NOT granted"
+            "SELECT COUNT(*) AS n FROM pg_locks WHERE relation = CAST(\(bind: table) AS regclass) AND NOT granted"
         ).first()
         return try (row?.decode(column: "n", as: Int.self) ?? 0) > 0
     }
 
-    /// `(batches, requests)` from `/metrics`.
-    func batches(_ world: TestWorld) async throws -> (Int, Int) {
+    /// `(batches, requests)` of `kind` from `/metrics`.
+    func batches(_ world: TestWorld, _ kind: PortalMetrics.Batches = .sessionPage) async throws -> (Int, Int) {
         var text = ""
         try await world.app.testing().test(.GET, "metrics") { res async in text = res.body.string }
         func value(_ name: String) -> Int {
@@ -194,7 +212,7 @@ import VaporTesting
                 Int($0.dropFirst(name.count + 1))
             } ?? -1
         }
-        return (value("lkk_session_page_batches_total"), value("lkk_session_page_batched_requests_total"))
+        return (value("lkk_\(kind.rawValue)_batches_total"), value("lkk_\(kind.rawValue)_batched_requests_total"))
     }
 
     /// Requests that come while a batch runs wait for it and then go in one statement, each getting its own.
@@ -206,7 +224,7 @@ import VaporTesting
                 (tokenB, page(b)), (tokenA, page(a, chart: PaymentsTests.number)),
                 (Sessions.hash(Sessions.randomToken()), page(a)), (tokenB, page(b, chart: Self.otherNumber)),
             ]
-            let batcher = SessionPageBatcher(maxInFlight: 1)
+            let batcher = StatementBatcher(maxInFlight: 1)
             let before = try await batches(world)
             let results = try await queued(world, batcher, first: (tokenA, page(a)), rest: rest)
             var expected: [String] = []
@@ -230,7 +248,7 @@ import VaporTesting
         guard onPostgreSQL else { return }
         try await withPortal { world in
             let (a, tokenA, b, tokenB) = try await twoCompanies(world)
-            let batcher = SessionPageBatcher(maxInFlight: 1)
+            let batcher = StatementBatcher(maxInFlight: 1)
             let results = try await queued(
                 world, batcher, first: (tokenA, page(a)),
                 rest: [(tokenB, page(b)), (tokenA, page(a, chart: "bad\u{0}")), (tokenA, page(a))])
@@ -266,6 +284,7 @@ import VaporTesting
             let mine = try await payments.setUp(world, role: .manager)
             let theirs = try await otherCompany(world, role: .manager)
             let before = try await batches(world)
+            let pagesBefore = try await batches(world, .page)
             func paths(_ number: String) -> [String] {
                 ["/payments", "/payments?chart=\(number)", "/readings", "/readings?contract=\(number)"]
             }
@@ -292,6 +311,122 @@ import VaporTesting
             let after = try await batches(world)
             #expect(after.1 - before.1 == (onPostgreSQL ? asked.count : 0), "every page through the batcher")
             #expect(after.0 - before.0 <= after.1 - before.1)
+            // The meters of each «Показания» page of K-1 (K-2 has no energy objects, so no meters to read).
+            let pagesAfter = try await batches(world, .page)
+            let readingsOfMine = asked.filter { $0.mine && $0.path.hasPrefix("/readings") }.count
+            #expect(pagesAfter.1 - pagesBefore.1 == (onPostgreSQL ? readingsOfMine : 0), "meters through the batcher")
+        }
+    }
+
+    /// Both companies, managers of their contracts: K-1 with its sample meter, and K-2 with an energy object
+    /// «EO-9», its meter and a channel.
+    func twoCompaniesWithMeters(_ world: TestWorld) async throws {
+        _ = try await ReadingsTests().setUp(world, role: .manager)
+        _ = try await otherCompany(world, role: .manager)
+        let token = try await world.billingToken("other-objects")
+        let items: [(String, JSONValue)] = [
+            (
+                "energy-objects",
+                [
+                    "id": "EO-9", "contractId": "K-2", "code": "000900", "name": "Цех Лютика", "address": "г. Пермь",
+                    "status": "waiting",
+                ]
+            ),
+            (
+                "meters",
+                [
+                    "id": "M-9", "energyObjectId": "EO-9", "number": "99999999", "model": "Меркурий 230",
+                    "complexName": "ИК Лютик", "digits": 6, "ratio": 1, "hourly": false, "status": "waiting",
+                ]
+            ),
+            ("meter-channels", ["id": "CH-9", "meterId": "M-9", "quantity": "activeImport", "zone": "allDay"]),
+        ]
+        for (path, item) in items {
+            #expect(try await world.api(.PUT, path, token: token, body: ["items": [item]]).status == .ok)
+        }
+    }
+
+    /// «Показания»'s meters for a contract, period and objects.
+    func meters(_ contract: String, _ objects: [String], period: String = "2026-11") throws -> ReadingsData.PageQuery {
+        try ReadingsData.PageQuery(contractID: contract, period: BillingPeriod(period)!, objectIDs: objects)
+    }
+
+    /// The rows of «Показания»'s meters as comparable text.
+    func texts(_ rows: [any SQLRow]) throws -> [String] {
+        try SessionPageTests.texts(rows, columns: ReadingsData.PageQuery.packedColumns!)
+    }
+
+    /// Every entry of one `PackedBatch` of «Показания»'s meters reads what its own statement reads: two
+    /// companies' contracts, one or two objects, another contract's object, another period, no objects, the
+    /// same entry twice; the unused entries (empty values, which are no JSON array) are never run.
+    @Test func onPostgreSQLEachEntryOfAPackedBatchReadsWhatItsOwnStatementReads() async throws {
+        guard onPostgreSQL else { return }
+        try await withPortal { world in
+            try await twoCompaniesWithMeters(world)
+            let queries = [
+                try meters("K-1", ["EO-1"]), try meters("K-2", ["EO-9"]), try meters("K-1", ["EO-9"]),
+                try meters("K-1", ["EO-1"], period: "2026-10"), try meters("K-2", []),
+                try meters("K-1", ["EO-1", "EO-9"]),
+                try meters("K-1", ["EO-1"]),
+            ]
+            let sql = world.app.db.sql
+            let batch = PackedBatch<ReadingsData.PageQuery>(entries: queries.map { PackedBatch.entry($0)! })
+            let rows = try await sql.rows(batch)
+            #expect(rows.count == queries.count, "one row per entry, none for the unused ones")
+            var byEntry: [Int: [String]] = [:]
+            for row in rows {
+                let entry = try row.decode(column: "batch_index", as: Int.self)
+                #expect(PackedBatch<ReadingsData.PageQuery>.belongs(row, to: batch.entries[entry - 1]))
+                byEntry[entry] = try texts(try PackedBatch<ReadingsData.PageQuery>.rows(row))
+            }
+            for (offset, query) in queries.enumerated() {
+                #expect(byEntry[offset + 1] == (try texts(try await sql.rows(query))), "entry \(offset + 1)")
+            }
+            let mine = byEntry[1]?.joined() ?? ""
+            #expect(mine.contains("CH-1") && !mine.contains("CH-9"))
+            let theirs = byEntry[2]?.joined() ?? ""
+            #expect(theirs.contains("CH-9") && !theirs.contains("CH-1"))
+            #expect(byEntry[3] == [], "another contract's object has no meters here")
+            #expect(byEntry[6] == byEntry[1])
+            // A row is another entry's when its key differs.
+            let first = try #require(rows.first { (try? $0.decode(column: "batch_index", as: Int.self)) == 1 })
+            #expect(!PackedBatch<ReadingsData.PageQuery>.belongs(first, to: batch.entries[1]))
+        }
+    }
+
+    /// Reads of «Показания»'s meters through the batcher while `meters` is locked: the first alone, the rest
+    /// in one batch; each gets its own rows, and a value PostgreSQL refuses fails its own read alone.
+    @Test func onPostgreSQLPagesOfMetersThatComeWhileABatchRunsGoTogether() async throws {
+        guard onPostgreSQL else { return }
+        try await withPortal { world in
+            try await twoCompaniesWithMeters(world)
+            let queries = [
+                try meters("K-1", ["EO-1"]), try meters("K-2", ["EO-9"]), try meters("K-1", ["EO-1", "EO-9"]),
+                try meters("K-2", ["EO-9"], period: "2026-10"),
+            ]
+            @Sendable func reads(_ queries: [ReadingsData.PageQuery]) -> [BatchedRead] {
+                queries.map { query in
+                    { sql, batching in try texts(try await sql.rows(query, batching: batching)).joined(separator: "|") }
+                }
+            }
+            var expected: [String] = []
+            for query in queries {
+                expected.append(try texts(try await world.app.db.sql.rows(query)).joined(separator: "|"))
+            }
+            #expect(expected[1].contains("CH-9") && !expected[0].contains("CH-9"))
+
+            let before = try await batches(world, .page)
+            let results = try await queued(
+                world, StatementBatcher(maxInFlight: 1), locking: "meters", reads: reads(queries))
+            #expect(results == expected)
+            let after = try await batches(world, .page)
+            #expect(after.0 - before.0 == 2, "the first alone, then the three that waited")
+            #expect(after.1 - before.1 == 4)
+
+            let failed = try await queued(
+                world, StatementBatcher(maxInFlight: 1), locking: "meters",
+                reads: reads([queries[0], queries[1], try meters("K-1\u{0}", ["EO-1"]), queries[2]]))
+            #expect(failed == [expected[0], expected[1], "error", expected[2]], "the refused value fails alone")
         }
     }
 }

@@ -19,9 +19,8 @@ public final class PortalMetrics: Sendable {
         var jobs: [String: Int] = [:]
         /// Page statements read with the session (`SessionAndPage`), by whether the page took the rows.
         var sessionPages: [Bool: Int] = [:]
-        /// Batches of those statements run (`SessionPageBatcher`), and the requests they carried.
-        var sessionBatches = 0
-        var sessionBatchRequests = 0
+        /// Batches run (`StatementBatcher`), and the requests they carried, by kind.
+        var batches: [Batches: (batches: Int, requests: Int)] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -47,10 +46,25 @@ public final class PortalMetrics: Sendable {
         state.withLockedValue { $0.sessionPages[taken, default: 0] += 1 }
     }
 
-    func sessionPageBatch(requests: Int) {
+    /// The kinds of statements run in batches (`BatchSQL.metric`), by the prefix of their counters.
+    enum Batches: String, CaseIterable, Sendable {
+        /// The page statements read with the session (`SessionPageBatch`).
+        case sessionPage = "session_page"
+        /// Page statements of their own (`PackedBatch`: «Показания»'s meters).
+        case page
+
+        var what: String {
+            switch self {
+            case .sessionPage: "page statements read with the session"
+            case .page: "page statements run on their own"
+            }
+        }
+    }
+
+    func batch(_ kind: Batches, requests: Int) {
         state.withLockedValue {
-            $0.sessionBatches += 1
-            $0.sessionBatchRequests += requests
+            $0.batches[kind, default: (0, 0)].batches += 1
+            $0.batches[kind, default: (0, 0)].requests += requests
         }
     }
 
@@ -88,10 +102,14 @@ public final class PortalMetrics: Sendable {
         for taken in [true, false] {
             out += "lkk_session_page_reads_total{taken=\"\(taken)\"} \(s.sessionPages[taken] ?? 0)\n"
         }
-        out +=
-            "# HELP lkk_session_page_batches_total Batches of page statements read with the session.\n# TYPE lkk_session_page_batches_total counter\nlkk_session_page_batches_total \(s.sessionBatches)\n"
-        out +=
-            "# HELP lkk_session_page_batched_requests_total Requests whose page statement went in a batch.\n# TYPE lkk_session_page_batched_requests_total counter\nlkk_session_page_batched_requests_total \(s.sessionBatchRequests)\n"
+        for kind in Batches.allCases {
+            let name = "lkk_\(kind.rawValue)"
+            let (batches, requests) = s.batches[kind] ?? (0, 0)
+            out +=
+                "# HELP \(name)_batches_total Batches of \(kind.what).\n# TYPE \(name)_batches_total counter\n\(name)_batches_total \(batches)\n"
+            out +=
+                "# HELP \(name)_batched_requests_total Requests whose statement went in a batch of \(kind.what).\n# TYPE \(name)_batched_requests_total counter\n\(name)_batched_requests_total \(requests)\n"
+        }
         out +=
             "# HELP lkk_jobs_queue_depth Jobs queued or running.\n# TYPE lkk_jobs_queue_depth gauge\nlkk_jobs_queue_depth \(jobQueueDepth)\n"
         out +=

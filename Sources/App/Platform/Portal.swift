@@ -29,6 +29,9 @@ public struct PortalServices: Sendable {
     public var jobs: JobRegistry
     /// Where rate-limit windows are counted: in memory on SQLite, in the database on PostgreSQL.
     public var rateLimiter: RateLimiter
+    /// Gathers concurrent requests' hot statements into batches on PostgreSQL (`StatementBatcher`); nil on
+    /// SQLite, which reads in the process, with no round trip to save.
+    var batcher: StatementBatcher?
 
     public init(config: PortalConfig, clock: any PortalClock, mailTransport: any MailTransport) {
         self.config = config
@@ -37,6 +40,7 @@ public struct PortalServices: Sendable {
         metrics = PortalMetrics()
         jobs = JobRegistry()
         rateLimiter = RateLimiter(for: config.database)
+        if case .postgres = config.database { batcher = StatementBatcher(maxInFlight: config.databasePoolSize) }
     }
 }
 

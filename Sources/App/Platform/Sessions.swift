@@ -26,9 +26,9 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     /// save (`configure`).
     let pages: [String: PageStatement]
     /// Gathers the statements of `pages` into batches (PostgreSQL), or nil to run each alone.
-    let batcher: SessionPageBatcher?
+    let batcher: StatementBatcher?
 
-    init(pages: [String: PageStatement] = [:], batcher: SessionPageBatcher? = nil) {
+    init(pages: [String: PageStatement] = [:], batcher: StatementBatcher? = nil) {
         self.pages = pages
         self.batcher = batcher
     }
@@ -114,14 +114,15 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     /// `page` reads for the session's account, in one statement (PostgreSQL only): with other requests' in a
     /// batch when there is a `batcher`, else alone.
     static func find<Page: AccountPageSQL>(
-        tokenHash: String, with page: Page, on sql: any SQLDatabase, batching: (SessionPageBatcher, Request)? = nil
+        tokenHash: String, with page: Page, on sql: any SQLDatabase, batching: (StatementBatcher, Request)? = nil
     ) async throws -> ((PortalSession, Account?)?, SessionState.PageRows?) {
-        var outcome = SessionPageBatcher.Outcome.alone
+        var outcome = StatementBatcher.Outcome.alone
         if let (batcher, request) = batching, let postgres = sql as? any PostgresDatabase,
             let slot = SessionPageSlot(tokenHash: tokenHash, page: page)
         {
             outcome = try await batcher.row(
-                Page.self, slot, on: postgres, eventLoop: request.eventLoop, metrics: request.portal.metrics)
+                SessionPageBatch<Page>.self, slot.entry, on: postgres, eventLoop: request.eventLoop,
+                metrics: request.portal.metrics)
         }
         let found: (any SQLRow)?
         switch outcome {

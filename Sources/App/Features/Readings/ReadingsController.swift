@@ -113,7 +113,8 @@ struct ReadingsController {
         if let (contract, link) = chosen {
             page.data = try await ReadingsData.load(
                 contract, link: link, period: period, on: req.db.sql, detailed: ReadingsPage.shown(filters),
-                objectRows: objects?.of == contract.id ? objects?.rows : nil)
+                objectRows: objects?.of == contract.id ? objects?.rows : nil,
+                batching: req.portal.batcher.map { ($0, req) })
         }
         if req.queryValue("saved") != nil { page.notice = ReadingsPage.savedMessage }
         return page.render().response()

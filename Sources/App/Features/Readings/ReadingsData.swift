@@ -2,6 +2,7 @@ import FluentPostgresDriver
 import Foundation
 import PortalDomain
 import SQLKit
+import Vapor
 
 /// What the «Показания» page shows for one contract, read in a fixed number of queries whatever its size.
 struct ReadingsData: Sendable {
@@ -341,10 +342,12 @@ struct ReadingsData: Sendable {
     /// The contract's energy objects, meters and channels with the last closed period's readings and this
     /// period's submitted ones; objects outside the link's limits are left out. With `detailed`, every object
     /// is listed but only those it picks (say, one page of them) get their meters: the page of a 500-meter
-    /// contract then reads the rows it shows, on the same indexes.
+    /// contract then reads the rows it shows, on the same indexes; with `batching`, on PostgreSQL, in a batch
+    /// with other requests' pages (`PackedBatch`).
     static func load(
         _ contract: ContractChoice, link: Link, period: BillingPeriod, on sql: any SQLDatabase,
-        detailed: (([Object]) -> [Object])? = nil, objectRows: [ObjectRow]? = nil
+        detailed: (([Object]) -> [Object])? = nil, objectRows: [ObjectRow]? = nil,
+        batching: (StatementBatcher, Request)? = nil
     ) async throws -> ReadingsData {
         let allowed = link.energyObjects
         func objects(_ rows: [ObjectRow]) -> [Object] {
@@ -367,7 +370,8 @@ struct ReadingsData: Sendable {
             // The objects whose meters are read.
             let wanted = detailed(bare).map(\.id)
             guard !wanted.isEmpty else { return ReadingsData(contract: contract, period: period, objects: bare) }
-            for row in try await sql.rows(PageQuery(contractID: contract.id, period: period, objectIDs: wanted)) {
+            let query = try PageQuery(contractID: contract.id, period: period, objectIDs: wanted)
+            for row in try await sql.rows(query, batching: batching) {
                 try read.addLine(row)
             }
         } else {
