@@ -29,10 +29,6 @@ struct SessionPageBatch<Page: AccountPageSQL>: BatchSQL {
     }
 
     static var sql: String {
-        let width = 1 + pageValues
-        let entries = (0..<capacity).map { entry in
-            "(" + (1...width).map { "$\(entry * width + $0)" }.joined(separator: ", ") + ", \(entry + 1))"
-        }
         let names = ["token_hash"] + (0..<pageValues).map { "v\($0 + 2)" } + ["n"]
         // The page's `$1` is the session's account; its `$2`… are the entry's values.
         let page = NumberedPlaceholders.replacing(in: Page.postgresSQL, last: 99) {
@@ -43,7 +39,7 @@ struct SessionPageBatch<Page: AccountPageSQL>: BatchSQL {
         }
         return """
             SELECT CAST(r.n AS BIGINT) AS batch_index, signed_in.*, (\(page)) AS packed
-            FROM (VALUES \(entries.joined(separator: ", "))) AS r(\(names.joined(separator: ", ")))
+            FROM \(StatementBatcher.valuesList(width: 1 + pageValues)) AS r(\(names.joined(separator: ", ")))
             CROSS JOIN LATERAL (\(find)) AS signed_in
             """
     }
@@ -65,11 +61,7 @@ struct SessionPageBatch<Page: AccountPageSQL>: BatchSQL {
 
     var values: [any PostgresEncodable & Encodable & Sendable] {
         // The width from the requests (`pageValues` reads the page's text, for each batch).
-        let unused = [String](repeating: "", count: 1 + (slots.first?.values.count ?? Self.pageValues))
-        let texts: [String] = (0..<Self.capacity).flatMap { entry -> [String] in
-            entry < slots.count ? [slots[entry].tokenHash] + slots[entry].values : unused
-        }
-        return texts
+        StatementBatcher.texts(of: slots.map(\.entry), width: 1 + (slots.first?.values.count ?? Self.pageValues))
     }
 }
 
@@ -115,14 +107,11 @@ struct PackedBatch<Statement: PreparedSQL>: BatchSQL {
 
     static var sql: String {
         let width = width
-        let entries = (0..<capacity).map { entry in
-            "(" + (1...width).map { "$\(entry * width + $0)" }.joined(separator: ", ") + ", \(entry + 1))"
-        }
         let names = (1...width).map { "v\($0)" } + ["n"]
         let statement = NumberedPlaceholders.replacing(in: Statement.postgresSQL, last: 99) { "r.v\($0)" }
         return """
             SELECT CAST(r.n AS BIGINT) AS batch_index, r.v1 AS batch_key, (\(statement)) AS packed
-            FROM (VALUES \(entries.joined(separator: ", "))) AS r(\(names.joined(separator: ", ")))
+            FROM \(StatementBatcher.valuesList(width: width)) AS r(\(names.joined(separator: ", ")))
             WHERE CAST(r.n AS BIGINT) <= $\(capacity * width + 1)
             """
     }
@@ -134,10 +123,8 @@ struct PackedBatch<Statement: PreparedSQL>: BatchSQL {
 
     var values: [any PostgresEncodable & Encodable & Sendable] {
         // The width from the requests (`width` reads the statement's text).
-        let unused = [String](repeating: "", count: entries.first?.count ?? Self.width)
-        let texts: [String] = (0..<Self.capacity).flatMap { entry -> [String] in
-            entry < entries.count ? entries[entry] : unused
-        }
+        let texts: [any PostgresEncodable & Encodable & Sendable] = StatementBatcher.texts(
+            of: entries, width: entries.first?.count ?? Self.width)
         return texts + [Int64(entries.count)]
     }
 
@@ -215,6 +202,20 @@ final class StatementBatcher: Sendable {
 
     init(maxInFlight: Int) {
         self.maxInFlight = max(1, maxInFlight)
+    }
+
+    /// `(VALUES ($1, …, $width, 1), ($width + 1, …, 2), …)`: `capacity` entries of `width` placeholders each,
+    /// numbered from 1 in a last column.
+    static func valuesList(width: Int) -> String {
+        let entries = (0..<capacity).map { entry in
+            "(" + (1...width).map { "$\(entry * width + $0)" }.joined(separator: ", ") + ", \(entry + 1))"
+        }
+        return "(VALUES \(entries.joined(separator: ", ")))"
+    }
+
+    /// The values of `valuesList(width:)`: the entries', then empty ones for the unused entries.
+    static func texts(of entries: [[String]], width: Int) -> [String] {
+        entries.flatMap { $0 } + [String](repeating: "", count: (capacity - entries.count) * width)
     }
 
     /// `values` as the strings of an entry, or nil when one is not a string.
