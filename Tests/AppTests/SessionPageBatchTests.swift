@@ -9,9 +9,9 @@ import VaporTesting
 
 @testable import App
 
-/// The statements read with the session, gathered in batches on PostgreSQL (`StatementBatcher`, issue 8):
-/// each request gets its own session's row and page, whatever else is in its batch, and a batch that fails
-/// leaves each request to run alone.
+/// The statements read with the session, and «Показания»'s meters, gathered in batches on PostgreSQL
+/// (`StatementBatcher`: `SessionPageBatch`, `PackedBatch`; issue 8): each request gets its own session's row
+/// and page, whatever else is in its batch, and a batch that fails leaves each request to run alone.
 @Suite struct SessionPageBatchTests {
     let payments = PaymentsTests()
     static let otherNumber = "74070100099902"
