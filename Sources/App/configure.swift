@@ -74,7 +74,7 @@ public func configure(
         MetricsMiddleware(),
         ErrorPageMiddleware(),
         PublicFilesMiddleware(publicDirectory: publicDirectory),
-        PortalSessionMiddleware(pages: sessionPages, batcher: app.portal.batcher),
+        PortalSessionMiddleware(pages: sessionPages),
         RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60),
         CSRFMiddleware(),
         CurrentAccountMiddleware(),

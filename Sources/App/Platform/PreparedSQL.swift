@@ -131,6 +131,11 @@ struct NumberedPlaceholders: SQLExpression {
         parts(of: text, last: last).map { part in part.literal + (part.number.map(replacement) ?? "") }.joined()
     }
 
+    /// The highest placeholder of `text` up to `$99`, 0 when it has none.
+    static func highest(in text: String) -> Int {
+        parts(of: text, last: 99).compactMap(\.number).max() ?? 0
+    }
+
     /// `text` cut at its placeholders `$1` to `$last`: each run of literal text with the number of the
     /// placeholder after it (none after the last run). A `$` followed by anything else stays in the text.
     static func parts(of text: String, last: Int) -> [(literal: String, number: Int?)] {

@@ -25,12 +25,9 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     /// The pages read with the session, by path, for `GET` only; none on SQLite, which has no round trip to
     /// save (`configure`).
     let pages: [String: PageStatement]
-    /// Gathers the statements of `pages` into batches (PostgreSQL), or nil to run each alone.
-    let batcher: StatementBatcher?
 
-    init(pages: [String: PageStatement] = [:], batcher: StatementBatcher? = nil) {
+    init(pages: [String: PageStatement] = [:]) {
         self.pages = pages
-        self.batcher = batcher
     }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -44,7 +41,8 @@ struct PortalSessionMiddleware: AsyncMiddleware {
             let found: (PortalSession, Account?)?
             if request.method == .GET, !pages.isEmpty, let statement = pages[request.url.path]?(request) {
                 (found, page) = try await Self.find(
-                    tokenHash: tokenHash, with: statement, on: request.db.sql, batching: batcher.map { ($0, request) })
+                    tokenHash: tokenHash, with: statement, on: request.db.sql,
+                    batching: request.portal.batcher.map { ($0, request) })
             } else {
                 found = try await Self.find(tokenHash: tokenHash, on: request.db.sql)
             }

@@ -25,7 +25,7 @@ struct SessionPageBatch<Page: AccountPageSQL>: BatchSQL {
 
     /// The number of the page's values but the account: its highest placeholder but `$1`.
     static var pageValues: Int {
-        (NumberedPlaceholders.parts(of: Page.postgresSQL, last: 99).compactMap(\.number).max() ?? 1) - 1
+        max(NumberedPlaceholders.highest(in: Page.postgresSQL), 1) - 1
     }
 
     static var sql: String {
@@ -44,15 +44,12 @@ struct SessionPageBatch<Page: AccountPageSQL>: BatchSQL {
             """
     }
 
-    /// 1 to `capacity` requests.
-    let slots: [SessionPageSlot]
+    /// 1 to `capacity` requests, each `SessionPageSlot.entry`: the token hash, then the page's values.
+    let entries: [[String]]
 
-    init(slots: [SessionPageSlot]) { self.slots = slots }
+    init(slots: [SessionPageSlot]) { entries = slots.map(\.entry) }
 
-    /// Entries of `SessionPageSlot.entry`.
-    init(entries: [[String]]) {
-        slots = entries.map { SessionPageSlot(tokenHash: $0.first ?? "", values: Array($0.dropFirst())) }
-    }
+    init(entries: [[String]]) { self.entries = entries }
 
     /// The entry's own session: a row for another token is never handed over.
     static func belongs(_ row: any SQLRow, to entry: [String]) -> Bool {
@@ -61,7 +58,7 @@ struct SessionPageBatch<Page: AccountPageSQL>: BatchSQL {
 
     var values: [any PostgresEncodable & Encodable & Sendable] {
         // The width from the requests (`pageValues` reads the page's text, for each batch).
-        StatementBatcher.texts(of: slots.map(\.entry), width: 1 + (slots.first?.values.count ?? Self.pageValues))
+        StatementBatcher.texts(of: entries, width: entries.first?.count ?? 1 + Self.pageValues)
     }
 }
 
@@ -102,7 +99,7 @@ struct PackedBatch<Statement: PreparedSQL>: BatchSQL {
 
     /// The number of the statement's values: its highest placeholder.
     static var width: Int {
-        NumberedPlaceholders.parts(of: Statement.postgresSQL, last: 99).compactMap(\.number).max() ?? 0
+        NumberedPlaceholders.highest(in: Statement.postgresSQL)
     }
 
     static var sql: String {
