@@ -19,7 +19,6 @@ let package = Package(
     targets: [
         .target(name: "PortalDomain"),
         .target(name: "Markup"),
-        .target(name: "CSQLiteConfig"),
         .target(name: "XLSX", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(name: "xlsx-bench", dependencies: ["XLSX"], path: "Tests/bench/xlsx-bench"),
         .target(
@@ -34,7 +33,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "PortalDomain", "Markup", "Mail", "XLSX", "CSQLiteConfig",
+                "PortalDomain", "Markup", "Mail", "XLSX",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -51,30 +51,12 @@ public func configure(
     app.routes.defaultMaxBodySize = "1mb"
 
     // One chain, run in the request's own task (`MiddlewareChain`); the order is the order of the list.
-    var chain: [any AsyncMiddleware] = []
-    // On PostgreSQL, «Оплата» and «Показания» read their first statement with the session, one round trip
-    // fewer (`SessionAndPage`); SQLite reads in the process, with no round trip to save.
-    var sessionPages: [String: PortalSessionMiddleware.PageStatement] = [:]
-    if case .postgres = config.database {
-        sessionPages[SitePath.payments.path] = { PaymentsController.pageStatement($0, accountID: Sessions.anyAccount) }
-        sessionPages[SitePath.readings.path] = {
-            ReadingsController.choiceStatement($0, accountID: Sessions.anyAccount)
-        }
-    }
-    if case .sqliteFile(let path) = config.database {
-        let readers = SQLiteReaders(path: path)
-        app.sqliteReaders = readers
-        let writer = SQLiteWriter(path: path, synchronous: config.sqliteSynchronous)
-        app.sqliteWriter = writer
-        chain.append(SQLiteReadersMiddleware(readers: readers))
-        app.lifecycle.use(SQLiteConnectionsShutdown(readers: readers, writer: writer))
-    }
-    chain += [
+    let chain: [any AsyncMiddleware] = [
         SecurityHeadersMiddleware(hsts: config.baseURL?.scheme?.lowercased() == "https"),
         MetricsMiddleware(),
         ErrorPageMiddleware(),
         PublicFilesMiddleware(publicDirectory: publicDirectory),
-        PortalSessionMiddleware(pages: sessionPages),
+        PortalSessionMiddleware(),
         RateLimitMiddleware(name: "forms", limit: { $0.portal.config.formsPerMinutePerAddress }, window: 60),
         CSRFMiddleware(),
         CurrentAccountMiddleware(),
@@ -94,17 +76,15 @@ public func configure(
         // WAL lets page reads go on while a job or a form writes.
         if case .sqliteFile = config.database {
             _ = try await app.db.sql.raw("PRAGMA journal_mode=WAL").all()
-            // The driver keeps one connection per event loop and answers «database is locked» by retrying at
-            // once, so a connection waiting for another's write spins on a core for as long as that write lasts
-            // (a third of the CPU at the 1st-of-the-month peak, issue 8). SQLite's own busy timeout sleeps
-            // instead; it is set on each loop's connection here, which the pool keeps.
+            // The driver keeps one connection per event loop, opened here and kept by the pool. A write that
+            // meets another connection's lock waits in SQLite's busy timeout instead of failing at once.
             for loop in app.eventLoopGroup.makeIterator() {
                 guard let db = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase
                 else { continue }
                 _ = try await db.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Int(SQLiteBusy.timeout * 1000)))").all()
                 // NORMAL (the default): a commit does not wait for the disk, which shortens every write's hold
-                // of SQLite's single write lock (issue 8: the readings peak 150 → 200 submissions/s); with WAL
-                // the database stays consistent, and only the last commits before a power loss can be lost.
+                // of SQLite's single write lock; with WAL the database stays consistent, and only the last
+                // commits before a power loss can be lost.
                 _ = try await db.raw("PRAGMA synchronous = \(unsafeRaw: config.sqliteSynchronous)").all()
             }
         }

@@ -8,6 +8,8 @@ func routes(_ app: Application, passwords: Passwords) throws {
     ProfileController(passwords: passwords).register(app)
     ContractsController().register(app)
     ReadingsController().register(app)
+    ReadingsUploadController().register(app)
+    IntervalActsController().register(app)
     PaymentsController().register(app)
     SandboxCheckoutController().register(app)
     SystemController().register(app)

@@ -20,11 +20,8 @@ import Vapor
         "interval_acts", "saved_cards",
     ]
 
-    /// Runs `EXPLAIN` of `query` and returns the lines that scan a large table from end to end. With
-    /// `readers`, SQLite's plan is the one the readers' connections make (which keep a plan whatever is
-    /// bound), rather than the driver's.
-    static func fullScans(_ query: any SQLExpression, on sql: any SQLDatabase, readers: SQLiteReaders? = nil)
-        async throws -> [String]
+    /// Runs `EXPLAIN` of `query` and returns the lines that scan a large table from end to end.
+    static func fullScans(_ query: any SQLExpression, on sql: any SQLDatabase) async throws -> [String]
     {
         struct Explain: SQLExpression {
             let inner: any SQLExpression
@@ -37,57 +34,21 @@ import Vapor
         let postgres = sql.dialect.name == "postgresql"
         let collected = NIOLockedValueBox<[String]>([])
         let explain = Explain(inner: query, prefix: postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ")
-        if let readers, !postgres {
-            let rows = try readers.rows(explain, writtenFor: sql)
-            collected.withLockedValue { $0 = rows.map { (try? $0.decode(column: "detail", as: String.self)) ?? "" } }
-        } else {
-            try await sql.execute(sql: explain) { row in
-                let text = (try? row.decode(column: postgres ? "QUERY PLAN" : "detail", as: String.self)) ?? ""
-                collected.withLockedValue { $0.append(text) }
-            }
+        try await sql.execute(sql: explain) { row in
+            let text = (try? row.decode(column: postgres ? "QUERY PLAN" : "detail", as: String.self)) ?? ""
+            collected.withLockedValue { $0.append(text) }
         }
         var serializer = SQLSerializer(database: sql)
         query.serialize(to: &serializer)
         let ctes = Self.commonTableExpressions(in: serializer.sql)
         return collected.withLockedValue { $0 }.filter { line in
             // SQLite names a table by its alias in a join, so any full pass counts there — except over the
-            // rows a subquery or a `WITH` part has already found (`SCAN (subquery-N)`, e.g. the saved cards
-            // numbered by a window function; `SCAN mine`), whose own plan lines are checked as well, and over a
-            // JSON array given as a value (`SCAN e VIRTUAL TABLE`, `json_each` of a page's object ids).
+            // rows a subquery or a `WITH` part has already found (`SCAN (subquery-N)`, `SCAN name`), whose own
+            // plan lines are checked as well.
             postgres
                 ? large.contains { line.contains("Seq Scan on \($0) ") || line.hasSuffix("Seq Scan on \($0)") }
                 : line.hasPrefix("SCAN ") && !line.hasPrefix("SCAN CONSTANT ROW") && !line.hasPrefix("SCAN (subquery-")
-                    && !line.hasPrefix("SCAN e VIRTUAL TABLE")
                     && !ctes.contains { line == "SCAN \($0)" || line.hasPrefix("SCAN \($0) ") }
-        }
-    }
-
-    /// The statements written as a `UNION ALL` of parts, on PostgreSQL: the parts are appended as they are,
-    /// each part's columns of the same types as the first's. A part whose columns needed converting (a plain
-    /// `0` where the others have a `BIGINT`) would be wrapped in a subquery scan of its own (`*SELECT* n`),
-    /// started and ended on every run. Only «Оплата»'s saved cards, numbered by a window function, keep one.
-    @Test func onPostgreSQLTheUnionsPartsAreAppendedAsTheyAre() async throws {
-        try await withPortal { world in
-            let sql = world.app.db.sql
-            guard sql.dialect.name == "postgresql" else { return }
-            let statements: [(any PreparedSQL, wrapped: Int)] = [
-                (
-                    PaymentsData.PageQuery(
-                        accountID: UUID(), acquirer: "sandbox", chartNumber: "", month: BillingPeriod("2026-11")),
-                    1
-                ),
-                (ReadingsData.ContractQuery(contractID: "K-1", period: "2026-11", previous: "2026-10"), 0),
-                (ReadingsData.ChoiceQuery(accountID: UUID(), number: ""), 0),
-            ]
-            for (statement, allowed) in statements {
-                var lines: [String] = []
-                for row in try await sql.raw("EXPLAIN \(statement.expression)").all() {
-                    lines.append(try row.decode(column: "QUERY PLAN", as: String.self))
-                }
-                let wrapped = lines.filter { $0.contains("Subquery Scan on \"*SELECT*") }
-                #expect(lines.contains { $0.contains("Append") })
-                #expect(wrapped.count == allowed, "\(type(of: statement)):\n\(lines.joined(separator: "\n"))")
-            }
         }
     }
 
@@ -99,69 +60,17 @@ import Vapor
     @Test func thePagesQueriesUseIndexes() async throws {
         try await withPortal { world in
             let payments = PaymentsTests()
-            let browser = try await payments.setUp(world, role: .manager)
+            _ = try await payments.setUp(world, role: .manager)
             let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
             let recorder = CountingDatabase(world.app.db.sql)
             _ = try await PaymentsData.load(
                 accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
                 month: BillingPeriod(year: 2026, month: 11)!, on: recorder)
-            if world.app.db.sql.dialect.name == "postgresql" {
-                // The same, as PostgreSQL reads it with the session.
-                _ = try await recorder.rows(
-                    SessionAndPage(
-                        tokenHash: Sessions.hash(browser.cookie ?? ""),
-                        page: PaymentsData.PageQuery(
-                            accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
-                            month: BillingPeriod(year: 2026, month: 11)!)))
-                // And in a batch with other requests (`SessionPageBatch`).
-                _ = try await recorder.rows(
-                    SessionPageBatch<PaymentsData.PageQuery>(
-                        slots: [
-                            SessionPageSlot(
-                                tokenHash: Sessions.hash(browser.cookie ?? ""),
-                                page: PaymentsData.PageQuery(
-                                    accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
-                                    month: BillingPeriod(year: 2026, month: 11)!))!
-                        ]))
-            }
-            let contracts = try await ReadingsData.contractsAndOpenPeriod(
-                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: recorder
-            ).contracts
-            for number in [nil, contracts.first?.0.number] {
-                _ = try await recorder.rows(ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? ""))
-                if world.app.db.sql.dialect.name == "postgresql" {
-                    // The same, as PostgreSQL reads it with the session.
-                    _ = try await recorder.rows(
-                        SessionAndPage(
-                            tokenHash: Sessions.hash(browser.cookie ?? ""),
-                            page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? "")))
-                    // And in a batch with other requests (`SessionPageBatch`).
-                    _ = try await recorder.rows(
-                        SessionPageBatch<ReadingsData.ChoiceQuery>(
-                            slots: [
-                                SessionPageSlot(
-                                    tokenHash: Sessions.hash(browser.cookie ?? ""),
-                                    page: ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? ""))!,
-                                SessionPageSlot(
-                                    tokenHash: Sessions.hash("gone"),
-                                    page: ReadingsData.ChoiceQuery(accountID: account.id!, number: ""))!,
-                            ]))
-                }
-            }
+            let contracts = try await ReadingsData.contracts(of: account.id!, on: recorder)
             let period = BillingPeriod(year: 2026, month: 11)!
             for (contract, link) in contracts {
                 _ = try await ReadingsData.load(contract, link: link, period: period, on: recorder)
-                _ = try await ReadingsData.load(
-                    contract, link: link, period: period, on: recorder, detailed: { Array($0.prefix(1)) })
-                if world.app.db.sql.dialect.name == "postgresql" {
-                    // A page's meters in a batch with other requests' (`PackedBatch`).
-                    _ = try await recorder.rows(
-                        PackedBatch<ReadingsData.PageQuery>(
-                            entries: [["EO-1"], ["EO-1", "EO-2"]].map {
-                                PackedBatch.entry(
-                                    try ReadingsData.PageQuery(contractID: contract.id, period: period, objectIDs: $0))!
-                            }))
-                }
+                _ = try await ReadingsData.loadPage(contract, link: link, period: period, filters: .init(), on: recorder)
                 let whole = ContractLink(
                     accountID: account.id!, contractID: contract.id, role: try #require(link.role),
                     now: world.clock.now())
@@ -180,8 +89,8 @@ import Vapor
                 return serializer.sql
             }
             #expect(
-                texts.contains { $0.contains("o.id = e.value") },
-                "a page of «Показания» reads its objects' meters by a JSON array of their ids")
+                texts.contains { $0.contains("energy_object_id IN (") },
+                "a page of «Показания» reads only its objects' meters")
             try await world.app.db.transaction { tx in
                 let sql = tx.sql
                 if sql.dialect.name == "postgresql" {
@@ -190,11 +99,6 @@ import Vapor
                 // The check itself: a lookup by a column without an index is caught.
                 let unindexed = try await Self.fullScans(SQLRaw("SELECT id FROM meters WHERE model = 'x'"), on: sql)
                 #expect(!unindexed.isEmpty, "a full scan of meters is noticed")
-                if let readers = world.app.sqliteReaders {
-                    let throughReaders = try await Self.fullScans(
-                        SQLRaw("SELECT id FROM meters WHERE model = 'x'"), on: sql, readers: readers)
-                    #expect(!throughReaders.isEmpty, "a full scan of meters is noticed by the readers too")
-                }
                 #expect(
                     Self.commonTableExpressions(in: "WITH a AS (SELECT 1),\n b AS (SELECT (2)) SELECT * FROM a, b")
                         == ["a", "b"])
@@ -208,11 +112,6 @@ import Vapor
                     var serializer = SQLSerializer(database: sql)
                     query.serialize(to: &serializer)
                     #expect(scans.isEmpty, "\(serializer.sql)\n\(scans.joined(separator: "\n"))")
-                    // On a SQLite file the pages read through the readers, whose plans ignore bound values.
-                    if let readers = world.app.sqliteReaders {
-                        let readerScans = try await Self.fullScans(query, on: sql, readers: readers)
-                        #expect(readerScans.isEmpty, "\(serializer.sql)\n\(readerScans.joined(separator: "\n"))")
-                    }
                 }
             }
         }
@@ -230,9 +129,15 @@ import Vapor
                 #expect(found?.contains("WHERE (outstanding_kopecks > 0)") == true, "\(found ?? "no index")")
                 return
             }
-            let query = PaymentsData.PageQuery(
-                accountID: account.id!, acquirer: "sandbox", chartNumber: "", month: BillingPeriod("2026-11")
-            ).expression
+            let recorder = CountingDatabase(sql)
+            _ = try await PaymentsData.load(
+                accountID: account.id!, acquirer: "sandbox", chartNumber: nil, month: nil, on: recorder)
+            let query = try #require(
+                recorder.queries.first {
+                    var serializer = SQLSerializer(database: sql)
+                    $0.serialize(to: &serializer)
+                    return serializer.sql.contains("FROM payment_documents")
+                })
             var plan: [String] = []
             for row in try await sql.raw("EXPLAIN QUERY PLAN \(query)").all() {
                 plan.append(try row.decode(column: "detail", as: String.self))

@@ -171,11 +171,9 @@ import Vapor
                 }
             }
             let period = BillingPeriod(year: 2026, month: 11)!
-            let (contract, link) = try await ReadingsData.contractsAndOpenPeriod(
-                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql
-            ).contracts[0]
+            let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)[0]
             let whole = try await ReadingsData.load(contract, link: link, period: period, on: sql)
-            let paged = try await ReadingsData.load(contract, link: link, period: period, on: sql, detailed: { $0 })
+            let paged = try await ReadingsData.loadPage(contract, link: link, period: period, filters: .init(), on: sql)
             #expect(describe(whole) == describe(paged))
             #expect(
                 describe(whole) == [
@@ -197,7 +195,7 @@ import Vapor
             #expect(
                 describe(wholeLimited)
                     == describe(
-                        try await ReadingsData.load(contract, link: limited, period: period, on: sql, detailed: { $0 }))
+                        try await ReadingsData.loadPage(contract, link: limited, period: period, filters: .init(), on: sql))
             )
         }
     }
@@ -246,12 +244,10 @@ import Vapor
             }
             // The page's previous readings (the closed period is 2026-10), read both ways.
             let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
-            let (contract, link) = try await ReadingsData.contractsAndOpenPeriod(
-                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql
-            ).contracts[0]
+            let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)[0]
             let period = BillingPeriod(year: 2026, month: 11)!
             func shown() async throws -> [String] {
-                let paged = try await ReadingsData.load(contract, link: link, period: period, on: sql, detailed: { $0 })
+                let paged = try await ReadingsData.loadPage(contract, link: link, period: period, filters: .init(), on: sql)
                 let whole = try await ReadingsData.load(contract, link: link, period: period, on: sql)
                 func previous(_ data: ReadingsData) -> [String] {
                     data.objects.flatMap(\.meters).flatMap(\.channels).map {
@@ -345,11 +341,9 @@ import Vapor
             #expect(try await kept() == ["EO-1 2", "EO-2 1"])
             #expect(try await kept() == (try await counted()))
             let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
-            let (contract, link) = try await ReadingsData.contractsAndOpenPeriod(
-                of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql
-            ).contracts[0]
-            let data = try await ReadingsData.load(
-                contract, link: link, period: BillingPeriod(year: 2026, month: 11)!, on: sql, detailed: { $0 })
+            let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)[0]
+            let data = try await ReadingsData.loadPage(
+                contract, link: link, period: BillingPeriod(year: 2026, month: 11)!, filters: .init(), on: sql)
             #expect(data.objects.map { "\($0.id) \($0.meterCount) \($0.meters.count)" } == ["EO-1 2 2", "EO-2 1 1"])
             // What the migration does for meters stored before it.
             try await sql.raw("UPDATE energy_objects SET meter_count = 0").run()
@@ -366,16 +360,15 @@ import Vapor
                     meterCount: count)
             }
         }
-        #expect(ReadingsPage.pages(objects(Array(repeating: 1, count: 25))) == [0..<20, 20..<25])
+        #expect(ReadingsData.pages(objects(Array(repeating: 1, count: 25))) == [0..<20, 20..<25])
         #expect(
-            ReadingsPage.pages(objects(Array(repeating: 10, count: 50))).map(\.count) == Array(repeating: 5, count: 10))
+            ReadingsData.pages(objects(Array(repeating: 10, count: 50))).map(\.count) == Array(repeating: 5, count: 10))
         // Whole objects: one with more than 50 meters has its own page.
-        #expect(ReadingsPage.pages(objects([30, 30, 60, 10, 40, 45])) == [0..<1, 1..<2, 2..<3, 3..<5, 5..<6])
-        #expect(ReadingsPage.pages(objects([])) == [0..<0])
-        var filters = ReadingsController.Filters(page: 99)
-        #expect(ReadingsPage.page(objects([30, 30, 60]), filters).page == 3, "past the end: the last page")
-        filters.page = 0
-        #expect(ReadingsPage.page(objects([30, 30, 60]), filters).objects.map(\.id) == ["o0"])
+        #expect(ReadingsData.pages(objects([30, 30, 60, 10, 40, 45])) == [0..<1, 1..<2, 2..<3, 3..<5, 5..<6])
+        #expect(ReadingsData.pages(objects([])) == [0..<0])
+        #expect(ReadingsData.page(99, of: objects([30, 30, 60])).page == 3, "past the end: the last page")
+        #expect(ReadingsData.page(99, of: objects([30, 30, 60])).count == 3)
+        #expect(ReadingsData.page(0, of: objects([30, 30, 60])).range == 0..<1)
     }
 
     @Test func fieldNamesCarryTheChannelIdAsHex() {
@@ -383,12 +376,6 @@ import Vapor
         #expect(ReadingFields.hex("Ж/7") == "d0962f37")
         #expect(ReadingFields.unhex(ReadingFields.hex("канал №12 A+")) == "канал №12 A+")
         #expect(ReadingFields.unhex("4g") == nil)
-    }
-
-    @Test func columnNamesAreSnakeCaseOfTheProperties() {
-        #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("energyObjectId") == "energy_object_id")
-        #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("id") == "id")
-        #expect(SQLRowDecoder.KeyDecodingStrategy.snakeCase("valueMilli") == "value_milli")
     }
 
     @Test(arguments: [Role.powerEngineer, .manager, .administrator])
@@ -441,10 +428,9 @@ import Vapor
         }
     }
 
-    /// «Показания» reads the account's contracts and the chosen contract's energy objects in one query
-    /// (`ChoiceQuery`): the chosen one is the contract asked for, else the first the account may submit on,
-    /// as `ReadingsController` picks it.
-    @Test func thePageReadsTheContractsAndTheChosenOnesObjectsTogether() async throws {
+    /// «Показания» offers the contracts whose role may submit readings; the chosen one is the contract asked
+    /// for, else the first of them, and a contract not offered is a 404.
+    @Test func thePageChoosesAContractTheAccountMaySubmitOn() async throws {
         try await withPortal { world in
             let browser = try await setUp(world, role: .powerEngineer)
             // «K-0» comes first by number but its role may not submit; «K-2» comes last, with an object.
@@ -477,46 +463,13 @@ import Vapor
                     .create(on: world.app.db)
             }
             let sql = world.app.db.sql
-            func read(_ number: String?) async throws -> (
-                contracts: [String], objects: (of: String, rows: [ReadingsData.ObjectRow])?
-            ) {
-                let read = try await ReadingsData.contractsObjectsAndOpenPeriod(
-                    from: sql.rows(ReadingsData.ChoiceQuery(accountID: account.id!, number: number ?? "")),
-                    now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql)
-                let alone = try await ReadingsData.contractsAndOpenPeriod(
-                    of: account.id!, now: world.clock.now(), timeZone: world.app.portal.config.timeZone, on: sql)
-                #expect(read.contracts.map(\.0.number) == alone.contracts.map(\.0.number))
-                #expect(read.contracts.map(\.1) == alone.contracts.map(\.1))
-                #expect(read.period == alone.period)
-                return (read.contracts.map(\.0.id), read.objects)
-            }
-            func objects(of contract: String) async throws -> [String] {
-                try await sql.rows(ReadingsData.ObjectsQuery(contractID: contract))
-                    .map { try ReadingsData.ObjectRow(row: $0) }.map {
-                        "\($0.id) \($0.code) \($0.name) \($0.address) \($0.status) \($0.meterCount)"
-                    }
-            }
-            func described(_ rows: [ReadingsData.ObjectRow]?) -> [String]? {
-                rows?.map { "\($0.id) \($0.code) \($0.name) \($0.address) \($0.status) \($0.meterCount)" }
-            }
-
-            let first = try await read(nil)
-            #expect(first.contracts == ["K-1", "K-2"], "the accountant's «K-0» is not offered")
-            #expect(first.objects?.of == "K-1")
-            #expect(described(first.objects?.rows) == (try await objects(of: "K-1")))
-            #expect(first.objects?.rows.first?.meterCount == 1)
-            let last = try await read("74070100099999")
-            #expect(last.objects?.of == "K-2")
-            #expect(
-                described(last.objects?.rows) == [
-                    "EO-K2b 000050 Проходная г. Екатеринбург, ул. Мира, д. 9а waiting 0",
-                    "EO-K2 000900 Котельная г. Екатеринбург, ул. Мира, д. 9 accepted 0",
-                ], "by code")
-            #expect(described(last.objects?.rows) == (try await objects(of: "K-2")))
-            // A contract whose role may not submit is picked by its number (the page then answers 404); an
-            // unknown number picks none.
-            #expect(try await read("74070100000001").objects?.of == "K-0")
-            #expect(try await read("74070100000002").objects == nil)
+            let contracts = try await ReadingsData.contracts(of: account.id!, on: sql)
+            #expect(contracts.map(\.0.id) == ["K-1", "K-2"], "the accountant's «K-0» is not offered")
+            #expect(ReadingsData.pick(nil, among: contracts)??.0.id == "K-1")
+            #expect(ReadingsData.pick("74070100099999", among: contracts)??.0.id == "K-2")
+            #expect(ReadingsData.pick("74070100000001", among: contracts) == nil, "not offered: a 404")
+            let objects = try await ReadingsData.ObjectRow.all(ofContract: "K-2", on: sql)
+            #expect(objects.map(\.id) == ["EO-K2b", "EO-K2"], "by code")
 
             let page = try await browser.get("/readings?contract=74070100099999")
             #expect(page.status == .ok)

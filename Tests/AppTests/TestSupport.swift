@@ -86,8 +86,7 @@ func withPortal(
     if let url = TestDatabase.postgresURL {
         config.database = .postgres(url)
     } else {
-        // A file, as the portal is run: its reads go through `SQLiteReaders`, which an in-memory database
-        // cannot have.
+        // A file, as the portal is run (WAL, a connection per event loop).
         config.database = .sqliteFile(scratch.appendingPathComponent("lkk.sqlite").path)
     }
     adjust(&config)

@@ -17,10 +17,6 @@ public final class PortalMetrics: Sendable {
         var requests: [RouteKey: Int] = [:]
         var latency: [String: Histogram] = [:]
         var jobs: [String: Int] = [:]
-        /// Page statements read with the session (`SessionAndPage`), by whether the page took the rows.
-        var sessionPages: [Bool: Int] = [:]
-        /// Batches run (`StatementBatcher`), and the requests they carried, by kind.
-        var batches: [Batches: (batches: Int, requests: Int)] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -40,32 +36,6 @@ public final class PortalMetrics: Sendable {
 
     func jobFinished(kind: String, succeeded: Bool) {
         state.withLockedValue { $0.jobs["\(kind)|\(succeeded ? "ok" : "error")", default: 0] += 1 }
-    }
-
-    func sessionPageRead(taken: Bool) {
-        state.withLockedValue { $0.sessionPages[taken, default: 0] += 1 }
-    }
-
-    /// The kinds of statements run in batches (`BatchSQL.metric`), by the prefix of their counters.
-    enum Batches: String, CaseIterable, Sendable {
-        /// The page statements read with the session (`SessionPageBatch`).
-        case sessionPage = "session_page"
-        /// Page statements of their own (`PackedBatch`: «Показания»'s meters).
-        case page
-
-        var what: String {
-            switch self {
-            case .sessionPage: "page statements read with the session"
-            case .page: "page statements run on their own"
-            }
-        }
-    }
-
-    func batch(_ kind: Batches, requests: Int) {
-        state.withLockedValue {
-            $0.batches[kind, default: (0, 0)].batches += 1
-            $0.batches[kind, default: (0, 0)].requests += requests
-        }
     }
 
     /// The Prometheus exposition text.
@@ -96,19 +66,6 @@ public final class PortalMetrics: Sendable {
         for (key, count) in s.jobs.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "|").map(String.init)
             out += "lkk_jobs_finished_total{kind=\"\(label(parts[0]))\",outcome=\"\(parts[1])\"} \(count)\n"
-        }
-        out +=
-            "# HELP lkk_session_page_reads_total Page statements read with the session, by whether the page took their rows.\n# TYPE lkk_session_page_reads_total counter\n"
-        for taken in [true, false] {
-            out += "lkk_session_page_reads_total{taken=\"\(taken)\"} \(s.sessionPages[taken] ?? 0)\n"
-        }
-        for kind in Batches.allCases {
-            let name = "lkk_\(kind.rawValue)"
-            let (batches, requests) = s.batches[kind] ?? (0, 0)
-            out +=
-                "# HELP \(name)_batches_total Batches of \(kind.what).\n# TYPE \(name)_batches_total counter\n\(name)_batches_total \(batches)\n"
-            out +=
-                "# HELP \(name)_batched_requests_total Requests whose statement went in a batch of \(kind.what).\n# TYPE \(name)_batched_requests_total counter\n\(name)_batched_requests_total \(requests)\n"
         }
         out +=
             "# HELP lkk_jobs_queue_depth Jobs queued or running.\n# TYPE lkk_jobs_queue_depth gauge\nlkk_jobs_queue_depth \(jobQueueDepth)\n"

@@ -29,12 +29,6 @@ public struct PortalServices: Sendable {
     public var jobs: JobRegistry
     /// Where rate-limit windows are counted: in memory on SQLite, in the database on PostgreSQL.
     public var rateLimiter: RateLimiter
-    /// Gathers concurrent requests' hot statements into batches on PostgreSQL (`StatementBatcher`); nil on
-    /// SQLite, which reads in the process, with no round trip to save. One batch of each kind runs at a time
-    /// per event loop: at a peak the requests that come meanwhile wait and go together. Against one per
-    /// connection of the loop (2), the p99 of «Показания» fell by 5–28 ms and of «Оплата» by 18–23 ms in
-    /// alternating runs, at the same or higher throughput (issue 8, item 55).
-    var batcher: StatementBatcher?
 
     public init(config: PortalConfig, clock: any PortalClock, mailTransport: any MailTransport) {
         self.config = config
@@ -43,7 +37,6 @@ public struct PortalServices: Sendable {
         metrics = PortalMetrics()
         jobs = JobRegistry()
         rateLimiter = RateLimiter(for: config.database)
-        if case .postgres = config.database { batcher = StatementBatcher(maxInFlight: 1) }
     }
 }
 

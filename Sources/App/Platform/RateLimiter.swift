@@ -39,25 +39,17 @@ public struct RateLimiter: Sendable {
         if let memory {
             hits = memory.hit(bucket, windowStart: windowStart, expires: expires, now: now)
         } else {
-            let row = try await db.sql.written(HitStatement(bucket: bucket, windowStart: windowStart, expires: expires))
-                .first
+            let row = try await db.sql.raw(
+                """
+                INSERT INTO rate_limits (bucket, window_start, hits, expires_at)
+                VALUES (\(bind: bucket), \(bind: windowStart), 1, \(bind: expires))
+                ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+                RETURNING hits
+                """
+            ).first()
             hits = try row?.decode(column: "hits", as: Int.self) ?? 1
         }
         return Decision(allowed: hits <= limit, hits: hits, retryAfter: Int(windowStart + seconds - epoch))
-    }
-
-    /// One hit counted in the database, prepared once per connection (every form sent on PostgreSQL counts
-    /// one; issue 8).
-    struct HitStatement: PreparedSQL {
-        static let sql = """
-            INSERT INTO rate_limits (bucket, window_start, hits, expires_at) VALUES ($1, $2, 1, $3)
-            ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-            RETURNING hits
-            """
-        let bucket: String
-        let windowStart: Int64
-        let expires: Date
-        var values: [any PostgresEncodable & Encodable & Sendable] { [bucket, windowStart, expires] }
     }
 
     /// Drops windows that have ended.

@@ -1,9 +1,6 @@
 import Crypto
 import Fluent
-import FluentPostgresDriver
 import Foundation
-import NIOConcurrencyHelpers
-import SQLKit
 import Vapor
 
 /// Reads the session cookie, checks the timeouts, and sets the cookie when the session was created or renewed.
@@ -11,24 +8,10 @@ import Vapor
 /// A session row is written only when something needs one (a sign-in, a registration's pending code). An
 /// anonymous visitor's form gets an unsaved session: a cookie whose token no row has yet, and a CSRF token
 /// derived from it (`Sessions.csrfToken()`). So no anonymous request writes to the database, however many
-/// sign-in pages are opened (issue 8: 25,000 views of the sign-in page in ten seconds had left as many rows,
-/// and with them a table whose statistics made PostgreSQL scan it whole on every request).
+/// sign-in pages are opened: a row per view would fill the table with rows nobody returns to.
 struct PortalSessionMiddleware: AsyncMiddleware {
     /// Writes `last_seen_at` at most this often, to keep page views read-only.
     static let touchInterval: TimeInterval = 60
-
-    /// A page whose first statement is read in the same statement as the session (`SessionAndPage`): given
-    /// the request, the statement the page's handler will run, for any account (the session's takes its
-    /// place), or nil when the request will not run it.
-    typealias PageStatement = @Sendable (Request) -> (any AccountPageSQL)?
-
-    /// The pages read with the session, by path, for `GET` only; none on SQLite, which has no round trip to
-    /// save (`configure`).
-    let pages: [String: PageStatement]
-
-    init(pages: [String: PageStatement] = [:]) {
-        self.pages = pages
-    }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let config = request.portal.config
@@ -36,17 +19,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         request.storage[SessionState.Key.self] = state
         if let token = request.cookies[config.sessionCookieName]?.string, Sessions.isWellFormed(token) {
             let now = request.now
-            let tokenHash = Sessions.hash(token)
-            var page: SessionState.PageRows?
-            let found: (PortalSession, Account?)?
-            if request.method == .GET, !pages.isEmpty, let statement = pages[request.url.path]?(request) {
-                (found, page) = try await Self.find(
-                    tokenHash: tokenHash, with: statement, on: request.db.sql,
-                    batching: request.portal.batcher.map { ($0, request) })
-            } else {
-                found = try await Self.find(tokenHash: tokenHash, on: request.db.sql)
-            }
-            if let (row, account) = found {
+            if let (row, account) = try await Self.find(tokenHash: Sessions.hash(token), on: request.db) {
                 if Sessions.isAlive(row, now: now, config: config) {
                     if now.timeIntervalSince(row.lastSeenAt) > Self.touchInterval {
                         row.lastSeenAt = now
@@ -54,7 +27,6 @@ struct PortalSessionMiddleware: AsyncMiddleware {
                     }
                     state.current = row
                     state.account = account
-                    state.page = page
                 } else {
                     try await row.delete(on: request.db)
                     state.cookie = .expire
@@ -76,7 +48,6 @@ struct PortalSessionMiddleware: AsyncMiddleware {
             // cookie is cleared rather than kept by the browser until its next request.
             response = ErrorPageMiddleware.redirect(abort)
         }
-        if state.page != nil { request.portal.metrics.sessionPageRead(taken: false) }
         switch state.cookie {
         case .keep: break
         case .set(let token): response.cookies[config.sessionCookieName] = Sessions.cookie(token, config: config)
@@ -85,98 +56,16 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         return response
     }
 
-    static let selectList = PortalSession.selectList(alias: "s") + ", " + Account.selectList(alias: "a")
-
-    /// The session with a token hash and its account: run on every request, so prepared on PostgreSQL.
-    struct FindQuery: PreparedSQL {
-        static let sql =
-            "SELECT \(selectList) FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
-        let tokenHash: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [tokenHash] }
-    }
-
     /// The session with this token hash and its account (nil before sign-in, or if it was deleted), in one
     /// query on the token's unique index.
-    static func find(tokenHash: String, on sql: any SQLDatabase) async throws -> (PortalSession, Account?)? {
-        guard let row = try await sql.rows(FindQuery(tokenHash: tokenHash)).first else { return nil }
-        return try decode(row)
-    }
-
-    private static func decode(_ row: any SQLRow) throws -> (PortalSession, Account?) {
-        let session = try PortalSession.decode(row, alias: "s")
-        let account = try row.decodeNil(column: "a_id") ? nil : try Account.decode(row, alias: "a")
+    static func find(tokenHash: String, on db: any Database) async throws -> (PortalSession, Account?)? {
+        guard
+            let session = try await PortalSession.query(on: db).filter(\.$tokenHash == tokenHash)
+                .join(Account.self, on: \PortalSession.$accountID == \Account.$id, method: .left).first()
+        else { return nil }
+        // With no account joined, its columns are `NULL` and it does not decode.
+        let account = session.accountID == nil ? nil : try? session.joined(Account.self)
         return (session, account)
-    }
-
-    /// The session with this token hash and its account, as `find(tokenHash:on:)` reads them, and the rows
-    /// `page` reads for the session's account, in one statement (PostgreSQL only): with other requests' in a
-    /// batch when there is a `batcher`, else alone.
-    static func find<Page: AccountPageSQL>(
-        tokenHash: String, with page: Page, on sql: any SQLDatabase, batching: (StatementBatcher, Request)? = nil
-    ) async throws -> ((PortalSession, Account?)?, SessionState.PageRows?) {
-        var outcome = StatementBatcher.Outcome.alone
-        if let (batcher, request) = batching, let postgres = sql as? any PostgresDatabase,
-            let slot = SessionPageSlot(tokenHash: tokenHash, page: page)
-        {
-            outcome = try await batcher.row(
-                SessionPageBatch<Page>.self, slot.entry, on: postgres, eventLoop: request.eventLoop,
-                metrics: request.portal.metrics)
-        }
-        let found: (any SQLRow)?
-        switch outcome {
-        case .row(let row): found = row
-        case .alone: found = try await sql.rows(SessionAndPage(tokenHash: tokenHash, page: page)).first
-        }
-        guard let row = found else { return (nil, nil) }
-        return try read(row, page: page)
-    }
-
-    /// The session, its account and `page`'s rows from a row of `SessionAndPage` or `SessionPageBatch`.
-    static func read<Page: AccountPageSQL>(_ row: any SQLRow, page: Page) throws -> (
-        (PortalSession, Account?)?, SessionState.PageRows?
-    ) {
-        let (session, account) = try decode(row)
-        guard let accountID = session.accountID, let packed = row as? PostgresPlainRow, let names = Page.packedColumns
-        else { return ((session, account), nil) }
-        let rows = try PackedRows(text: packed.bytes(column: "packed"), columns: RowColumns(names: names)).rows
-        let pageRows = SessionState.PageRows(
-            statement: ObjectIdentifier(Page.self), accountID: accountID, binds: try SessionAndPage<Page>.binds(page),
-            rows: rows)
-        return ((session, account), pageRows)
-    }
-}
-
-/// A page's statement whose `$1` is the signed-in account's id and whose rows come packed on PostgreSQL
-/// (`PreparedSQL.packedColumns`), which the session middleware may read with the session (`SessionAndPage`).
-protocol AccountPageSQL: PreparedSQL {
-    /// The value of `$1`.
-    var accountID: UUID { get }
-}
-
-/// On PostgreSQL, the session with the token hash `$1` and its account (`FindQuery`'s columns), and in the
-/// column `packed` the rows of a page's statement for the session's account, in one statement: the page then
-/// makes one round trip fewer, which on PostgreSQL is most of a small statement's cost, in the portal and in
-/// PostgreSQL alike (issue 8). The page's `$1` reads the account from the session's row; its other values keep
-/// their numbers. No session, no row; a session without an account, a `NULL` account and no page rows.
-struct SessionAndPage<Page: AccountPageSQL>: PreparedSQL {
-    static var sql: String {
-        let account = "(SELECT s_account_id FROM signed_in)"
-        // Every `$n` of the page's text is a placeholder (`NumberedPlaceholders`); `$1` becomes the account.
-        let page = NumberedPlaceholders.replacing(in: Page.postgresSQL, last: 99) { $0 == 1 ? account : "$\($0)" }
-        return """
-            WITH signed_in AS (\(PortalSessionMiddleware.FindQuery.sql))
-            SELECT signed_in.*, (\(page)) AS packed FROM signed_in
-            """
-    }
-
-    let tokenHash: String
-    let page: Page
-    var values: [any PostgresEncodable & Encodable & Sendable] { [tokenHash] + page.values.dropFirst() }
-
-    /// The values of `page` but its account, as the binds they are sent as: the page's handler reuses the rows
-    /// only for the very statement it would run.
-    static func binds(_ page: Page) throws -> [PostgresData] {
-        try page.values.dropFirst().map(PostgresStatements.data)
     }
 }
 
@@ -190,17 +79,6 @@ final class SessionState: @unchecked Sendable {
     /// The session's account, read with it.
     var account: Account?
     var cookie: CookieChange = .keep
-
-    /// A page statement's rows read with the session, for the page's handler to take (`Sessions.rows(_:)`).
-    struct PageRows {
-        let statement: ObjectIdentifier
-        /// The account the rows were read for: the session's then, which a sign-in or sign-out later in the
-        /// request replaces.
-        let accountID: UUID
-        let binds: [PostgresData]
-        let rows: [any SQLRow]
-    }
-    var page: PageRows?
 }
 
 /// The session API the features use: `req.sessions`.
@@ -224,22 +102,6 @@ struct Sessions {
     var loadedAccount: Account? {
         guard let account = state.account, account.id == state.current?.accountID else { return nil }
         return account
-    }
-
-    /// The rows of `statement` for the signed-in account: those the middleware read with the session when it
-    /// read this very statement (same account, same values; taken once), else the statement's, read now.
-    func rows<Page: AccountPageSQL>(_ statement: Page) async throws -> [any SQLRow] {
-        if let page = state.page {
-            state.page = nil
-            let binds = try SessionAndPage<Page>.binds(statement)
-            let same =
-                page.statement == ObjectIdentifier(Page.self) && page.accountID == statement.accountID
-                && page.accountID == state.current?.accountID && binds.count == page.binds.count
-                && zip(binds, page.binds).allSatisfy { $0.type == $1.type && $0.value == $1.value }
-            request.portal.metrics.sessionPageRead(taken: same)
-            if same { return page.rows }
-        }
-        return try await request.db.sql.rows(statement)
     }
 
     /// The session of this request, its row written when there is none. An unsaved session's row is written
@@ -335,9 +197,6 @@ struct Sessions {
             for: Data("lkk-csrf".utf8), using: SymmetricKey(data: Data(token.utf8)))
         return base64URL(Data(code))
     }
-
-    /// An account id no account has, for a statement built before the session is read.
-    static let anyAccount = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
 
     /// 256 random bits, base64url without padding (43 characters).
     static func randomToken() -> String {

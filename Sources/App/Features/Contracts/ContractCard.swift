@@ -1,4 +1,3 @@
-import FluentPostgresDriver
 import Foundation
 import PortalDomain
 import SQLKit
@@ -42,8 +41,8 @@ struct ContractCard: Sendable {
         let curatorEmail: String?
     }
 
-    /// Meters and channels are read column by column (`ColumnRow`, issue 8): a card may list 500 meters.
-    struct Meter: ColumnRow, Sendable {
+    /// A meter with its energy object, as the card lists it.
+    struct Meter: Decodable, Sendable {
         let objectId: String
         let objectCode: String
         let objectName: String
@@ -56,33 +55,12 @@ struct ContractCard: Sendable {
         let ratio: Int
         let verifiedOn: String?
         let hourly: Bool
-
-        init(row: any SQLRow) throws {
-            objectId = try row.decode(column: "object_id", as: String.self)
-            objectCode = try row.decode(column: "object_code", as: String.self)
-            objectName = try row.decode(column: "object_name", as: String.self)
-            objectAddress = try row.decode(column: "object_address", as: String.self)
-            id = try row.decode(column: "id", as: String.self)
-            number = try row.decode(column: "number", as: String.self)
-            model = try row.decode(column: "model", as: String.self)
-            complexName = try row.decode(column: "complex_name", as: String.self)
-            digits = try row.decode(column: "digits", as: Int.self)
-            ratio = try row.decode(column: "ratio", as: Int.self)
-            verifiedOn = try row.decode(column: "verified_on", as: String?.self)
-            hourly = try row.decode(column: "hourly", as: Int.self) != 0
-        }
     }
 
-    struct Channel: ColumnRow, Sendable {
+    struct Channel: Decodable, Sendable {
         let meterId: String
         let quantity: String
         let zone: String
-
-        init(row: any SQLRow) throws {
-            meterId = try row.decode(column: "meter_id", as: String.self)
-            quantity = try row.decode(column: "quantity", as: String.self)
-            zone = try row.decode(column: "zone", as: String.self)
-        }
     }
 
     struct Labelled: Sendable {
@@ -105,7 +83,7 @@ struct ContractCard: Sendable {
     var meterCount = 0
     var meterPage: Int?
 
-    /// Meters per page of the card (issue 8: a 500-meter contract was one page of 200 KB).
+    /// Meters per page of the card: a 500-meter contract is not one page of 200 KB.
     static let metersPerPage = 50
 
     var meterPageCount: Int { Self.pageCount(meterCount) }
@@ -121,108 +99,67 @@ struct ContractCard: Sendable {
         guard let role = link.role,
             let contract = try await sql.select().column("*").from("contracts")
                 .where("id", .equal, link.contractID).where("number", .equal, number)
-                .first(decoding: Contract.self, keyDecodingStrategy: .snakeCaseColumns)
+                .first(decoding: Contract.self, keyDecodingStrategy: .convertFromSnakeCase)
         else { return nil }
         let allowed = link.energyObjects.map { Array($0).sorted() }
         if let allowed, allowed.isEmpty {
             return ContractCard(
                 contract: contract, role: role, meters: [], channels: [:], meterPage: meterPage.map { _ in 1 })
         }
-        let objects = try allowed.map { try JSONArray.encode($0) }
         var count: Int?
         var page: Int?
         // The `.xlsx` reads all of them.
         var (limit, offset) = (Int(Int32.max), 0)
         if let meterPage {
-            let total =
-                try await sql.rows(CountQuery(contractID: contract.id, objects: objects)).first?.decode(
-                    column: "n", as: Int.self) ?? 0
+            let total = try await countMeters(contractID: contract.id, objects: allowed, on: sql)
             let shown = min(max(1, meterPage), pageCount(total))
             (count, page) = (total, shown)
             (limit, offset) = (metersPerPage, (shown - 1) * metersPerPage)
         }
-        let meters = try await sql.rows(
-            MetersQuery(contractID: contract.id, objects: objects, limit: limit, offset: offset)
-        ).map { try Meter(row: $0) }
-        // The channels of the meters read.
-        let ids = try JSONArray.encode(meters.map(\.id))
-        let channels =
-            meters.isEmpty ? [] : try await sql.rows(ChannelsQuery(meterIDs: ids)).map { try Channel(row: $0) }
+        let meters = try await meters(contractID: contract.id, objects: allowed, limit: limit, offset: offset, on: sql)
+        let channels = try await channels(ofMeters: meters.map(\.id), on: sql)
         return ContractCard(
             contract: contract, role: role, meters: meters, channels: Dictionary(grouping: channels, by: \.meterId),
             meterCount: count ?? meters.count, meterPage: page)
     }
 
-    /// The meters a link may see: the contract's (`$1`), or with `$3` = 1 only those of the energy objects in
-    /// the JSON array `$2` (`JSONArray`).
-    static func meters(objects: String) -> String {
-        """
-        FROM energy_objects o JOIN meters m ON m.energy_object_id = o.id
-        WHERE o.contract_id = $1 AND m.contract_id = $1
-          AND ($3 = CAST(0 AS BIGINT) OR o.id IN (SELECT value FROM \(objects)))
-        """
-    }
-
-    /// `$2` and `$3` of `meters(objects:)`: the link's objects as a JSON array, and whether it is limited to them.
-    static func limits(_ objects: String?) -> [any PostgresEncodable & Encodable & Sendable] {
-        [objects ?? "[]", objects == nil ? 0 : 1]
+    /// The meters a link may see: the contract's, or only those of `objects` when the link is limited to them.
+    static func visibleMeters(contractID: String, objects: [String]?) -> SQLQueryString {
+        let limited: SQLQueryString = objects.map { "AND o.id IN (\(binds: $0))" } ?? ""
+        return """
+            FROM energy_objects o JOIN meters m ON m.energy_object_id = o.id
+            WHERE o.contract_id = \(bind: contractID) AND m.contract_id = \(bind: contractID) \(limited)
+            """
     }
 
     /// How many meters the link may see.
-    struct CountQuery: PreparedSQL {
-        static let sql = "SELECT count(*) AS n \(meters(objects: JSONArray.postgres(2)))"
-        static let sqliteSQL = "SELECT count(*) AS n \(meters(objects: JSONArray.sqlite(2)))"
-        let contractID: String
-        /// The objects the link is limited to, as a JSON array; nil: all of them.
-        let objects: String?
-        var values: [any PostgresEncodable & Encodable & Sendable] { [contractID] + ContractCard.limits(objects) }
+    static func countMeters(contractID: String, objects: [String]?, on sql: any SQLDatabase) async throws -> Int {
+        let row = try await sql.raw(
+            "SELECT count(*) AS n \(visibleMeters(contractID: contractID, objects: objects))"
+        ).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
     /// `limit` meters the link may see from `offset` on, with their objects, by object code and meter number.
-    /// It goes from the contract's objects in code order down to each one's meters (both through their
-    /// indexes), so PostgreSQL stops after the page's objects: 217 buffers for the first page of a 500-meter
-    /// contract, where from the contract's meters up to each one's object it read all 500 and sorted them
-    /// (2,017 buffers, 1.04 against 0.38 ms; issue 8).
-    struct MetersQuery: PreparedSQL {
-        static let sql = text(objects: JSONArray.postgres(2))
-        static let sqliteSQL = text(objects: JSONArray.sqlite(2))
-        static func text(objects: String) -> String {
+    static func meters(contractID: String, objects: [String]?, limit: Int, offset: Int, on sql: any SQLDatabase)
+        async throws -> [Meter]
+    {
+        try await sql.raw(
             """
             SELECT o.id AS object_id, o.code AS object_code, o.name AS object_name, o.address AS object_address,
-                   m.id, m.number, m.model, m.complex_name, m.digits, m.ratio, m.verified_on,
-                   CASE WHEN m.hourly THEN 1 ELSE 0 END AS hourly
-            \(meters(objects: objects))
-            ORDER BY o.code, m.number, m.id LIMIT $4 OFFSET $5
+                   m.id, m.number, m.model, m.complex_name, m.digits, m.ratio, m.verified_on, m.hourly
+            \(visibleMeters(contractID: contractID, objects: objects))
+            ORDER BY o.code, m.number, m.id LIMIT \(bind: limit) OFFSET \(bind: offset)
             """
-        }
-        static let packedColumns: [String]? = [
-            "object_id", "object_code", "object_name", "object_address", "id", "number", "model", "complex_name",
-            "digits", "ratio", "verified_on", "hourly",
-        ]
-        static let packedOrder: String? = "packed.object_code, packed.number, packed.id"
-        let contractID: String
-        let objects: String?
-        let limit: Int
-        let offset: Int
-        var values: [any PostgresEncodable & Encodable & Sendable] {
-            [contractID] + ContractCard.limits(objects) + [limit, offset]
-        }
+        ).all(decoding: Meter.self, with: .snakeCase)
     }
 
-    /// The channels of the meters whose ids are the JSON array `$1`, by id.
-    struct ChannelsQuery: PreparedSQL {
-        static let sql = text(meters: JSONArray.postgres(1))
-        static let sqliteSQL = text(meters: JSONArray.sqlite(1))
-        static func text(meters: String) -> String {
-            """
-            SELECT k.id, k.meter_id, k.quantity, k.zone FROM meter_channels k
-            WHERE k.meter_id IN (SELECT value FROM \(meters)) ORDER BY k.id
-            """
-        }
-        static let packedColumns: [String]? = ["id", "meter_id", "quantity", "zone"]
-        static let packedOrder: String? = "packed.id"
-        let meterIDs: String
-        var values: [any PostgresEncodable & Encodable & Sendable] { [meterIDs] }
+    /// The channels of the meters `ids`, by id.
+    static func channels(ofMeters ids: [String], on sql: any SQLDatabase) async throws -> [Channel] {
+        guard !ids.isEmpty else { return [] }
+        return try await sql.raw(
+            "SELECT k.meter_id, k.quantity, k.zone FROM meter_channels k WHERE k.meter_id IN (\(binds: ids)) ORDER BY k.id"
+        ).all(decoding: Channel.self, with: .snakeCase)
     }
 
     var priceCategory: String {
@@ -238,8 +175,7 @@ struct ContractCard: Sendable {
             guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else {
                 return String(decoding: bytes, as: UTF8.self)
             }
-            // «дд.мм.гггг» written straight into one small string, without the arrays a concatenation
-            // makes (a «Показания» page has 150 dates; issue 8).
+            // «дд.мм.гггг» written straight into one small string.
             return String(unsafeUninitializedCapacity: 10) { out in
                 out[0] = bytes[8]
                 out[1] = bytes[9]

@@ -127,7 +127,7 @@ struct DemoBilling: Sendable {
         }
 
         // A year of invoices and the payments for them; the last ones may still be owed.
-        let tariff = Double(DemoTariffs.kopecksPerKWh(category, .allDay)) / 100  // ₽ per kWh, incl. VAT
+        let tariff = Double(SampleTariffs.kopecksPerKWh(category, .allDay)) / 100  // ₽ per kWh, incl. VAT
         let debtor = rng.int(3) == 0
         let oldDebt = rng.int(10) == 0
         var period = openPeriod

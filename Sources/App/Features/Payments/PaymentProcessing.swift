@@ -30,7 +30,7 @@ enum PaymentProcessing {
 
     static func payment(_ id: String, on sql: any SQLDatabase) async throws -> Payment? {
         try await sql.select().column("*").from("online_payments").where("id", .equal, id)
-            .first(decoding: Payment.self, keyDecodingStrategy: .snakeCaseColumns)
+            .first(decoding: Payment.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     /// Stores a new payment, creates it at the acquirer and returns where to send the person. A failure at
@@ -138,7 +138,7 @@ enum PaymentProcessing {
         guard
             let payment = try await sql.select().column("*").from("online_payments")
                 .where("acquirer", .equal, acquirer).where("external_id", .equal, notice.externalID)
-                .first(decoding: Payment.self, keyDecodingStrategy: .snakeCaseColumns),
+                .first(decoding: Payment.self, keyDecodingStrategy: .convertFromSnakeCase),
             notice.amount == payment.amount, notice.paymentID == nil || notice.paymentID == payment.id
         else {
             try await audit(

@@ -27,18 +27,11 @@ struct PaymentsController {
         return (account, data)
     }
 
-    /// The page's statement for `accountID`, with the chart asked for over the 12 months up to this one.
-    static func pageStatement(_ req: Request, accountID: UUID) -> PaymentsData.PageQuery {
-        PaymentsData.PageQuery(
-            accountID: accountID, acquirer: req.application.acquirer.name, chartNumber: req.queryValue("chart"),
-            month: BillingPeriod(containing: req.now, in: req.portal.config.timeZone))
-    }
-
     @Sendable func show(req: Request) async throws -> Response {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        // On PostgreSQL the session middleware has read it with the session.
-        let query = Self.pageStatement(req, accountID: account.id!)
-        let data = try PaymentsData.load(query, rows: try await req.sessions.rows(query))
+        let data = try await PaymentsData.load(
+            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: req.queryValue("chart"),
+            month: BillingPeriod(containing: req.now, in: req.portal.config.timeZone), on: req.db.sql)
         return PaymentsPage(
             context: req.shellContext, csrf: req.sessions.csrfToken(), data: data,
             emailConfirmed: account.emailConfirmed

@@ -1,4 +1,3 @@
-import FluentPostgresDriver
 import Foundation
 import PortalDomain
 import SQLKit
@@ -63,276 +62,198 @@ struct PaymentsData: Sendable {
     static func load(
         accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod?, on sql: any SQLDatabase
     ) async throws -> PaymentsData {
-        let query = PageQuery(accountID: accountID, acquirer: acquirer, chartNumber: chartNumber, month: month)
-        return try load(query, rows: try await sql.rows(query))
-    }
-
-    /// The page from `query`'s rows: read by `query` just now, or with the session (`SessionAndPage`).
-    static func load(_ query: PageQuery, rows: [any SQLRow]) throws -> PaymentsData {
         var data = PaymentsData()
-        // The account's contracts («c»), its saved cards («s»), and the unpaid documents («d»), advances («a»)
-        // and online payments billing has not yet credited («p») of its contracts, in one query: each query is
-        // a round trip, which on PostgreSQL made this page twice as slow as on SQLite (issue 8). Rows are read
-        // column by column, not as Decodable structs. The contracts are taken from the rows first, whatever
-        // order the rows come in, because the money rows of contracts whose role may not see debts are then
-        // left out.
-        // The chart's rows («h», «i», «q») come in the same query, for the contract `PageQuery` picks; with no
-        // month, the date is past every row's.
-        var saved: [(order: Int, card: SavedCard)] = []
-        for row in rows {
-            switch try row.decode(column: "kind", as: String.self) {
-            case "c":
-                // Only the role counts here: the energy objects a link may be limited to have no money of
-                // their own.
-                let card = Card(
-                    contractID: try row.decode(column: "contract_id", as: String.self),
-                    number: try row.decode(column: "number", as: String.self),
-                    name: try row.decode(column: "name", as: String.self),
-                    role: Role(rawValue: try row.decode(column: "role", as: String.self)))
-                guard card.allows(.viewDebt) else { continue }
-                data.cards.append(card)
-            case "s":
-                guard let id = UUID(uuidString: try row.decode(column: "id", as: String.self)) else { continue }
-                saved.append(
-                    (
-                        try row.decode(column: "flag", as: Int.self),
-                        SavedCard(
-                            id: id, methodID: try row.decode(column: "number", as: String.self),
-                            title: try row.decode(column: "name", as: String.self))
-                    ))
-            default:
-                continue
-            }
+        let links = try await ContractRow.all(of: accountID, on: sql)
+        data.savedCards = try await SavedCardRow.all(of: accountID, acquirer: acquirer, on: sql).compactMap {
+            guard let id = UUID(uuidString: $0.id) else { return nil }
+            return SavedCard(id: id, methodID: $0.methodId, title: $0.title)
         }
-        data.cards.sort { $0.number < $1.number }
-        data.savedCards = saved.sorted { $0.order < $1.order }.map(\.card)
+        // Only the role counts here: the energy objects a link may be limited to have no money of their own.
+        data.cards = links.map { Card(contractID: $0.id, number: $0.number, name: $0.name, role: Role(rawValue: $0.role)) }
+            .filter { $0.allows(.viewDebt) }
         guard !data.cards.isEmpty else { return data }
-
-        // Advances and online payments are summed as they come; documents wait for the online payments'
-        // shares, which may come after them.
-        struct Unpaid {
-            let contractID: String
-            let id: String
-            let number: String
-            let saleKind: String
-            let dueOn: String
-            let outstanding: Money
-        }
+        let ids = data.cards.map(\.contractID)
         var index: [String: Int] = [:]
         for (position, card) in data.cards.enumerated() { index[card.contractID] = position }
-        var unpaid: [Unpaid] = []
-        var sums: [String: [String: Money]] = [:]
-        var byDocument: [String: Money] = [:]
-        for row in rows {
-            let kind = try row.decode(column: "kind", as: String.self)
-            guard kind == "d" || kind == "a" || kind == "p" else { continue }
-            let contract = try row.decode(column: "contract_id", as: String.self)
-            guard let position = index[contract] else { continue }
-            switch kind {
-            case "d":
-                unpaid.append(
-                    Unpaid(
-                        contractID: contract, id: try row.decode(column: "id", as: String.self),
-                        number: try row.decode(column: "number", as: String.self),
-                        saleKind: try row.decode(column: "sale_kind", as: String.self),
-                        dueOn: try row.decode(column: "due_on", as: String.self),
-                        outstanding: Money(kopecks: try row.decode(column: "kopecks", as: Int64.self))))
-            case "a":
-                let amount = Money(kopecks: try row.decode(column: "kopecks", as: Int64.self))
-                if try row.decode(column: "flag", as: Int.self) != 0 {
-                    data.cards[position].overpayment += amount
-                } else {
-                    sums[contract, default: [:]][
-                        try row.decode(column: "sale_kind", as: String.self), default: .zero] +=
-                        amount
-                }
-            default:
-                let text = try row.decode(column: "allocation", as: String.self)
-                guard let allocation = try? JSONDecoder().decode(PaymentAllocation.self, from: Data(text.utf8)) else {
-                    continue
-                }
-                for share in allocation.shares { byDocument[share.documentID, default: .zero] += share.amount }
-                data.cards[position].awaitingAdvance += allocation.advance
-            }
+
+        // What is paid online and not yet credited is set against the documents and the advance.
+        var awaiting: [String: Money] = [:]
+        for row in try await UncreditedPaymentRow.all(ofContracts: ids, on: sql) {
+            guard let position = index[row.contractId],
+                let allocation = try? JSONDecoder().decode(PaymentAllocation.self, from: Data(row.allocation.utf8))
+            else { continue }
+            for share in allocation.shares { awaiting[share.documentID, default: .zero] += share.amount }
+            data.cards[position].awaitingAdvance += allocation.advance
         }
-        // Earliest «Оплатить до» first, as the payment is allocated.
-        for row in unpaid.sorted(by: { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }) {
-            data.cards[index[row.contractID]!].documents.append(
+        for row in try await DocumentRow.unpaid(ofContracts: ids, on: sql) {
+            guard let position = index[row.contractId] else { continue }
+            data.cards[position].documents.append(
                 Document(
                     id: row.id, number: row.number, saleKind: row.saleKind, dueOn: row.dueOn,
-                    outstanding: row.outstanding, awaiting: byDocument[row.id] ?? .zero))
+                    outstanding: Money(kopecks: row.outstandingKopecks), awaiting: awaiting[row.id] ?? .zero))
         }
-        for (contract, kinds) in sums {
+        var advances: [String: [String: Money]] = [:]
+        for row in try await AdvanceRow.all(ofContracts: ids, on: sql) {
+            guard let position = index[row.contractId] else { continue }
+            if row.overpayment {
+                data.cards[position].overpayment += Money(kopecks: row.amountKopecks)
+            } else {
+                advances[row.contractId, default: [:]][row.saleKind, default: .zero] += Money(kopecks: row.amountKopecks)
+            }
+        }
+        for (contract, kinds) in advances {
             data.cards[index[contract]!].advances = kinds.filter { $0.value > .zero }.sorted { $0.key < $1.key }
                 .map { (kind: $0.key, amount: $0.value) }
         }
 
-        if !query.periods.isEmpty { data.chart = try chart(of: data.cards, periods: query.periods, rows: rows) }
+        if let month {
+            // The contract asked for if its role may see the chart, else the first by number that may.
+            let chartable = data.cards.filter { $0.allows(.viewInvoiceChart) }
+            if let charted = chartable.first(where: { $0.number == chartNumber }) ?? chartable.first {
+                data.chart = try await chart(of: charted, upTo: month, on: sql)
+            }
+        }
         return data
     }
 
-    /// «График счетов и оплат» over `periods`, of the contract the page query charted («h»), from its
-    /// invoices («i», by issue date) and payments («q», by payment date); nil when no contract may be charted.
-    static func chart(of cards: [Card], periods: [BillingPeriod], rows: [any SQLRow]) throws -> Chart? {
-        var charted: Card?
-        var invoiced: [String: Money] = [:]
-        var paid: [String: Money] = [:]
-        for row in rows {
-            let kind = try row.decode(column: "kind", as: String.self)
-            if kind == "h" {
-                let id = try row.decode(column: "contract_id", as: String.self)
-                charted = cards.first { $0.contractID == id }
-            }
-            guard kind == "i" || kind == "q" else { continue }
-            let month = String(try row.decode(column: "due_on", as: String.self).prefix(7))
-            let amount = Money(kopecks: try row.decode(column: "kopecks", as: Int64.self))
-            if kind == "i" {
-                invoiced[month, default: .zero] += amount
-            } else {
-                paid[month, default: .zero] += amount
-            }
+    /// «График счетов и оплат» of `card` over the 12 months up to `month`: invoices by issue date, payments by
+    /// payment date.
+    static func chart(of card: Card, upTo month: BillingPeriod, on sql: any SQLDatabase) async throws -> Chart {
+        var periods = [month]
+        while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
+        let from = periods[0].description + "-01"
+        let invoiced = try await MonthSumRow.invoiced(contractID: card.contractID, from: from, on: sql)
+        let paid = try await MonthSumRow.paid(contractID: card.contractID, from: from, on: sql)
+        func byMonth(_ rows: [MonthSumRow]) -> [String: Money] {
+            Dictionary(rows.map { ($0.month, Money(kopecks: $0.kopecks)) }, uniquingKeysWith: +)
         }
-        guard let charted else { return nil }
+        let (invoicedByMonth, paidByMonth) = (byMonth(invoiced), byMonth(paid))
         return Chart(
-            contractNumber: charted.number,
+            contractNumber: card.number,
             months: periods.map {
-                (period: $0, invoiced: invoiced[$0.description] ?? .zero, paid: paid[$0.description] ?? .zero)
+                (
+                    period: $0, invoiced: invoicedByMonth[$0.description] ?? .zero,
+                    paid: paidByMonth[$0.description] ?? .zero
+                )
             })
     }
 }
 
+// The page's queries: one for each thing it shows, each with the row it reads.
 extension PaymentsData {
-    /// The account's contracts («c»), its saved cards («s», numbered oldest first), the unpaid documents
-    /// («d»), advances («a») and online payments billing has not yet credited («p») of its contracts, and
-    /// the chart's contract («h»), its invoices («i», by issue date in `due_on`) and payments («q», by payment
-    /// date) since `from`: the contract numbered `chartNumber` if its role may see the chart, else the first by
-    /// number that may (the roles come from `AccessPolicy`). One query is one round trip, which on PostgreSQL is most of the page's cost (issue 8).
-    struct PageQuery: AccountPageSQL {
-        /// The roles that see a contract's chart on this page, as SQL literals.
-        static let chartRoles = AccessPolicy.rolesInSQL(allowing: .viewDebt, .viewInvoiceChart)
+    /// The account's contracts with its role on each, by number.
+    struct ContractRow: Decodable, Sendable {
+        let id: String
+        let number: String
+        let name: String
+        let role: String
 
-        // Every part's columns have the very types of the first part's (the numbers `BIGINT`, as the
-        // amounts are), so PostgreSQL appends the parts as they are instead of wrapping each in a subquery
-        // that converts its columns: fewer nodes to start and end on every run, 8,870 against 7,940 runs a
-        // second on two `pgbench` clients (`QueryPlanTests`).
-        // `charted` is picked once (PostgreSQL and SQLite keep a `WITH` part used twice). The account's
-        // contracts read once in a `WITH` part (`mine`) for the contracts' rows, the chart, the documents,
-        // advances and payments are quicker on PostgreSQL (8,150 against 7,370 runs a second on two `pgbench`
-        // clients) but twice as slow on SQLite (0.58 against 0.29 ms), so each database has its text; both
-        // return the same rows (`PreparedSQLTests`).
-        // A contract's row leaves `id` empty: the page needs the contract, not the link to it (the link's id
-        // was a UUID per contract written out, sent and parsed for nothing, 2–4 % of the statement).
-        static let sql = """
-            WITH mine AS (
-                SELECT l.role, c.id, c.number, c.name
-                FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1),
-            charted AS (
-                SELECT id FROM mine WHERE role IN (\(chartRoles))
-                ORDER BY CASE WHEN number = $3 THEN 0 ELSE 1 END, number LIMIT 1)
-            SELECT 'c' AS kind, id AS contract_id, CAST(NULL AS TEXT) AS id, number, name,
-                   CAST(NULL AS TEXT) AS sale_kind, CAST(NULL AS TEXT) AS due_on, CAST(0 AS BIGINT) AS kopecks,
-                   CAST(0 AS BIGINT) AS flag, CAST(NULL AS TEXT) AS allocation, role
-            FROM mine
-            UNION ALL
-            \(savedCards)
-            UNION ALL
-            SELECT 'd', d.contract_id, d.id, d.number, CAST(NULL AS TEXT), d.sale_kind, d.due_on,
-                   d.outstanding_kopecks, CAST(0 AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM mine m JOIN payment_documents d ON d.contract_id = m.id AND d.outstanding_kopecks > 0
-            UNION ALL
-            SELECT 'a', a.contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), a.sale_kind,
-                   CAST(NULL AS TEXT), a.amount_kopecks, CAST(CASE WHEN a.overpayment THEN 1 ELSE 0 END AS BIGINT),
-                   CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM mine m JOIN advances a ON a.contract_id = m.id
-            UNION ALL
-            SELECT 'p', p.contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), p.allocation, CAST(NULL AS TEXT)
-            FROM mine m JOIN online_payments p ON p.contract_id = m.id
-            WHERE p.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM payments_received r WHERE r.online_payment_id = p.id)
-            UNION ALL
-            \(chart)
-            """
+        static func all(of accountID: UUID, on sql: any SQLDatabase) async throws -> [ContractRow] {
+            try await sql.raw(
+                """
+                SELECT c.id, c.number, c.name, l.role
+                FROM contract_links l JOIN contracts c ON c.id = l.contract_id
+                WHERE l.account_id = \(bind: accountID) ORDER BY c.number
+                """
+            ).all(decoding: ContractRow.self, with: .snakeCase)
+        }
+    }
 
-        static let sqliteSQL = """
-            WITH charted AS (
-                SELECT c.id FROM contract_links l JOIN contracts c ON c.id = l.contract_id
-                WHERE l.account_id = $1 AND l.role IN (\(chartRoles))
-                ORDER BY CASE WHEN c.number = $3 THEN 0 ELSE 1 END, c.number LIMIT 1)
-            SELECT 'c' AS kind, c.id AS contract_id, CAST(NULL AS TEXT) AS id, c.number, c.name,
-                   CAST(NULL AS TEXT) AS sale_kind, CAST(NULL AS TEXT) AS due_on, 0 AS kopecks, 0 AS flag,
-                   CAST(NULL AS TEXT) AS allocation, l.role
-            FROM contract_links l JOIN contracts c ON c.id = l.contract_id WHERE l.account_id = $1
-            UNION ALL
-            \(savedCards)
-            UNION ALL
-            SELECT 'd', contract_id, id, number, CAST(NULL AS TEXT), sale_kind, due_on, outstanding_kopecks, 0,
-                   CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM payment_documents
-            WHERE contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
-            AND outstanding_kopecks > 0
-            UNION ALL
-            SELECT 'a', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), sale_kind,
-                   CAST(NULL AS TEXT), amount_kopecks, CASE WHEN overpayment THEN 1 ELSE 0 END, CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT)
-            FROM advances WHERE contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
-            UNION ALL
-            SELECT 'p', p.contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), 0, 0, p.allocation, CAST(NULL AS TEXT)
-            FROM online_payments p
-            WHERE p.contract_id IN (SELECT contract_id FROM contract_links WHERE account_id = $1)
-            AND p.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM payments_received r WHERE r.online_payment_id = p.id)
-            UNION ALL
-            \(chart)
-            """
+    /// The account's cards saved with the acquirer, oldest first.
+    struct SavedCardRow: Decodable, Sendable {
+        let id: String
+        let methodId: String
+        let title: String
 
-        /// The saved cards, in both texts.
-        static let savedCards = """
-            SELECT 's', CAST(NULL AS TEXT), CAST(id AS TEXT), method_id, title, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(0 AS BIGINT), ROW_NUMBER() OVER (ORDER BY created_at, id), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM saved_cards WHERE account_id = $1 AND acquirer = $2
-            """
+        static func all(of accountID: UUID, acquirer: String, on sql: any SQLDatabase) async throws -> [SavedCardRow] {
+            try await sql.raw(
+                """
+                SELECT CAST(id AS TEXT) AS id, method_id, title FROM saved_cards
+                WHERE account_id = \(bind: accountID) AND acquirer = \(bind: acquirer) ORDER BY created_at, id
+                """
+            ).all(decoding: SavedCardRow.self, with: .snakeCase)
+        }
+    }
 
-        /// The chart's invoices, payments and contract, in both texts.
-        static let chart = """
-            SELECT 'i', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   issued_on, amount_kopecks, CAST(0 AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM payment_documents WHERE contract_id = (SELECT id FROM charted) AND issued_on >= $4
-            UNION ALL
-            SELECT 'q', contract_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   paid_on, amount_kopecks, CAST(0 AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM payments_received WHERE contract_id = (SELECT id FROM charted) AND paid_on >= $4
-            UNION ALL
-            SELECT 'h', id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
-                   CAST(NULL AS TEXT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-            FROM charted
-            """
+    /// The contracts' documents with something still due, earliest «Оплатить до» first, as a payment is
+    /// allocated (on the partial index of unpaid documents).
+    struct DocumentRow: Decodable, Sendable {
+        let contractId: String
+        let id: String
+        let number: String
+        let saleKind: String
+        let dueOn: String
+        let outstandingKopecks: Int64
 
-        static let packedColumns: [String]? = [
-            "kind", "contract_id", "id", "number", "name", "sale_kind", "due_on", "kopecks", "flag", "allocation",
-            "role",
-        ]
-        let accountID: UUID
-        let acquirer: String
-        let chartNumber: String
-        let from: String
-        /// The chart's 12 months up to the month asked for, oldest first; none for no chart.
-        let periods: [BillingPeriod]
-        var values: [any PostgresEncodable & Encodable & Sendable] { [accountID, acquirer, chartNumber, from] }
+        static func unpaid(ofContracts ids: [String], on sql: any SQLDatabase) async throws -> [DocumentRow] {
+            try await sql.raw(
+                """
+                SELECT contract_id, id, number, sale_kind, due_on, outstanding_kopecks FROM payment_documents
+                WHERE contract_id IN (\(binds: ids)) AND outstanding_kopecks > 0 ORDER BY due_on, id
+                """
+            ).all(decoding: DocumentRow.self, with: .snakeCase)
+        }
+    }
 
-        /// The page of `accountID` with the chart of `chartNumber` (or the first contract whose role may see
-        /// it) over the 12 months up to `month`, or no chart when `month` is nil (the date is then past every
-        /// row's).
-        init(accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod?) {
-            var periods: [BillingPeriod] = []
-            if let month {
-                periods = [month]
-                while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
-            }
-            self.accountID = accountID
-            self.acquirer = acquirer
-            self.chartNumber = chartNumber ?? ""
-            from = periods.first.map { $0.description + "-01" } ?? "9999-12-31"
-            self.periods = periods
+    /// The contracts' advances by kind of realisation, and their overpayments.
+    struct AdvanceRow: Decodable, Sendable {
+        let contractId: String
+        let saleKind: String
+        let amountKopecks: Int64
+        let overpayment: Bool
+
+        static func all(ofContracts ids: [String], on sql: any SQLDatabase) async throws -> [AdvanceRow] {
+            try await sql.raw(
+                """
+                SELECT contract_id, sale_kind, amount_kopecks, overpayment FROM advances
+                WHERE contract_id IN (\(binds: ids))
+                """
+            ).all(decoding: AdvanceRow.self, with: .snakeCase)
+        }
+    }
+
+    /// The contracts' online payments that succeeded and billing has not yet credited, with how each was
+    /// allocated (`PaymentAllocation` as JSON).
+    struct UncreditedPaymentRow: Decodable, Sendable {
+        let contractId: String
+        let allocation: String
+
+        static func all(ofContracts ids: [String], on sql: any SQLDatabase) async throws -> [UncreditedPaymentRow] {
+            try await sql.raw(
+                """
+                SELECT p.contract_id, p.allocation FROM online_payments p
+                WHERE p.contract_id IN (\(binds: ids)) AND p.state = 'succeeded'
+                  AND NOT EXISTS (SELECT 1 FROM payments_received r WHERE r.online_payment_id = p.id)
+                """
+            ).all(decoding: UncreditedPaymentRow.self, with: .snakeCase)
+        }
+    }
+
+    /// A contract's sum of invoices or of payments in one month (`yyyy-MM`).
+    struct MonthSumRow: Decodable, Sendable {
+        let month: String
+        let kopecks: Int64
+
+        /// Invoices by the month of issue, since `from` (`yyyy-MM-dd`).
+        static func invoiced(contractID: String, from: String, on sql: any SQLDatabase) async throws -> [MonthSumRow] {
+            try await sql.raw(
+                """
+                SELECT substr(issued_on, 1, 7) AS month, CAST(sum(amount_kopecks) AS BIGINT) AS kopecks
+                FROM payment_documents WHERE contract_id = \(bind: contractID) AND issued_on >= \(bind: from)
+                GROUP BY substr(issued_on, 1, 7)
+                """
+            ).all(decoding: MonthSumRow.self, with: .snakeCase)
+        }
+
+        /// Payments by the month they were made, since `from` (`yyyy-MM-dd`).
+        static func paid(contractID: String, from: String, on sql: any SQLDatabase) async throws -> [MonthSumRow] {
+            try await sql.raw(
+                """
+                SELECT substr(paid_on, 1, 7) AS month, CAST(sum(amount_kopecks) AS BIGINT) AS kopecks
+                FROM payments_received WHERE contract_id = \(bind: contractID) AND paid_on >= \(bind: from)
+                GROUP BY substr(paid_on, 1, 7)
+                """
+            ).all(decoding: MonthSumRow.self, with: .snakeCase)
         }
     }
 }

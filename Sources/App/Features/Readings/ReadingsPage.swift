@@ -9,66 +9,13 @@ struct ReadingsPage: Sendable {
     var context: ShellContext
     var csrf: String
     var contracts: [ReadingsData.ContractChoice]
-    var filters: ReadingsController.Filters
+    var filters: ReadingsData.Filters
     var data: ReadingsData?
     var notice: String?
     var typed: [String: String] = [:]
     var rollover: Set<String> = []
     var errors: [String: String] = [:]
     var meterErrors: [String: String] = [:]
-
-    /// Objects that pass the status and text filters.
-    var filtered: [ReadingsData.Object] { Self.matching(data?.objects ?? [], filters) }
-
-    static func matching(_ objects: [ReadingsData.Object], _ filters: ReadingsController.Filters)
-        -> [ReadingsData.Object]
-    {
-        let text = filters.text.lowercased()
-        return objects.filter { object in
-            (filters.status == nil || object.status == filters.status)
-                && (text.isEmpty || object.name.lowercased().contains(text)
-                    || object.address.lowercased().contains(text)
-                    || object.code.contains(text))
-        }
-    }
-
-    /// The page of `filtered` objects `filters` asks for (the last when it asks for more), and the count.
-    static func page(_ filtered: [ReadingsData.Object], _ filters: ReadingsController.Filters)
-        -> (objects: [ReadingsData.Object], page: Int, count: Int)
-    {
-        let pages = pages(filtered)
-        let page = min(max(1, filters.page), pages.count)
-        return (Array(filtered[pages[page - 1]]), page, pages.count)
-    }
-
-    /// Objects in order, cut into pages of at most `ReadingsController.objectsPerPage` objects and
-    /// `ReadingsController.metersPerPage` meters; an object with more meters than that has a page of its own.
-    /// Always at least one (maybe empty) page.
-    static func pages(_ objects: [ReadingsData.Object]) -> [Range<Int>] {
-        var pages: [Range<Int>] = []
-        var start = 0
-        var meters = 0
-        for (index, object) in objects.enumerated() {
-            let full =
-                index - start == ReadingsController.objectsPerPage
-                || (index > start && meters + object.meterCount > ReadingsController.metersPerPage)
-            if full {
-                pages.append(start..<index)
-                start = index
-                meters = 0
-            }
-            meters += object.meterCount
-        }
-        pages.append(start..<objects.count)
-        return pages
-    }
-
-    /// The objects this page shows, for `ReadingsData.load(detailed:)`.
-    static func shown(_ filters: ReadingsController.Filters)
-        -> @Sendable ([ReadingsData.Object]) -> [ReadingsData.Object]
-    {
-        { objects in page(matching(objects, filters), filters).objects }
-    }
 
     func render() -> HTML {
         Layout.page(
@@ -87,7 +34,8 @@ struct ReadingsPage: Sendable {
     }
 
     var body: HTML {
-        let (shown, page, pageCount) = Self.page(filtered, filters)
+        let shown = data?.objects ?? []
+        let (page, pageCount) = (data?.page ?? 1, data?.pageCount ?? 1)
         let number = data?.contract.number ?? ""
         return """
             <form class="filters" method="get" action="\(SitePath.readings.path)" data-filters>

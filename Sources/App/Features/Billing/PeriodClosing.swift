@@ -1,12 +1,12 @@
 import Fluent
-import FluentPostgresDriver
 import Foundation
 import PortalDomain
 import SQLKit
 
-/// Demo tariffs, ₽ per kWh including VAT, in kopecks: one rate for category I, rates by zone for II, and the
+/// The tariffs `lkk billing close-period` and the demo data price energy with (a real billing system has
+/// its own), ₽ per kWh including VAT, in kopecks: one rate for category I, rates by zone for II, and the
 /// averaged hourly rates of III–VI.
-enum DemoTariffs {
+enum SampleTariffs {
     static func kopecksPerKWh(_ category: PriceCategory, _ zone: Zone) -> Int64 {
         switch category {
         case .first: 520
@@ -38,19 +38,13 @@ enum PeriodClosing {
 
     /// The month readings are collected for: the one after the last closed, or the current month.
     static func openPeriod(on sql: any SQLDatabase, now: Date, timeZone: TimeZone) async throws -> BillingPeriod {
-        let last = try await sql.rows(LastClosedQuery()).first?.decode(column: "period", as: String?.self)
-        return openPeriod(after: last ?? nil, now: now, timeZone: timeZone)
+        let last = try await sql.raw("SELECT max(period) AS period FROM billing_periods").first()
+        return openPeriod(after: try last?.decode(column: "period", as: String?.self), now: now, timeZone: timeZone)
     }
 
     /// The month after `last` closed, or the current month when none is.
     static func openPeriod(after last: String?, now: Date, timeZone: TimeZone) -> BillingPeriod {
         last.flatMap(BillingPeriod.init)?.next ?? BillingPeriod(containing: now, in: timeZone)
-    }
-
-    /// The last closed period (`NULL` when none is), read through the index of periods on both databases.
-    struct LastClosedQuery: PreparedSQL {
-        static let sql = "SELECT max(period) AS period FROM billing_periods"
-        var values: [any PostgresEncodable & Encodable & Sendable] { [] }
     }
 
     static func markClosed(_ period: BillingPeriod, now: Date, on sql: any SQLDatabase) async throws {
@@ -113,7 +107,7 @@ enum PeriodClosing {
                         previous: before, current: row.value_milli, ratio: Int(row.ratio), digits: Int(row.digits),
                         rollover: true)
                 else { continue }
-                let kopecks = (consumed * DemoTariffs.kopecksPerKWh(category, zone) + 500) / 1000
+                let kopecks = (consumed * SampleTariffs.kopecksPerKWh(category, zone) + 500) / 1000
                 amounts[row.contract_id, default: 0] += kopecks
             }
             try await BillingIntake.upsert(
