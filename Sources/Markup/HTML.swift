@@ -14,7 +14,7 @@
 public struct HTML: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation {
     /// The markup as UTF-8 bytes. A page is built by appending bytes, which is cheaper than appending
     /// `String`s (no per-append bookkeeping of the string's flags), and the response body is made from
-    /// them with one copy (issue 8).
+    /// them with one copy.
     public private(set) var bytes: [UInt8]
 
     /// The markup as text.
@@ -85,7 +85,7 @@ public struct HTML: Sendable, Equatable, CustomStringConvertible, ExpressibleByS
 
         /// A repeated part written straight into this fragment: `content` appends each element's markup to the
         /// fragment it is given, which is this one's bytes (no buffer of its own per element, copied in after;
-        /// issue 8: the copies of each part into the next were 3–4 % of «Показания»'s CPU).
+        /// the copies of each part into the next were 3–4 % of «Показания»'s CPU).
         public mutating func appendInterpolation<S: Sequence>(
             each items: S, appending content: (S.Element, inout HTML) -> Void
         ) {

@@ -463,13 +463,13 @@ import Vapor
                     .create(on: world.app.db)
             }
             let sql = world.app.db.sql
-            let contracts = try await ReadingsData.contracts(of: account.id!, on: sql)
-            #expect(contracts.map(\.0.id) == ["K-1", "K-2"], "the accountant's «K-0» is not offered")
-            #expect(ReadingsData.pick(nil, among: contracts)??.0.id == "K-1")
-            #expect(ReadingsData.pick("74070100099999", among: contracts)??.0.id == "K-2")
-            #expect(ReadingsData.pick("74070100000001", among: contracts) == nil, "not offered: a 404")
+            let offered = try await ReadingsData.contracts(of: account.id!, on: sql)
+            #expect(offered.map { $0.0.id } == ["K-1", "K-2"], "the accountant's «K-0» is not offered")
+            #expect(ReadingsData.pick(nil, among: offered)??.0.id == "K-1")
+            #expect(ReadingsData.pick("74070100099999", among: offered)??.0.id == "K-2")
+            #expect(ReadingsData.pick("74070100000001", among: offered) == nil, "not offered: a 404")
             let objects = try await ReadingsData.ObjectRow.all(ofContract: "K-2", on: sql)
-            #expect(objects.map(\.id) == ["EO-K2b", "EO-K2"], "by code")
+            #expect(objects.map { $0.id } == ["EO-K2b", "EO-K2"], "by code")
 
             let page = try await browser.get("/readings?contract=74070100099999")
             #expect(page.status == .ok)

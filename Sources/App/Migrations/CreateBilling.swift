@@ -165,7 +165,7 @@ struct CreateBilling: AsyncMigration {
             .field("closed_at", .datetime, .required)
             .create()
 
-        // Readings people sent, until billing accepts them (issue 7 adds the pages that write them).
+        // Readings people sent, until billing accepts them.
         try await database.schema("submitted_readings")
             .id()
             .field("contract_id", .string, .required)

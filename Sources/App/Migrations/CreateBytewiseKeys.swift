@@ -5,7 +5,7 @@ import SQLKit
 /// ISO dates, codes, numbers, hashes and states — every text column an index is built on or a join compares. They
 /// are opaque strings, so the database's linguistic collation only slowed them down: a database made with
 /// `C.UTF-8` or `ru_RU.UTF-8` compares such text through `strcoll`, which was a tenth of PostgreSQL's time on
-/// a page of «Показания» (its query ran 3,550 times a second on two clients against 2,850; issue 8). `"C"`
+/// a page of «Показания» (its query ran 3,550 times a second on two clients against 2,850). `"C"`
 /// compares the bytes, which for UTF-8 is also the characters' order, so nothing sorts differently on a
 /// `C.UTF-8` database, and these columns hold digits, Latin letters and hyphens on any other. Names, addresses
 /// and what people type keep the database's collation. SQLite already compares text byte by byte.

@@ -4,7 +4,7 @@ import Vapor
 extension Request {
     /// A query parameter, decoded (`+` as a space); the last of repeated ones wins, as with
     /// `query[String.self, at:]`. One pass over the query's bytes, where Vapor's decoder builds every field
-    /// through `Codable` for each parameter asked for (4 % of a «Показания» page; issue 8).
+    /// through `Codable` for each parameter asked for (4 % of a «Показания» page).
     func queryValue(_ name: String) -> String? {
         guard let query = url.query else { return nil }
         return URLQuery.formValue(named: name, in: query.utf8, occurrence: .last)

@@ -5,7 +5,7 @@ import Vapor
 ///
 /// Vapor runs every `AsyncMiddleware` installed on its own in a new task and hands it the rest of the chain
 /// as a future, which the middleware awaits again: a task, a promise and two hops through the event loop's
-/// queue for each of them, and once more for the route's handler (issue 8: a signed-in page went through
+/// queue for each of them, and once more for the route's handler (a signed-in page went through
 /// nine). Here the middlewares call each other directly, and the route's handler is awaited in place when it
 /// is an async one, as every page's is; anything else (a route group's own middlewares) is awaited through
 /// its future. Errors thrown anywhere reach the middlewares before them exactly as with Vapor's chaining.
@@ -52,7 +52,7 @@ struct MiddlewareChain: AsyncMiddleware {
 /// Vapor's `FileMiddleware` for the public folder, asked only about paths that can name one of its files.
 ///
 /// `FileMiddleware` asks the file system about every path, pages included, and does so on NIO's thread pool:
-/// a hop to another thread and back for each request (issue 8). The public folder's top-level names (`css`,
+/// a hop to another thread and back for each request. The public folder's top-level names (`css`,
 /// `js`, `icons`) are read once here; a path starting with one of them, or with anything `FileMiddleware`
 /// refuses by itself (a `%` escape it cannot decode, `..`), still goes to it, so files are served and bad
 /// paths refused as before.

@@ -33,7 +33,7 @@ public struct PortalConfig: Sendable {
     public var database: DatabaseLocation = .sqliteFile("./data/lkk.sqlite")
     /// PostgreSQL connections per event loop, of which there is one per core (`DATABASE_POOL_SIZE`). Two
     /// served the pages as fast as four (and four as fast as eight) on two cores, with a lower p99:
-    /// PostgreSQL's backends share the cores with the portal, and fewer of them switch less (issue 8).
+    /// PostgreSQL's backends share the cores with the portal, and fewer of them switch less.
     public var databasePoolSize = 2
     /// The public address of the portal; `nil` when the portal works out its origin from each request's Host.
     public var baseURL: URL?

@@ -1,5 +1,4 @@
 import Fluent
-import FluentPostgresDriver
 import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
@@ -8,7 +7,7 @@ import Vapor
 /// Fixed-window counters: in the database on PostgreSQL, so every instance of the portal counts the same
 /// hits; in memory on SQLite, where the portal is one process (its database is a local file) and a counter
 /// in the database was a write transaction of its own on every form sent — at the readings peak, half of
-/// the commits that queue for SQLite's one write lock (issue 8).
+/// the commits that queue for SQLite's one write lock.
 public struct RateLimiter: Sendable {
     public struct Decision: Sendable, Equatable {
         public let allowed: Bool

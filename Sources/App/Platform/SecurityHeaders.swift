@@ -36,7 +36,7 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
 
     /// Whether `Content-Type` is `text/html` (with or without parameters), read from the header's bytes: Vapor's
     /// `contentType` parses the whole value, parameters included, into a new media type on every call, which
-    /// was 2.5 % of the portal's CPU on «Оплата» (issue 8).
+    /// was 2.5 % of the portal's CPU on «Оплата».
     static func isHTML(_ headers: HTTPHeaders) -> Bool {
         guard let value = headers.first(name: .contentType) else { return false }
         let html = "text/html".utf8

@@ -1,7 +1,7 @@
 import SQLKit
 
 /// What a parent's row keeps of its children's rows, so that a page reads it with the parent instead of
-/// looking among the children (issue 8): each channel's latest accepted reading and each energy object's
+/// looking among the children: each channel's latest accepted reading and each energy object's
 /// number of meters. `BillingIntake.upsert`, the one writer of billing's rows (the exchange API, the demo data
 /// and the demo's period closing), sets them again for the parents a batch touches — including a parent a
 /// row sent again has left.

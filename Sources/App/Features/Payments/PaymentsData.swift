@@ -85,7 +85,9 @@ struct PaymentsData: Sendable {
             for share in allocation.shares { awaiting[share.documentID, default: .zero] += share.amount }
             data.cards[position].awaitingAdvance += allocation.advance
         }
-        for row in try await DocumentRow.unpaid(ofContracts: ids, on: sql) {
+        // Earliest «Оплатить до» first, as a payment is allocated.
+        let unpaid = try await DocumentRow.unpaid(ofContracts: ids, on: sql).sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }
+        for row in unpaid {
             guard let position = index[row.contractId] else { continue }
             data.cards[position].documents.append(
                 Document(
@@ -175,8 +177,8 @@ extension PaymentsData {
         }
     }
 
-    /// The contracts' documents with something still due, earliest «Оплатить до» first, as a payment is
-    /// allocated (on the partial index of unpaid documents).
+    /// The contracts' documents with something still due, found by the partial index of unpaid documents
+    /// (an `ORDER BY` here made SQLite prefer the contract's index of all its documents).
     struct DocumentRow: Decodable, Sendable {
         let contractId: String
         let id: String
@@ -189,7 +191,7 @@ extension PaymentsData {
             try await sql.raw(
                 """
                 SELECT contract_id, id, number, sale_kind, due_on, outstanding_kopecks FROM payment_documents
-                WHERE contract_id IN (\(binds: ids)) AND outstanding_kopecks > 0 ORDER BY due_on, id
+                WHERE contract_id IN (\(binds: ids)) AND outstanding_kopecks > 0
                 """
             ).all(decoding: DocumentRow.self, with: .snakeCase)
         }

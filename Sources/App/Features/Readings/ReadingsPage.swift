@@ -119,7 +119,7 @@ struct ReadingsPage: Sendable {
     /// A meter's rows in a `<tbody>` of its own, which carries what the page's script needs for all its channels:
     /// the meter (whose «Счетчик перешел через ноль» box is `o_` and the meter's hex), ratio and digits. A
     /// channel's input is `v_` and the channel's hex (what the form sends); its element id is short and only
-    /// has to be unique on the page: the object's and the meter's places and the channel's (issue 8: the
+    /// has to be unique on the page: the object's and the meter's places and the channel's (the
     /// page of 150 channels was 95 KB, not 85, when each input carried these and a 28-character id three
     /// times).
     func meterRows(
