@@ -21,8 +21,7 @@ import Vapor
     ]
 
     /// Runs `EXPLAIN` of `query` and returns the lines that scan a large table from end to end.
-    static func fullScans(_ query: any SQLExpression, on sql: any SQLDatabase) async throws -> [String]
-    {
+    static func fullScans(_ query: any SQLExpression, on sql: any SQLDatabase) async throws -> [String] {
         struct Explain: SQLExpression {
             let inner: any SQLExpression
             let prefix: String
@@ -70,7 +69,8 @@ import Vapor
             let period = BillingPeriod(year: 2026, month: 11)!
             for (contract, link) in contracts {
                 _ = try await ReadingsData.load(contract, link: link, period: period, on: recorder)
-                _ = try await ReadingsData.loadPage(contract, link: link, period: period, filters: .init(), on: recorder)
+                _ = try await ReadingsData.loadPage(
+                    contract, link: link, period: period, filters: .init(), on: recorder)
                 let whole = ContractLink(
                     accountID: account.id!, contractID: contract.id, role: try #require(link.role),
                     now: world.clock.now())

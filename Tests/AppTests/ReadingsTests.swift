@@ -195,7 +195,8 @@ import Vapor
             #expect(
                 describe(wholeLimited)
                     == describe(
-                        try await ReadingsData.loadPage(contract, link: limited, period: period, filters: .init(), on: sql))
+                        try await ReadingsData.loadPage(
+                            contract, link: limited, period: period, filters: .init(), on: sql))
             )
         }
     }
@@ -247,7 +248,8 @@ import Vapor
             let (contract, link) = try await ReadingsData.contracts(of: account.id!, on: sql)[0]
             let period = BillingPeriod(year: 2026, month: 11)!
             func shown() async throws -> [String] {
-                let paged = try await ReadingsData.loadPage(contract, link: link, period: period, filters: .init(), on: sql)
+                let paged = try await ReadingsData.loadPage(
+                    contract, link: link, period: period, filters: .init(), on: sql)
                 let whole = try await ReadingsData.load(contract, link: link, period: period, on: sql)
                 func previous(_ data: ReadingsData) -> [String] {
                     data.objects.flatMap(\.meters).flatMap(\.channels).map {

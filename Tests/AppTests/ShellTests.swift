@@ -43,6 +43,12 @@ import VaporTesting
             (ManualPage.mock.render().rendered, "<h1>Инструкция пользователя</h1>"),
             (AgreementPage.mock.render().rendered, "<h1>Пользовательское соглашение</h1>"),
             (DevMailPage.mock.render().rendered, "Код подтверждения"),
+            (PaymentsPage.mock.render().rendered, "12\u{202F}345,67"),
+            (PaymentsPage.mock.render().rendered, "График счетов и оплат"),
+            (ReadingsPage.mock.render().rendered, "Расчетный период: ноябрь 2026"),
+            (ReadingsPage.mock.render().rendered, "Цех № 1"),
+            (ContractPage.mock.render().rendered, "<h1>Договор № 74070100000001</h1>"),
+            (ContractPage.mock.render().rendered, "Меркурий 230"),
             (ErrorPages.page(status: .notFound, context: .anonymous).rendered, "Страница не найдена"),
             (ErrorPages.page(status: .internalServerError, context: .anonymous).rendered, "Что-то пошло не так"),
         ]

@@ -144,6 +144,41 @@ struct ContractPage: Sendable {
     var context: ShellContext
     var card: ContractCard
 
+    /// A card with the contract's details and one page of two meters.
+    static let mock = ContractPage(
+        context: .mock,
+        card: ContractCard(
+            contract: ContractCard.Contract(
+                id: "K-1", number: "74070100000001", name: "ООО «Ромашка», склад",
+                customerFullName: "Общество с ограниченной ответственностью «Ромашка»",
+                customerShortName: "ООО «Ромашка»", inn: "6671000010", kpp: "667101001", ogrn: "1026605000001",
+                legalAddress: "620014, г. Екатеринбург, ул. Ленина, д. 1", postalAddress: nil,
+                customerPhone: "+7 343 000-00-01", priceCategory: 1, contractDate: "2024-01-15",
+                emails: "energo@romashka.ru\nbuh@romashka.ru", customerBankName: "ПАО «Банк»",
+                customerBik: "046577000", customerAccount: "40702810000000000001",
+                customerCorrAccount: "30101810000000000001", supplierName: "АО «Энергосбыт»",
+                supplierInn: "6671000020", supplierKpp: nil, supplierBankName: nil, supplierBik: nil,
+                supplierAccount: nil, supplierCorrAccount: nil, branchName: "Екатеринбургское отделение",
+                branchHead: "Петров П. П.", branchPhone: "+7 343 000-00-02", branchAddress: nil,
+                curatorName: "Сидорова С. С.", curatorPhone: nil, curatorEmail: "curator@energosbyt.example"),
+            role: .manager,
+            meters: [
+                ContractCard.Meter(
+                    objectId: "EO-1", objectCode: "000101", objectName: "Цех № 1", objectAddress: "г. Екатеринбург",
+                    id: "M-1", number: "01234567", model: "Меркурий 230", complexName: "ИК Цех № 1", digits: 6,
+                    ratio: 40, verifiedOn: "2025-03-01", hourly: false),
+                ContractCard.Meter(
+                    objectId: "EO-1", objectCode: "000101", objectName: "Цех № 1", objectAddress: "г. Екатеринбург",
+                    id: "M-2", number: "07654321", model: "СЭТ-4ТМ", complexName: "ИК Цех № 1 (2)", digits: 7,
+                    ratio: 1, verifiedOn: nil, hourly: true),
+            ],
+            channels: [
+                "M-1": [
+                    ContractCard.Channel(meterId: "M-1", quantity: "activeImport", zone: "day"),
+                    ContractCard.Channel(meterId: "M-1", quantity: "activeImport", zone: "night"),
+                ]
+            ], meterCount: 2, meterPage: 1))
+
     func render() -> HTML {
         let number = card.contract.number
         return Layout.page(

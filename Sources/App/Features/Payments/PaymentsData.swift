@@ -69,8 +69,10 @@ struct PaymentsData: Sendable {
             return SavedCard(id: id, methodID: $0.methodId, title: $0.title)
         }
         // Only the role counts here: the energy objects a link may be limited to have no money of their own.
-        data.cards = links.map { Card(contractID: $0.id, number: $0.number, name: $0.name, role: Role(rawValue: $0.role)) }
-            .filter { $0.allows(.viewDebt) }
+        data.cards = links.map {
+            Card(contractID: $0.id, number: $0.number, name: $0.name, role: Role(rawValue: $0.role))
+        }
+        .filter { $0.allows(.viewDebt) }
         guard !data.cards.isEmpty else { return data }
         let ids = data.cards.map(\.contractID)
         var index: [String: Int] = [:]
@@ -86,7 +88,9 @@ struct PaymentsData: Sendable {
             data.cards[position].awaitingAdvance += allocation.advance
         }
         // Earliest «Оплатить до» first, as a payment is allocated.
-        let unpaid = try await DocumentRow.unpaid(ofContracts: ids, on: sql).sorted { ($0.dueOn, $0.id) < ($1.dueOn, $1.id) }
+        let unpaid = try await DocumentRow.unpaid(ofContracts: ids, on: sql).sorted {
+            ($0.dueOn, $0.id) < ($1.dueOn, $1.id)
+        }
         for row in unpaid {
             guard let position = index[row.contractId] else { continue }
             data.cards[position].documents.append(
@@ -100,7 +104,8 @@ struct PaymentsData: Sendable {
             if row.overpayment {
                 data.cards[position].overpayment += Money(kopecks: row.amountKopecks)
             } else {
-                advances[row.contractId, default: [:]][row.saleKind, default: .zero] += Money(kopecks: row.amountKopecks)
+                advances[row.contractId, default: [:]][row.saleKind, default: .zero] += Money(
+                    kopecks: row.amountKopecks)
             }
         }
         for (contract, kinds) in advances {

@@ -89,6 +89,31 @@ struct PaymentsPage: Sendable {
     var data: PaymentsData
     var emailConfirmed: Bool
 
+    /// A page with one contract's debt in two documents, an advance, an overpayment and its chart.
+    static let mock: PaymentsPage = {
+        var card = PaymentsData.Card(
+            contractID: "K-1", number: "74070100000001", name: "ООО «Ромашка», склад", role: .manager)
+        card.documents = [
+            PaymentsData.Document(
+                id: "D-1", number: "1101/10", saleKind: "Электроэнергия", dueOn: "2026-11-18",
+                outstanding: Money(kopecks: 1_234_567), awaiting: .zero),
+            PaymentsData.Document(
+                id: "D-2", number: "1101/11", saleKind: "Электроэнергия", dueOn: "2026-12-18",
+                outstanding: Money(kopecks: 50_000), awaiting: Money(kopecks: 20_000)),
+        ]
+        card.advances = [(kind: "Электроэнергия", amount: Money(kopecks: 300_000))]
+        card.overpayment = Money(kopecks: 1_500)
+        var data = PaymentsData(cards: [card])
+        var month = BillingPeriod(year: 2026, month: 11)!
+        var months: [(period: BillingPeriod, invoiced: Money, paid: Money)] = []
+        for index in 0..<12 {
+            months.insert((month, Money(kopecks: Int64(100_000 + index * 1_000)), Money(kopecks: 90_000)), at: 0)
+            month = month.previous
+        }
+        data.chart = PaymentsData.Chart(contractNumber: card.number, months: months)
+        return PaymentsPage(context: .mock, csrf: "token", data: data, emailConfirmed: true)
+    }()
+
     static let unconfirmedMessage = "Оплата недоступна: в профиле не подтвержден e-mail. На него придет чек об оплате."
 
     func render() -> HTML {

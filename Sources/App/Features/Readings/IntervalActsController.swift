@@ -25,7 +25,8 @@ struct IntervalActsController {
     }
 
     static func uploadInterval(
-        _ req: Request, page: ReadingsUploadPage, kind: ReadingsUploadPage.Kind, form: ReadingsUploadController.UploadForm, file: File,
+        _ req: Request, page: ReadingsUploadPage, kind: ReadingsUploadPage.Kind,
+        form: ReadingsUploadController.UploadForm, file: File,
         contract: ReadingsData.ContractChoice, link: ReadingsData.Link, open: BillingPeriod
     ) async throws -> Response {
         var page = page

@@ -199,7 +199,8 @@ struct ReadingsData: Sendable {
         var data = ReadingsData(contract: contract, period: period, objects: [], page: page, pageCount: pageCount)
         guard !shown.isEmpty else { return data }
         let meters = try await MeterRow.all(ofObjects: shown.map(\.id), contractID: contract.id, on: sql)
-        let channels = meters.isEmpty ? [] : try await ChannelRow.all(ofMeters: meters.map(\.id), period: period, on: sql)
+        let channels =
+            meters.isEmpty ? [] : try await ChannelRow.all(ofMeters: meters.map(\.id), period: period, on: sql)
         let acts = try await ActRow.all(ofContract: contract.id, period: period, on: sql)
         data.objects = assemble(shown, meters: meters, channels: channels, acts: acts)
         return data

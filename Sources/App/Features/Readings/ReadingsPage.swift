@@ -17,6 +17,34 @@ struct ReadingsPage: Sendable {
     var errors: [String: String] = [:]
     var meterErrors: [String: String] = [:]
 
+    /// One contract's page: an object with a two-zone meter, one zone already sent this period.
+    static let mock: ReadingsPage = {
+        let contract = ReadingsData.ContractChoice(
+            id: "K-1", number: "74070100000001", name: "ООО «Ромашка», склад", priceCategory: 2)
+        let meter = ReadingsData.Meter(
+            id: "M-1", number: "01234567", complexName: "ИК Цех № 1", ratio: 40, digits: 6, status: .waiting,
+            hourly: false,
+            channels: [
+                ReadingsData.Channel(
+                    id: "CH-1", quantity: .activeImport, zone: .day, previous: 12_345_678, previousDate: "2026-11-01",
+                    submitted: 12_400_000),
+                ReadingsData.Channel(
+                    id: "CH-2", quantity: .activeImport, zone: .night, previous: 999_990_000,
+                    previousDate: "2026-11-01", submitted: nil),
+            ])
+        var page = ReadingsPage(
+            context: .mock, csrf: "token", contracts: [contract],
+            filters: ReadingsData.Filters(contract: contract.number))
+        page.data = ReadingsData(
+            contract: contract, period: BillingPeriod(year: 2026, month: 11)!,
+            objects: [
+                ReadingsData.Object(
+                    id: "EO-1", code: "000101", name: "Цех № 1", address: "620014, г. Екатеринбург, ул. Ленина, д. 1",
+                    status: .waiting, meters: [meter], meterCount: 1)
+            ])
+        return page
+    }()
+
     func render() -> HTML {
         Layout.page(
             title: "Показания", context: context,

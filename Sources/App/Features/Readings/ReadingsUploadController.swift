@@ -42,7 +42,8 @@ struct ReadingsUploadController {
             let kind = kind.flatMap(ReadingsUploadPage.Kind.init(rawValue:)), kind != .integral
         {
             let data = try await ReadingsData.load(contract, link: link, period: open, on: req.db.sql)
-            try await IntervalActsController.fillInterval(&page, req, kind: kind, data: data, open: open, meter: meter, period: period)
+            try await IntervalActsController.fillInterval(
+                &page, req, kind: kind, data: data, open: open, meter: meter, period: period)
         }
         return page
     }
@@ -135,7 +136,8 @@ struct ReadingsUploadController {
         }
         problems.sort { $0.localizedStandardCompare($1) == .orderedAscending }
         if !checked.accepted.isEmpty {
-            try await ReadingsController.store(checked.accepted, contract: contract, period: open, source: "file", req: req)
+            try await ReadingsController.store(
+                checked.accepted, contract: contract, period: open, source: "file", req: req)
         }
         let acceptedMeters = Set(checked.accepted.map(\.meterID)).count
         try await Self.keepUpload(
