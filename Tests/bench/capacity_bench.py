@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Capacity benchmark (issue 8): the portal at a real supplier's size, on SQLite and on PostgreSQL.
+"""Capacity benchmark: the portal at a real supplier's size, on SQLite and on PostgreSQL.
 
     scripts/bench [--database-url postgres://…/lkk_bench] [--duration 15] [--connections 64] [--skip-build]
 
