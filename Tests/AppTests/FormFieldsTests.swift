@@ -5,7 +5,7 @@ import VaporTesting
 
 @testable import App
 
-/// `Request.formFields()` and `Request.queryValue(_:)` read forms and queries in one pass (issue 8); they must
+/// `Request.formFields()` and `Request.queryValue(_:)` read forms and queries in one pass; they must
 /// read them as Vapor's decoder did.
 @Suite struct FormFieldsTests {
     func post(_ world: TestWorld, _ body: String, contentType: HTTPMediaType = .urlEncodedForm) async throws

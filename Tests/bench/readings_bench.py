@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""«Показания» benchmark (issue 7): the page of the 500-meter demo contract, an integral file of 5,000 rows
+"""«Показания» benchmark: the page of the 500-meter demo contract, an integral file of 5,000 rows
 and an interval file of a contract with 50 hourly meters, each sent through a running release `lkk serve`
 on SQLite and, given a URL, on PostgreSQL.
 
