@@ -64,8 +64,9 @@ public func configure(
     app.middleware = Middlewares()
     app.middleware.use(MiddlewareChain(chain))
 
-    let passwords = Passwords(
-        cost: config.bcryptCost, common: try Passwords.loadCommonList(publicDirectory: publicDirectory))
+    let passwords = try Passwords(
+        cost: config.bcryptCost, common: try Passwords.loadCommonList(publicDirectory: publicDirectory),
+        work: app.portal.passwordWork)
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(BillingCommands(), as: "billing")
     app.asyncCommands.use(DemoCommand(passwords: passwords), as: "demo")

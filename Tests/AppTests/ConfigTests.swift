@@ -80,14 +80,54 @@ import Testing
         ]).yookassa
         #expect(
             yookassa == .init(shopID: "123", secretKey: "live_x", baseURL: "https://api.yookassa.ru/v3", vatCode: 4))
+        let production = ["PORTAL_ENV": "production", "PORTAL_BASE_URL": "https://lk.example.ru"]
+        // Production takes no sandbox unless a staging stand says so, and then not with the built-in key.
+        #expect(Self.refusal(production) == "PORTAL_ACQUIRER")
+        #expect(Self.refusal(production.merging(["PORTAL_ALLOW_SANDBOX": "1"]) { $1 }) == "PORTAL_SANDBOX_SECRET")
+        let staging = try PortalConfig.load(
+            production.merging(["PORTAL_ALLOW_SANDBOX": "1", "PORTAL_SANDBOX_SECRET": "a-key-of-our-own-123"]) { $1 })
+        #expect(staging.sandboxSecret == "a-key-of-our-own-123" && staging.sandboxPayments)
+    }
+
+    /// The variable a configuration is refused for, or nil when it is accepted.
+    static func refusal(_ env: [String: String]) -> String? {
         do {
-            _ = try PortalConfig.load(["PORTAL_ENV": "production"])
-            Issue.record("production with the development sandbox key was accepted")
+            _ = try PortalConfig.load(env)
+            return nil
         } catch let error as ConfigError {
-            #expect(error.variable == "PORTAL_SANDBOX_SECRET")
+            return error.variable
+        } catch {
+            return "\(error)"
         }
-        let own = try PortalConfig.load(["PORTAL_ENV": "production", "PORTAL_SANDBOX_SECRET": "a-key-of-our-own-123"])
-        #expect(own.sandboxSecret == "a-key-of-our-own-123")
+    }
+
+    /// What production requires, and what development allows only on this machine.
+    @Test func productionNeedsItsAddressAndDevelopmentStaysOnThisMachine() throws {
+        #expect(Self.refusal(["PORTAL_ENV": "production"]) == "PORTAL_BASE_URL")
+        #expect(
+            Self.refusal([
+                "PORTAL_ENV": "production", "PORTAL_BASE_URL": "https://lk.example.ru", "PORTAL_DEMO": "true",
+            ])
+                == "PORTAL_DEMO")
+        #expect(Self.refusal(["PORTAL_METRICS_TOKEN": "short"]) == "PORTAL_METRICS_TOKEN")
+        #expect(Self.refusal(["YOOKASSA_WEBHOOK_NETWORKS": "not an address"]) == "YOOKASSA_WEBHOOK_NETWORKS")
+        // The default mode listens on loopback only; another address needs PORTAL_ENV said out loud.
+        #expect(throws: Never.self) { try PortalConfig.load([:]).checkListening() }
+        #expect(throws: Never.self) { try PortalConfig.load(["PORTAL_HOST": "127.0.0.2"]).checkListening() }
+        #expect(throws: Never.self) { try PortalConfig.load(["PORTAL_HOST": "::1"]).checkListening() }
+        #expect(throws: ConfigError.self) { try PortalConfig.load(["PORTAL_HOST": "0.0.0.0"]).checkListening() }
+        #expect(throws: ConfigError.self) { try PortalConfig.load(["PORTAL_HOST": "10.1.2.3"]).checkListening() }
+        #expect(throws: Never.self) {
+            try PortalConfig.load(["PORTAL_HOST": "0.0.0.0", "PORTAL_ENV": "development"]).checkListening()
+        }
+        // Links are built from the configuration, never from a request.
+        #expect(try PortalConfig.load(["PORT": "9090"]).publicOrigin == "http://127.0.0.1:9090")
+        #expect(
+            try PortalConfig.load(["PORTAL_HOST": "0.0.0.0", "PORTAL_ENV": "development"]).publicOrigin
+                == "http://127.0.0.1:8080")
+        #expect(
+            try PortalConfig.load(["PORTAL_BASE_URL": "https://lk.example.ru/"]).publicOrigin == "https://lk.example.ru"
+        )
     }
 
     @Test func clientAddressThroughTrustedProxies() throws {

@@ -58,7 +58,9 @@ import XLSX
                 Issue.record("no link in the letter")
                 return
             }
-            #expect(letter.text.contains("Иванова Анна Петровна"))
+            // Only what the portal has checked: the requester's confirmed address, not a typed name.
+            #expect(letter.text.contains("с адресом buh@romashka.ru"))
+            #expect(!letter.text.contains("Иванова") && !letter.text.contains("Ромашка»"))
             // The link opens a confirmation page; confirming binds the contract with «Руководитель».
             let ask = try await browser.get(path)
             #expect(ask.status == .ok)

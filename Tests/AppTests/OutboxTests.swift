@@ -86,15 +86,21 @@ import Vapor
             try await JobWorker(application: world.app).drain()
             let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".eml") }
             #expect(names.count == 1)
-            try await world.app.testing().test(.GET, "dev/mail") { res async in
+            // From another host it does not exist.
+            try await world.app.testing().test(.GET, "dev/mail") { res async in #expect(res.status == .notFound) }
+            try await world.app.testing().test(.GET, "dev/mail/\(names[0])") { res async in
+                #expect(res.status == .notFound)
+                #expect(!res.body.string.contains("Ваш код: 123456"))
+            }
+            try await world.fromThisMachine().test(.GET, "dev/mail") { res async in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("Код подтверждения &lt;b&gt;регистрации&lt;/b&gt;"))
                 #expect(res.body.string.contains("buh@romashka.example"))
             }
-            try await world.app.testing().test(.GET, "dev/mail/\(names[0])") { res async in
+            try await world.fromThisMachine().test(.GET, "dev/mail/\(names[0])") { res async in
                 #expect(res.body.string.contains("Ваш код: 123456"))
             }
-            try await world.app.testing().test(.GET, "dev/mail/..%2F..%2Fetc%2Fpasswd") { res async in
+            try await world.fromThisMachine().test(.GET, "dev/mail/..%2F..%2Fetc%2Fpasswd") { res async in
                 #expect(res.status == .forbidden || res.status == .notFound)
                 #expect(!res.body.string.contains("root:"))
             }

@@ -323,6 +323,12 @@ import VaporTesting
         }
     }
 
+    /// Our id of the online payment the acquirer knows as `external`.
+    func paymentID(_ world: TestWorld, external: String) async throws -> String {
+        try await world.app.db.sql.raw("SELECT id FROM online_payments WHERE external_id = \(bind: external)").first()!
+            .decode(column: "id", as: String.self)
+    }
+
     @Test func webhooksAreAppliedOnceAndForgedOnesAreRejected() async throws {
         try await withPortal { world in
             let browser = try await setUp(world)
@@ -367,7 +373,7 @@ import VaporTesting
             let canceled = try JSONEncoder().encode(
                 SandboxAcquirer.Notification(
                     event: "payment.canceled", id: externalID, status: "canceled", amountKopecks: 50_000,
-                    metadata: [:], methodId: nil, methodTitle: nil, reason: "x"))
+                    currency: "RUB", metadata: [:], methodId: nil, methodTitle: nil, reason: "x"))
             #expect(
                 try await send(canceled, signature: WebhookSignature.sign(canceled, secret: acquirer.secret)) == .ok)
             #expect(try await states(world) == ["pending", "succeeded"])
@@ -375,12 +381,23 @@ import VaporTesting
             let other = String(checkout2.split(separator: "/").last ?? "")
             let wrongAmount = try JSONEncoder().encode(
                 SandboxAcquirer.Notification(
-                    event: "payment.succeeded", id: other, status: "succeeded", amountKopecks: 1, metadata: [:],
-                    methodId: nil, methodTitle: nil, reason: nil))
+                    event: "payment.succeeded", id: other, status: "succeeded", amountKopecks: 1, currency: "RUB",
+                    metadata: ["paymentId": try await paymentID(world, external: other)], methodId: nil,
+                    methodTitle: nil, reason: nil))
             #expect(
                 try await send(wrongAmount, signature: WebhookSignature.sign(wrongAmount, secret: acquirer.secret))
                     == .ok)
             #expect(try await states(world) == ["pending", "succeeded"])
+            // Nor one that names no payment of ours, or another currency, though the amount is right.
+            for (metadata, currency) in [([:], "RUB"), (["paymentId": "another"], "RUB"), ([:], "USD")] {
+                let unnamed = try JSONEncoder().encode(
+                    SandboxAcquirer.Notification(
+                        event: "payment.succeeded", id: other, status: "succeeded", amountKopecks: 70_000,
+                        currency: currency, metadata: metadata, methodId: nil, methodTitle: nil, reason: nil))
+                let status = try await send(unnamed, signature: WebhookSignature.sign(unnamed, secret: acquirer.secret))
+                #expect(status == (currency == "RUB" ? .ok : .unauthorized))
+                #expect(try await states(world) == ["pending", "succeeded"], "\(metadata) \(currency)")
+            }
             let audit = try await AuditLog.recent(limit: 50, on: world.app.db).map(\.action)
             for action in [
                 "payments.created", "payments.redirected", "payments.succeeded", "payments.notification.rejected",

@@ -66,33 +66,70 @@ import Vapor
         }
     }
 
-    @Test func changedEmailIsUnconfirmedUntilItsCode() async throws {
+    @Test func aNewEmailTakesEffectOnlyOnceItsCodeIsTypedIn() async throws {
         try await withPortal { world in
             try await world.makeAccount(email: "other@romashka.ru", password: "Другой-пароль-1")
             let browser = try await signedIn(world)
-            let taken = try await browser.post("/profile/email", ["email": "Other@Romashka.ru"])
+            // The password comes first: without it nothing is said of the address.
+            let noPassword = try await browser.post("/profile/email", ["email": "Other@Romashka.ru"])
+            #expect(noPassword.body.contains("Введите пароль"))
+            #expect(!noPassword.body.contains("Этот адрес уже указан в другой учетной записи"))
+            let wrongPassword = try await browser.post(
+                "/profile/email", ["email": "Other@Romashka.ru", "emailPassword": "не тот пароль"])
+            #expect(wrongPassword.body.contains("Неверный пароль"))
+            #expect(!wrongPassword.body.contains("Этот адрес уже указан в другой учетной записи"))
+            let taken = try await browser.post(
+                "/profile/email", ["email": "Other@Romashka.ru", "emailPassword": Self.password])
             #expect(taken.body.contains("Этот адрес уже указан в другой учетной записи"))
 
             #expect(
-                try await browser.post("/profile/email", ["email": "New@Romashka.ru"]).location
-                    == "/profile/email/confirm")
-            let code = try #require(try await world.deliveredMail().first.flatMap(TestWorld.code(in:)))
-            // Every page now carries the warning with «Перейти в профиль» (SHELL-2).
-            for path in ["/", "/manual", "/profile"] {
-                let page = try await browser.get(path)
-                #expect(page.body.contains("Перейти в профиль"), "\(path)")
-            }
-            #expect(try await browser.get("/profile").body.contains(">Подтвердить</a>"))
+                try await browser.post("/profile/email", ["email": "New@Romashka.ru", "emailPassword": Self.password])
+                    .location == "/profile/email/confirm")
+            let letter = try #require(try await world.deliveredMail().first)
+            #expect(letter.to.contains("new@romashka.ru"))
+            let code = try #require(TestWorld.code(in: letter))
+            // Until the code is typed in, the old address is the account's.
+            let other = TestBrowser(world)
+            try await other.get("/login")
+            #expect(
+                try await other.post("/login", ["email": "new@romashka.ru", "password": Self.password]).status
+                    == .unprocessableEntity)
+            #expect(try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").count() == 1)
+            #expect(try await browser.get("/profile/email/confirm").body.contains("new@romashka.ru"))
             let wrong = try await browser.post(
                 "/profile/email/confirm", ["code": code == "000000" ? "111111" : "000000"])
             #expect(wrong.body.contains("Неверный код"))
             #expect(try await browser.post("/profile/email/resend").status == .tooManyRequests)
             #expect(try await browser.post("/profile/email/confirm", ["code": code]).location == "/profile")
-            let home = try await browser.get("/")
-            #expect(!home.body.contains("Перейти в профиль"))
             let account = try #require(
                 try await Account.query(on: world.app.db).filter(\.$email == "new@romashka.ru").first())
             #expect(account.emailConfirmed)
+            #expect(try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").count() == 0)
+            #expect(
+                try await other.post("/login", ["email": "new@romashka.ru", "password": Self.password]).location == "/")
+        }
+    }
+
+    /// An unconfirmed address gets its code from «Подтвердить», a form sent by POST: opening the code's page
+    /// sends nothing.
+    @Test func anUnconfirmedAddressIsSentItsCodeOnlyByAPost() async throws {
+        try await withPortal { world in
+            let browser = try await signedIn(world)
+            let account = try #require(try await Account.query(on: world.app.db).first())
+            account.emailConfirmed = false
+            try await account.update(on: world.app.db)
+            // Every page carries the warning with «Перейти в профиль» (SHELL-2).
+            for path in ["/", "/manual", "/profile"] {
+                #expect(try await browser.get(path).body.contains("Перейти в профиль"), "\(path)")
+            }
+            #expect(try await browser.get("/profile").body.contains("action=\"/profile/email/send\""))
+            #expect(try await browser.get("/profile/email/confirm").location == "/profile")
+            #expect(try await world.deliveredMail().isEmpty, "a GET sends no letter")
+            #expect(try await browser.post("/profile/email/send").location == "/profile/email/confirm")
+            let code = try #require(try await world.deliveredMail().first.flatMap(TestWorld.code(in:)))
+            #expect(try await browser.post("/profile/email/confirm", ["code": code]).location == "/profile")
+            #expect(!(try await browser.get("/").body.contains("Перейти в профиль")))
+            #expect(try #require(try await Account.query(on: world.app.db).first()).emailConfirmed)
         }
     }
 
@@ -130,7 +167,12 @@ import Vapor
         try await withPortal { world in
             let browser = try await signedIn(world)
             #expect(try await browser.get("/profile/delete").body.contains(">Удалить</button>"))
-            let done = try await browser.post("/profile/delete")
+            #expect(try await browser.post("/profile/delete").body.contains("Введите пароль"))
+            #expect(
+                try await browser.post("/profile/delete", ["password": "не тот пароль"]).body.contains(
+                    "Неверный пароль"))
+            #expect(try await world.count("accounts") == 1, "kept without the password")
+            let done = try await browser.post("/profile/delete", ["password": Self.password])
             #expect(done.body.contains("Аккаунт удален."))
             #expect(try await world.count("accounts") == 0)
             #expect(try await world.count("sessions", where: "account_id IS NOT NULL") == 0)

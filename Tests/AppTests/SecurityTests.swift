@@ -122,20 +122,6 @@ import VaporTesting
         }
     }
 
-    @Test func onlyHTMLIsAPage() {
-        func html(_ value: String?) -> Bool {
-            var headers = HTTPHeaders()
-            if let value { headers.add(name: .contentType, value: value) }
-            return SecurityHeadersMiddleware.isHTML(headers)
-        }
-        for value in ["text/html", "text/html; charset=utf-8", "Text/HTML;charset=UTF-8", " text/html ; q=1"] {
-            #expect(html(value), "\(value)")
-        }
-        for value in [nil, "", "text/htm", "text/html5", "text/plain", "application/xhtml+xml", "xtext/html"] {
-            #expect(!html(value), "\(value ?? "nil")")
-        }
-    }
-
     @Test func hstsWhenTheBaseURLIsHTTPS() async throws {
         try await withPortal({ $0.baseURL = URL(string: "https://lk.example.ru") }) { world in
             try await world.app.testing().test(.GET, "/") { res async in

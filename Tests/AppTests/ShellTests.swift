@@ -136,12 +136,20 @@ import VaporTesting
     }
 
     @Test func metricsCountRequestsJobsAndOutbox() async throws {
-        try await withPortal { world in
+        try await withPortal({ $0.metricsToken = "metrics-token-of-the-monitoring" }) { world in
             for _ in 0..<3 { try await world.app.testing().test(.GET, "manual") { _ in } }
             try await world.app.testing().test(.GET, "missing/123") { _ in }
             try await JobQueue.enqueue(
                 "test.pending", runAt: world.clock.now().addingTimeInterval(60), on: world.app.db)
-            try await world.app.testing().test(.GET, "metrics") { res async in
+            // Another host gets nothing without the token, and everything with it.
+            try await world.app.testing().test(.GET, "metrics") { res async in #expect(res.status == .notFound) }
+            try await world.app.testing().test(
+                .GET, "metrics", headers: ["Authorization": "Bearer another-token-of-someone"]
+            ) { res async in #expect(res.status == .notFound) }
+            try await world.app.testing().test(
+                .GET, "metrics", headers: ["Authorization": "Bearer metrics-token-of-the-monitoring"]
+            ) { res async in #expect(res.status == .ok) }
+            try await world.fromThisMachine().test(.GET, "metrics") { res async in
                 let text = res.body.string
                 #expect(res.headers.first(name: .contentType)?.hasPrefix("text/plain; version=0.0.4") == true)
                 #expect(text.contains("lkk_http_requests_total{method=\"GET\",route=\"/manual\",status=\"200\"} 3"))

@@ -127,10 +127,29 @@ import Vapor
         }
     }
 
+    /// An address two accounts shared before addresses were unique is taken off both by the migration;
+    /// recovery then sends the person to the «Интернет-приемная».
     @Test func sharedAddressIsSentToTheInternetReception() async throws {
         try await withPortal { world in
-            try await world.makeAccount(email: "office@romashka.ru", password: "Первый-пароль-1")
-            try await world.makeAccount(email: "office@romashka.ru", password: "Второй-пароль-2")
+            let migration = CreateUniqueAccountEmails()
+            try await migration.revert(on: world.app.db)
+            let first = try await world.makeAccount(
+                email: "office@romashka.ru", password: "Первый-пароль-1", login: "office1")
+            let second = try await world.makeAccount(
+                email: "Office@Romashka.ru", password: "Второй-пароль-2", login: "office2")
+            let own = try await world.makeAccount(email: "own@romashka.ru", password: "Третий-пароль-3")
+            try await migration.prepare(on: world.app.db)
+            for account in [first, second] {
+                let stored = try #require(try await Account.find(account.id, on: world.app.db))
+                #expect(stored.email == nil, "taken off the account")
+                #expect(stored.login != nil, "the login stays")
+            }
+            #expect(try await Account.find(own.id, on: world.app.db)?.email == "own@romashka.ru")
+            #expect(try await world.count("shared_emails") == 2)
+            // Addresses are unique from now on, whatever their case.
+            await #expect(throws: (any Error).self) {
+                try await world.makeAccount(email: "OWN@romashka.ru", password: "Четвертый-пароль-4")
+            }
             let browser = TestBrowser(world)
             try await browser.get("/recover")
             let page = try await browser.post("/recover", ["email": "office@romashka.ru"])

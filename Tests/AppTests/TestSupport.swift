@@ -118,6 +118,12 @@ func withPortal(
 }
 
 extension TestWorld {
+    /// Requests over a real socket from this machine: the in-memory tester's requests have no peer address,
+    /// so they come from nowhere a loopback-only route trusts.
+    func fromThisMachine() throws -> any TestingApplicationTester {
+        try app.testing(method: .running(hostname: "127.0.0.1", port: 0))
+    }
+
     /// Routes only the tests have: a page that hands out a CSRF token, a form target, a sign-in.
     func addTestRoutes() {
         app.get("test", "form") { req async throws -> String in req.sessions.csrfToken() }

@@ -12,10 +12,13 @@ import VaporTesting
 @Suite struct YooKassaTests {
     let payments = PaymentsTests()
 
-    func withFake(_ body: (TestWorld, TestBrowser, FakeYooKassa) async throws -> Void) async throws {
+    /// A portal on YooKassa (`FakeYooKassa`) whose notifications come from this machine, or from `networks`.
+    func withFake(
+        networks: [String] = ["127.0.0.1"], _ body: (TestWorld, TestBrowser, FakeYooKassa) async throws -> Void
+    ) async throws {
         let fake = try await FakeYooKassa()
         do {
-            try await withPortal { world in
+            try await withPortal({ $0.yookassaNetworks = networks.compactMap(TrustedProxy.init) }) { world in
                 let browser = try await payments.setUp(world)
                 world.app.acquirer = YooKassaAcquirer(settings: fake.settings)
                 try await body(world, browser, fake)
@@ -27,15 +30,35 @@ import VaporTesting
         try await fake.shutdown()
     }
 
-    func notify(_ world: TestWorld, _ id: String, event: String) async throws -> HTTPStatus {
+    /// A notification sent from this machine, or with `elsewhere` from an address the portal cannot see.
+    func notify(_ world: TestWorld, _ id: String, event: String, elsewhere: Bool = false) async throws -> HTTPStatus {
         var headers = HTTPHeaders()
         headers.contentType = .json
         var status = HTTPStatus.internalServerError
-        try await world.app.testing().test(
+        let tester: any TestingApplicationTester = elsewhere ? try world.app.testing() : try world.fromThisMachine()
+        try await tester.test(
             .POST, YooKassaAcquirer.webhookPath, headers: headers,
             body: ByteBuffer(data: FakeYooKassa.notification(id, event: event))
         ) { res async in status = res.status }
         return status
+    }
+
+    /// Notifications come only from YooKassa's networks: from anywhere else they are refused before YooKassa
+    /// is asked anything.
+    @Test func notificationsFromOutsideYooKassasNetworksAreRefused() async throws {
+        try await withFake(networks: PortalConfig.yookassaPublishedNetworks) { world, browser, fake in
+            _ = try await payments.startPayment(browser, ["amount": "100"])
+            let id = try #require(fake.onlyPaymentID)
+            fake.succeed(id)
+            #expect(try await notify(world, id, event: "payment.succeeded") == .forbidden, "loopback is not YooKassa")
+            #expect(try await notify(world, id, event: "payment.succeeded", elsewhere: true) == .forbidden)
+            #expect(fake.received.filter { $0.method == "GET" }.isEmpty, "YooKassa was not asked")
+            #expect(try await payments.states(world) == ["pending"])
+            let audit = try await AuditLog.recent(limit: 20, on: world.app.db).map(\.action)
+            #expect(audit.contains("payments.notification.foreign"))
+        }
+        #expect(PortalConfig().yookassaNetworks.contains { $0.contains("185.71.76.5") })
+        #expect(!PortalConfig().yookassaNetworks.contains { $0.contains("10.0.0.1") })
     }
 
     @Test func aPaymentIsCreatedAsYooKassaExpectsAndSucceedsByANotificationCheckedWithTheAPI() async throws {

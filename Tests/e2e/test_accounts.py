@@ -132,6 +132,7 @@ def test_register_sign_out_sign_in_and_recover(portal, browser):
     # Delete the account; it can no longer sign in.
     browser.get(base + "/profile")
     browser.find_element(By.LINK_TEXT, "Удалить аккаунт").click()
+    fill(browser, "f-password", password)
     browser.find_element(By.XPATH, "//button[text()='Удалить']").click()
     wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-info")))
     assert "Аккаунт удален." in browser.find_element(By.CSS_SELECTOR, ".alert-info").text

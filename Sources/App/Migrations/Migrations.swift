@@ -17,5 +17,6 @@ enum PortalMigrations {
         CreateBytewiseKeys(),
         CreateLatestAcceptedReadings(),
         CreateObjectMeterCounts(),
+        CreateUniqueAccountEmails(),
     ]
 }

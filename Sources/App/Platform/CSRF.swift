@@ -12,8 +12,14 @@ import Vapor
 struct CSRFMiddleware: AsyncMiddleware {
     static let fieldName = "_csrf"
     static let headerName = "X-CSRF-Token"
-    /// Forms are small; uploads have their own routes with larger limits, checked there.
-    static let maxFormBytes = 32 * 1024 * 1024
+    /// The key of a route's `userInfo` that holds its own body limit in bytes (an upload's); every other
+    /// route's body is limited to the routes' default (`configure`), before anything reads it.
+    static let bodyLimitKey = "lkk.bodyLimit"
+
+    /// How much of `request`'s body may be read: its route's own limit, else the routes' default.
+    static func bodyLimit(_ request: Request) -> Int {
+        (request.route?.userInfo[bodyLimitKey] as? Int) ?? request.application.routes.defaultMaxBodySize.value
+    }
     /// The sandbox acquirer's pages stand for another site: its forms carry no portal token (the payment id
     /// in the address is their key).
     var exemptPrefixes: [String] = ["/api/", "/sandbox-acquirer/"]
@@ -48,7 +54,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         var sent = request.headers.first(name: Self.headerName)
         if sent == nil {
             if request.body.data == nil {
-                _ = try await request.body.collect(max: Self.maxFormBytes).get()
+                _ = try await request.body.collect(max: Self.bodyLimit(request)).get()
             }
             if request.headers.contentType == .urlEncodedForm, let body = request.body.data {
                 // Only the token is read here; the route decodes the form itself.

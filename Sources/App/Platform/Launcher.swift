@@ -34,6 +34,7 @@ public enum Launcher {
         var status: Int32 = 0
         do {
             let serving = command == "serve"
+            if serving { try config.checkListening() }
             // Commands that write data migrate an embedded database themselves, as `serve` does.
             let subcommand = arguments.dropFirst().filter { !$0.hasPrefix("-") }.dropFirst().first
             let writes =

@@ -29,6 +29,8 @@ public struct PortalServices: Sendable {
     public var jobs: JobRegistry
     /// Where rate-limit windows are counted: in memory on SQLite, in the database on PostgreSQL.
     public var rateLimiter: RateLimiter
+    /// The bcrypt operations done (`Passwords`), for tests that compare two paths' work.
+    let passwordWork = PasswordWork()
 
     public init(config: PortalConfig, clock: any PortalClock, mailTransport: any MailTransport) {
         self.config = config

@@ -27,6 +27,8 @@ public struct PortalConfig: Sendable {
     public enum Mode: String, Sendable { case development, production }
 
     public var mode: Mode = .development
+    /// Whether `PORTAL_ENV` was given: development mode is the default only on a loopback address.
+    public var modeExplicit = false
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = "./data"
@@ -69,6 +71,19 @@ public struct PortalConfig: Sendable {
     /// YooKassa instead of the sandbox (`PORTAL_ACQUIRER=yookassa`).
     var yookassa: YooKassaAcquirer.Settings?
     static let defaultSandboxSecret = "lkk-sandbox-acquirer-development-key"
+    /// The sandbox acquirer in production, for a staging stand (`PORTAL_ALLOW_SANDBOX`): every page then says
+    /// that payments are test payments.
+    public var allowSandbox = false
+    /// Whether card payments go to the sandbox (no money moves).
+    public var sandboxPayments: Bool { yookassa == nil }
+    /// A bearer token that opens `/metrics` to other hosts than loopback (`PORTAL_METRICS_TOKEN`).
+    public var metricsToken: String?
+    /// Where YooKassa's notifications may come from (`YOOKASSA_WEBHOOK_NETWORKS`): the ranges YooKassa
+    /// publishes for its notifications.
+    public var yookassaNetworks: [TrustedProxy] = PortalConfig.yookassaPublishedNetworks.compactMap(TrustedProxy.init)
+    static let yookassaPublishedNetworks = [
+        "185.71.76.0/27", "185.71.77.0/27", "77.75.153.0/25", "77.75.156.11", "77.75.156.35", "77.75.154.128/25",
+    ]
 
     public init() {}
 
@@ -76,6 +91,34 @@ public struct PortalConfig: Sendable {
     public var baseOrigin: String? {
         guard let url = baseURL, let scheme = url.scheme, let host = url.host else { return nil }
         return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
+
+    /// The origin links in letters and redirects to the acquirer are built from: the configured public
+    /// address, or in development the address the portal listens on. Never the request's `Host`, which the
+    /// sender of a request chooses.
+    public var publicOrigin: String {
+        if let url = baseURL?.absoluteString { return url.hasSuffix("/") ? String(url.dropLast()) : url }
+        let host = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    /// Whether `host` names this machine only (`127.0.0.0/8`, `::1`, `localhost`).
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        return TrustedProxy("127.0.0.0/8")!.contains(host)
+    }
+
+    /// What `serve` checks before it listens: development mode, where `/dev/mail` shows every letter and the
+    /// demo account exists, is reached from outside the machine only when asked for by name.
+    public func checkListening() throws {
+        guard modeExplicit || Self.isLoopback(host) else {
+            throw ConfigError(
+                variable: "PORTAL_HOST",
+                problem:
+                    "«\(host)» is not a loopback address: set PORTAL_ENV=production (or PORTAL_ENV=development for a test stand)"
+            )
+        }
     }
 
     /// The session cookie's name: `__Host-` prefixed when cookies are secure, as browsers then enforce
@@ -94,6 +137,7 @@ public struct PortalConfig: Sendable {
                 throw ConfigError(variable: "PORTAL_ENV", problem: "expected development or production, got «\(raw)»")
             }
             config.mode = mode
+            config.modeExplicit = true
         }
         if let raw = value("PORT") {
             guard let port = Int(raw), (1...65535).contains(port) else {
@@ -144,6 +188,11 @@ public struct PortalConfig: Sendable {
             }
             config.mailFrom = address
         }
+        if config.mode == .production && config.baseURL == nil {
+            throw ConfigError(
+                variable: "PORTAL_BASE_URL",
+                problem: "production needs the portal's public address (links in letters are built from it)")
+        }
         config.secureCookies = config.baseURL?.scheme?.lowercased() == "https" || config.mode == .production
         if let raw = value("SESSION_SECURE_COOKIES") {
             config.secureCookies = try bool(raw, "SESSION_SECURE_COOKIES")
@@ -192,6 +241,29 @@ public struct PortalConfig: Sendable {
         }
         if let raw = value("PORTAL_DEMO") {
             config.loadDemo = try bool(raw, "PORTAL_DEMO")
+            if config.loadDemo == true && config.mode == .production {
+                throw ConfigError(variable: "PORTAL_DEMO", problem: "the demo account is for development only")
+            }
+        }
+        if let raw = value("PORTAL_METRICS_TOKEN") {
+            guard raw.utf8.count >= 16 else {
+                throw ConfigError(variable: "PORTAL_METRICS_TOKEN", problem: "expected at least 16 characters")
+            }
+            config.metricsToken = raw
+        }
+        if let raw = value("PORTAL_ALLOW_SANDBOX") {
+            config.allowSandbox = try bool(raw, "PORTAL_ALLOW_SANDBOX")
+        }
+        if let raw = value("YOOKASSA_WEBHOOK_NETWORKS") {
+            config.yookassaNetworks = try raw.split(separator: ",").map { item in
+                let text = item.trimmingCharacters(in: .whitespaces)
+                guard let network = TrustedProxy(text) else {
+                    throw ConfigError(
+                        variable: "YOOKASSA_WEBHOOK_NETWORKS",
+                        problem: "expected addresses or IPv4 networks, got «\(text)»")
+                }
+                return network
+            }
         }
         if let raw = value("PORTAL_SANDBOX_SECRET") {
             guard raw.utf8.count >= 16 else {
@@ -213,6 +285,13 @@ public struct PortalConfig: Sendable {
         }
         switch value("PORTAL_ACQUIRER") ?? "sandbox" {
         case "sandbox":
+            if config.mode == .production && !config.allowSandbox {
+                throw ConfigError(
+                    variable: "PORTAL_ACQUIRER",
+                    problem:
+                        "the sandbox acquirer moves no money: set PORTAL_ACQUIRER=yookassa, or PORTAL_ALLOW_SANDBOX=1 on a staging stand"
+                )
+            }
             if config.mode == .production && config.sandboxSecret == defaultSandboxSecret {
                 throw ConfigError(
                     variable: "PORTAL_SANDBOX_SECRET",

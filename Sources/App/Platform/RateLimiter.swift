@@ -51,6 +51,20 @@ public struct RateLimiter: Sendable {
         return Decision(allowed: hits <= limit, hits: hits, retryAfter: Int(windowStart + seconds - epoch))
     }
 
+    /// How many hits `bucket` has in the current window, without counting one.
+    public func hits(_ bucket: String, window: TimeInterval, now: Date, on db: Database) async throws -> Int {
+        let seconds = Int64(max(1, window))
+        let epoch = Int64(now.timeIntervalSince1970)
+        let windowStart = epoch - epoch % seconds
+        if let memory { return memory.hits(bucket, windowStart: windowStart) }
+        let row = try await db.sql.raw(
+            """
+            SELECT hits FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start = \(bind: windowStart)
+            """
+        ).first()
+        return try row?.decode(column: "hits", as: Int.self) ?? 0
+    }
+
     /// Drops windows that have ended.
     func sweep(on db: Database, now: Date) async throws {
         memory?.sweep(now: now)
@@ -85,6 +99,10 @@ final class MemoryRateLimits: Sendable {
             state.windows[key] = (hits, expires)
             return hits
         }
+    }
+
+    func hits(_ bucket: String, windowStart: Int64) -> Int {
+        state.withLockedValue { $0.windows[Key(bucket: bucket, windowStart: windowStart)]?.hits ?? 0 }
     }
 
     func sweep(now: Date) {

@@ -53,9 +53,12 @@ struct AuthController {
         if password.isEmpty { page.errors["password"] = "Введите пароль" }
         guard page.errors.isEmpty else { return page.render().response(status: .unprocessableEntity) }
 
-        if let wait = try await Throttle.check(
-            req, [("signin-ip:\(req.clientAddress)", 30), ("signin-id:\(identifier)", 10)], window: 900)
-        {
+        // Failed sign-ins are counted per address and per identifier from that address: a stranger's
+        // failures slow the stranger, not the owner signing in from elsewhere.
+        let failures = [
+            ("signin-ip:\(req.clientAddress)", 30), ("signin-id:\(identifier)|\(req.clientAddress)", 10),
+        ]
+        if let wait = try await Throttle.peek(req, failures, window: 900) {
             page.errors.form = "Слишком много попыток входа. Повторите через \(Throttle.minutes(wait))."
             return page.render().response(status: .tooManyRequests)
         }
@@ -69,9 +72,10 @@ struct AuthController {
             break
         }
         if candidates.isEmpty {
-            _ = try await passwords.verify(password, hash: Passwords.decoy, on: req.application.threadPool)
+            _ = try await passwords.verify(password, hash: passwords.decoy, on: req.application.threadPool)
         }
         guard let account = matched else {
+            try await Throttle.record(req, failures.map(\.0), window: 900)
             try await AuditLog.record("signin.failed", subject: identifier, request: req)
             page.errors.form = Self.badCredentials
             return page.render().response(status: .unprocessableEntity)
@@ -120,9 +124,15 @@ struct AuthController {
             return page.render().response(status: .tooManyRequests)
         }
 
+        if let refusal = try await CodeLimits.refusal(sending: email, req) {
+            page.errors.form = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
         let session = try await req.sessions.ensure()
         let exists = try await Account.query(on: req.db).filter(\.$email == email).count() > 0
-        let hash = exists ? nil : try await passwords.hash(form.password ?? "", on: req.application.threadPool)
+        // Hashed whether or not the address has an account, so the answer takes as long either way.
+        let computed = try await passwords.hash(form.password ?? "", on: req.application.threadPool)
+        let hash = exists ? nil : computed
         let now = req.now
         let from = req.portal.config.mailFrom
         try await req.db.transaction { tx in
@@ -163,7 +173,11 @@ struct AuthController {
             page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
             return page.render().response(status: .tooManyRequests)
         }
-        let verdict = try await PendingCodes.verify(form.code ?? "", row: row, now: req.now, on: req.db)
+        let (verdict, refusal) = try await CodeLimits.verify(form.code ?? "", row: row, req)
+        if let refusal {
+            page.errors.form = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
         guard verdict == .accepted, let hash = row.passwordHash else {
             page.errors["code"] = verdict.message ?? OneTimeCodePolicy.Verdict.wrong(remaining: 0).message
             return page.render().response(status: .unprocessableEntity)
@@ -172,13 +186,19 @@ struct AuthController {
         let email = row.email
         let marketing = row.marketing
         // Read first, then written; the account is made in the body, which may run again on SQLite.
-        let account = try await req.db.retryingTransaction { tx -> Account? in
-            // Someone may have registered the same address meanwhile.
-            guard try await Account.query(on: tx).filter(\.$email == email).count() == 0 else { return nil }
-            let account = Account(email: email, passwordHash: hash, marketing: marketing, now: now)
-            try await account.create(on: tx)
-            try await row.delete(on: tx)
-            return account
+        let account: Account?
+        do {
+            account = try await req.db.retryingTransaction { tx -> Account? in
+                // Someone may have registered the same address meanwhile.
+                guard try await Account.query(on: tx).filter(\.$email == email).count() == 0 else { return nil }
+                let account = Account(email: email, passwordHash: hash, marketing: marketing, now: now)
+                try await account.create(on: tx)
+                try await row.delete(on: tx)
+                return account
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // The same address, registered by another request between the check and the insert.
+            account = nil
         }
         guard let account else {
             page.errors["code"] = OneTimeCodePolicy.Verdict.alreadyUsed.message
@@ -202,7 +222,11 @@ struct AuthController {
             context: req.shellContext, csrf: session.csrfToken,
             purpose: purpose == .registration ? .registration : .recovery,
             email: row.email)
-        let wait = try await PendingCodes.resend(row, from: req.portal.config.mailFrom, now: req.now, on: req.db)
+        let (wait, refusal) = try await CodeLimits.resend(row, req)
+        if let refusal {
+            page.errors.form = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
         if wait > 0 {
             page.errors.form = PendingCodes.waitMessage(wait)
             return page.render().response(status: .tooManyRequests)
@@ -337,11 +361,17 @@ struct AuthController {
             page.errors.form = "Слишком много запросов. Повторите через \(Throttle.minutes(wait))."
             return page.render().response(status: .tooManyRequests)
         }
-        let owners = try await Account.query(on: req.db).filter(\.$email == email).limit(2).all()
-        if owners.count > 1 {
+        if let refusal = try await CodeLimits.refusal(sending: email, req) {
+            page.errors.form = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
+        // An address several accounts shared was taken off them (`CreateUniqueAccountEmails`).
+        let shared = try await req.db.sql.raw("SELECT 1 AS n FROM shared_emails WHERE email = \(bind: email)").first()
+        if shared != nil {
             page.shared = true
             return page.render().response()
         }
+        let owners = try await Account.query(on: req.db).filter(\.$email == email).limit(1).all()
         let session = try await req.sessions.ensure()
         let now = req.now
         let from = req.portal.config.mailFrom
@@ -381,7 +411,11 @@ struct AuthController {
             page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
             return page.render().response(status: .tooManyRequests)
         }
-        let verdict = try await PendingCodes.verify(form.code ?? "", row: row, now: req.now, on: req.db)
+        let (verdict, refusal) = try await CodeLimits.verify(form.code ?? "", row: row, req)
+        if let refusal {
+            page.errors.form = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
         guard verdict == .accepted, let accountID = row.accountID,
             let account = try await Account.find(accountID, on: req.db)
         else {
@@ -408,6 +442,7 @@ struct AuthController {
 
 /// Several rate limits at once; the longest wait wins.
 enum Throttle {
+    /// Counts a hit on each bucket; the seconds to wait when one is past its limit, else nil.
     static func check(_ req: Request, _ buckets: [(String, Int)], window: TimeInterval) async throws -> Int? {
         var wait: Int?
         for (bucket, limit) in buckets {
@@ -416,6 +451,31 @@ enum Throttle {
             if !decision.allowed { wait = max(wait ?? 0, decision.retryAfter) }
         }
         return wait
+    }
+
+    /// The seconds to wait when one of the buckets already has its limit of hits, else nil; counts nothing
+    /// (the hits are counted with `record` when the attempt fails).
+    static func peek(_ req: Request, _ buckets: [(String, Int)], window: TimeInterval) async throws -> Int? {
+        var wait: Int?
+        let epoch = Int(req.now.timeIntervalSince1970)
+        let seconds = Int(max(1, window))
+        for (bucket, limit) in buckets {
+            let hits = try await req.portal.rateLimiter.hits(bucket, window: window, now: req.now, on: req.db)
+            if hits >= limit { wait = max(wait ?? 0, seconds - epoch % seconds) }
+        }
+        return wait
+    }
+
+    /// Counts a failed attempt on each bucket.
+    static func record(_ req: Request, _ buckets: [String], window: TimeInterval) async throws {
+        for bucket in buckets {
+            _ = try await req.portal.rateLimiter.hit(bucket, limit: .max, window: window, now: req.now, on: req.db)
+        }
+    }
+
+    /// «12 мин.» or, for a day's limit, «5 ч.».
+    static func duration(_ seconds: Int) -> String {
+        seconds < 3600 ? minutes(seconds) : "\((seconds + 3599) / 3600) ч."
     }
 
     static func minutes(_ seconds: Int) -> String {

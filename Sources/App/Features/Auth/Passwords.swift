@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import PortalDomain
 import Vapor
 
@@ -8,6 +9,18 @@ import Vapor
 struct Passwords: Sendable {
     let cost: Int
     let common: Set<String>
+    /// A hash of the configured cost that matches no password: verified when no account matched, so that an
+    /// unknown address costs the same work as a known one.
+    let decoy: String
+    /// Every hash and verification, with its cost (the tests compare the work of two paths through it).
+    let work: PasswordWork
+
+    init(cost: Int, common: Set<String>, work: PasswordWork = PasswordWork()) throws {
+        self.cost = cost
+        self.common = common
+        self.work = work
+        decoy = try Bcrypt.hash(Sessions.randomToken(), cost: cost)
+    }
 
     static func prepared(_ password: String) -> String {
         guard password.utf8.count > 72 else { return password }
@@ -16,16 +29,15 @@ struct Passwords: Sendable {
 
     func hash(_ password: String, on pool: NIOThreadPool) async throws -> String {
         let (cost, prepared) = (cost, Self.prepared(password))
+        work.record(.hash, cost: cost)
         return try await pool.runIfActive { try Bcrypt.hash(prepared, cost: cost) }
     }
 
     func verify(_ password: String, hash: String, on pool: NIOThreadPool) async throws -> Bool {
         let prepared = Self.prepared(password)
+        work.record(.verify, cost: PasswordWork.cost(of: hash))
         return try await pool.runIfActive { (try? Bcrypt.verify(prepared, created: hash)) ?? false }
     }
-
-    /// A hash that matches nothing, verified when no account matched so both answers take as long.
-    static let decoy = "$2b$04$C6UzMDM.H6dfI/f/IKxGhuVQaoNyydAoBwZ48wL9bWjJfChyKPBZy"
 
     func problem(_ password: String, repeated: String?, email: String?) -> PasswordPolicy.Problem? {
         PasswordPolicy.problem(password, repeated: repeated, email: email) { common.contains($0) }
@@ -47,5 +59,36 @@ struct Passwords: Sendable {
         throw ConfigError(
             variable: "PORTAL_RESOURCES_DIR",
             problem: "Resources/common-passwords.txt is missing beside the Public folder")
+    }
+}
+
+/// The bcrypt operations done, in order, each with its work factor.
+final class PasswordWork: Sendable {
+    enum Operation: Sendable, Equatable { case hash, verify }
+    struct Entry: Sendable, Equatable {
+        let operation: Operation
+        let cost: Int
+    }
+    private let entries = NIOLockedValueBox<[Entry]>([])
+
+    init() {}
+
+    func record(_ operation: Operation, cost: Int) {
+        entries.withLockedValue { list in
+            list.append(Entry(operation: operation, cost: cost))
+            // Only the latest are of use (to tests); a serving process keeps a few.
+            if list.count > 1_000 { list.removeFirst(list.count - 100) }
+        }
+    }
+
+    /// What was done since `start` (a value of `count`).
+    func since(_ start: Int) -> [Entry] { entries.withLockedValue { Array($0.dropFirst(start)) } }
+
+    var count: Int { entries.withLockedValue { $0.count } }
+
+    /// The cost written in a bcrypt hash (`$2b$12$…`); 0 when it is not one.
+    static func cost(of hash: String) -> Int {
+        let parts = hash.split(separator: "$")
+        return parts.count >= 3 ? Int(parts[1]) ?? 0 : 0
     }
 }

@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import Mail
 import PortalDomain
+import Vapor
 
 /// A code sent by e-mail and waiting to be typed in: a registration (the account is created only when its
 /// code is confirmed) or a password recovery.
@@ -128,5 +129,48 @@ enum PendingCodes {
             \.$issuedAt < now.addingTimeInterval(-2 * OneTimeCodePolicy.lifetime)
         )
         .delete()
+    }
+}
+
+/// Daily caps on the codes sent to an e-mail address and on the wrong codes typed for it, whatever the
+/// browser: «Отправить повторно» gives a code five new tries, so without them a code could be guessed
+/// without end. The same answer comes whether or not the address has an account.
+enum CodeLimits {
+    static let codesPerDay = 5
+    static let wrongCodesPerDay = 15
+    static let day: TimeInterval = 24 * 3600
+
+    /// Counts a code about to be sent to `email`; the message to show when today's codes are used up.
+    static func refusal(sending email: String, _ req: Request) async throws -> String? {
+        guard let wait = try await Throttle.check(req, [("codes:\(email)", codesPerDay)], window: day) else {
+            return nil
+        }
+        return "Слишком много кодов для этого адреса за сутки. Повторите через \(Throttle.duration(wait))."
+    }
+
+    /// What the typed code gets; a refusal instead when today's wrong codes for the row's address are used up.
+    /// A wrong code is counted.
+    static func verify(_ typed: String, row: PendingCode, _ req: Request) async throws -> (
+        verdict: OneTimeCodePolicy.Verdict, refusal: String?
+    ) {
+        let bucket = "codes-wrong:\(row.email)"
+        if let wait = try await Throttle.peek(req, [(bucket, wrongCodesPerDay)], window: day) {
+            return (
+                .burned,
+                "Слишком много неверных кодов для этого адреса за сутки. Повторите через \(Throttle.duration(wait))."
+            )
+        }
+        let verdict = try await PendingCodes.verify(typed, row: row, now: req.now, on: req.db)
+        if case .wrong = verdict { try await Throttle.record(req, [bucket], window: day) }
+        if verdict == .burned { try await Throttle.record(req, [bucket], window: day) }
+        return (verdict, nil)
+    }
+
+    /// «Отправить повторно» for `row`: the seconds still to wait (the minute between letters, or the day's
+    /// cap as a message).
+    static func resend(_ row: PendingCode, _ req: Request) async throws -> (wait: Int, refusal: String?) {
+        let minute = OneTimeCodePolicy.resendWait(lastSentAt: row.lastSentAt, now: req.now)
+        if minute == 0, let refusal = try await refusal(sending: row.email, req) { return (0, refusal) }
+        return (try await PendingCodes.resend(row, from: req.portal.config.mailFrom, now: req.now, on: req.db), nil)
     }
 }

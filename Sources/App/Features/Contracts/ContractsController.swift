@@ -135,7 +135,7 @@ struct ContractsController {
         // The answer is the same whether or not the e-mail is one of the contract's: only its owner learns more.
         let matches = contract.map { $0.emails.split(separator: "\n").contains(Substring(email)) } ?? false
         let now = req.now
-        let base = Self.baseURL(req)
+        let base = req.portal.config.publicOrigin
         let from = req.portal.config.mailFrom
         try await req.db.transaction { tx in
             let addition = ContractAddition(accountID: account.id!, number: number.digits, email: email, now: now)
@@ -154,13 +154,6 @@ struct ContractsController {
             "contract.addition.requested", subject: number.digits, details: ["matched": matches ? "yes" : "no"],
             request: req)
         return req.redirect(to: SitePath.profileContracts.path + "?added=1")
-    }
-
-    static func baseURL(_ req: Request) -> String {
-        if let url = req.portal.config.baseURL?.absoluteString {
-            return url.hasSuffix("/") ? String(url.dropLast()) : url
-        }
-        return CSRFMiddleware.expectedOrigin(req)
     }
 
     // MARK: - The e-mailed link
@@ -313,15 +306,15 @@ enum ContractMails {
     static func confirmation(
         number: String, link: String, requester: Account, to email: String, from: MailAddress, now: Date
     ) -> MailMessage {
-        let who = [requester.lastName, requester.firstName, requester.middleName].compactMap { $0 }.joined(
-            separator: " ")
-        let organization = requester.organization.map { ", \($0)" } ?? ""
+        // Only what the portal has checked is quoted to the contract's address: the requester's confirmed e-mail
+        // and the number. A name or an organisation is whatever the requester typed.
+        let who = requester.emailConfirmed ? requester.email.map { " с адресом \($0)" } ?? "" : ""
         return MailMessage(
             from: from, to: [MailAddress(email)], subject: "Добавление договора \(number) в личный кабинет",
             text: """
                 Здравствуйте!
 
-                Пользователь личного кабинета клиента – юридического лица \(who.isEmpty ? (requester.email ?? "") : who)\(organization) просит добавить договор энергоснабжения № \(number) в свою учетную запись. Этот адрес указан в договоре, поэтому подтверждение приходит сюда.
+                Пользователь личного кабинета клиента – юридического лица\(who) просит добавить договор энергоснабжения № \(number) в свою учетную запись. Этот адрес указан в договоре, поэтому подтверждение приходит сюда.
 
                 Чтобы подтвердить, перейдите по ссылке (она действует 24 часа и только один раз):
                 \(link)

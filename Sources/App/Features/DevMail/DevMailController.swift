@@ -1,6 +1,7 @@
 import Vapor
 
-/// Registered only in development with the file mailer: it does not exist in production.
+/// Registered only in development with the file mailer: it does not exist in production, and it answers
+/// only requests from this machine (its letters hold every code and link the portal sends).
 struct DevMailController {
     let mailbox: DevMailbox
 
@@ -10,11 +11,14 @@ struct DevMailController {
     }
 
     @Sendable func list(req: Request) async throws -> Response {
-        DevMailPage(context: req.shellContext, messages: mailbox.list(), opened: nil).render().response()
+        guard PortalConfig.isLoopback(req.clientAddress) else { throw Abort(.notFound) }
+        return DevMailPage(context: req.shellContext, messages: mailbox.list(), opened: nil).render().response()
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        guard let name = req.parameters.get("name"), let message = mailbox.read(name) else { throw Abort(.notFound) }
+        guard PortalConfig.isLoopback(req.clientAddress), let name = req.parameters.get("name"),
+            let message = mailbox.read(name)
+        else { throw Abort(.notFound) }
         return DevMailPage(context: req.shellContext, messages: mailbox.list(), opened: message).render().response()
     }
 }

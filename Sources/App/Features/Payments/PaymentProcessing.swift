@@ -58,7 +58,8 @@ enum PaymentProcessing {
         try await AuditLog.record(
             "payments.created", subject: contract.number,
             details: ["payment": id, "amount": String(amount.kopecks), "purpose": purpose], request: req)
-        let base = req.portal.config.baseURL?.absoluteString ?? ""
+        // Back to the portal's public address; without one configured, a path on the address the person used.
+        let base = req.portal.config.baseURL == nil ? "" : req.portal.config.publicOrigin
         let created: AcquirerPayment
         do {
             created = try await acquirer.create(
@@ -139,7 +140,7 @@ enum PaymentProcessing {
             let payment = try await sql.select().column("*").from("online_payments")
                 .where("acquirer", .equal, acquirer).where("external_id", .equal, notice.externalID)
                 .first(decoding: Payment.self, keyDecodingStrategy: .convertFromSnakeCase),
-            notice.amount == payment.amount, notice.paymentID == nil || notice.paymentID == payment.id
+            notice.amount == payment.amount, notice.paymentID == payment.id
         else {
             try await audit(
                 "payments.notification.unknown", payment: nil, details: ["external": notice.externalID], app: app,

@@ -134,9 +134,26 @@ struct PaymentsController {
     }
 
     /// The configured acquirer's notifications; the other acquirer's address does not exist.
+    /// Notifications one address may send a minute.
+    static let webhooksPerMinute = 120
+
     @Sendable func webhook(req: Request) async throws -> Response {
         let acquirer = req.application.acquirer
         guard req.url.path == acquirer.webhookPath else { throw Abort(.notFound) }
+        // YooKassa's notifications come from the networks it publishes; each one makes the portal ask YooKassa
+        // back, so anyone else is refused before that, and every sender is rate-limited.
+        if acquirer is YooKassaAcquirer,
+            !req.portal.config.yookassaNetworks.contains(where: { $0.contains(req.clientAddress) })
+        {
+            try await AuditLog.record(
+                "payments.notification.foreign", actor: "acquirer", ipAddress: req.clientAddress,
+                details: ["acquirer": acquirer.name], at: req.now, on: req.db)
+            return Response(status: .forbidden)
+        }
+        if try await Throttle.check(req, [("webhook:\(req.clientAddress)", Self.webhooksPerMinute)], window: 60) != nil
+        {
+            return Response(status: .tooManyRequests)
+        }
         let notice: AcquirerPayment?
         do {
             notice = try await acquirer.verifiedNotification(req)

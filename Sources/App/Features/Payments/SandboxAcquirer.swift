@@ -110,6 +110,7 @@ struct SandboxAcquirer: Acquirer {
         let id: String
         let status: String
         let amountKopecks: Int64
+        let currency: String
         let metadata: [String: String]
         let methodId: String?
         let methodTitle: String?
@@ -122,7 +123,8 @@ struct SandboxAcquirer: Acquirer {
         return try encoder.encode(
             Notification(
                 event: "payment.\(payment.status.rawValue)", id: payment.externalID, status: payment.status.rawValue,
-                amountKopecks: payment.amount.kopecks, metadata: ["paymentId": payment.paymentID ?? ""],
+                amountKopecks: payment.amount.kopecks, currency: "RUB",
+                metadata: ["paymentId": payment.paymentID ?? ""],
                 methodId: payment.savedMethod?.id, methodTitle: payment.savedMethod?.title, reason: payment.reason))
     }
 
@@ -132,7 +134,7 @@ struct SandboxAcquirer: Acquirer {
         }
         let body = Data(buffer: buffer)
         guard WebhookSignature.verify(body, signature: signature, secret: secret),
-            let note = try? JSONDecoder().decode(Notification.self, from: body),
+            let note = try? JSONDecoder().decode(Notification.self, from: body), note.currency == "RUB",
             let status = PaymentState(rawValue: note.status)
         else { return nil }
         return AcquirerPayment(
@@ -155,7 +157,7 @@ struct SandboxAcquirer: Acquirer {
         if let transport = app.sandboxWebhookTransport {
             status = try await transport(app, headers, body)
         } else {
-            let base = config.baseURL?.absoluteString ?? "http://127.0.0.1:\(config.port)"
+            let base = config.publicOrigin
             status = try await app.client.post(URI(string: base + webhookPath), headers: headers) {
                 $0.body = ByteBuffer(data: body)
             }.status

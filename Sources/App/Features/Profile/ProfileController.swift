@@ -16,6 +16,7 @@ struct ProfileController {
         routes.get(SitePath.profileEmailConfirm.route, use: confirmPage)
         routes.post(SitePath.profileEmailConfirm.route, use: confirm)
         routes.post(SitePath.profileEmailResend.route, use: resend)
+        routes.post(SitePath.profileEmailSend.route, use: send)
         routes.post(SitePath.profilePassword.route, use: password)
         routes.post(SitePath.profileSettings.route, use: settings)
         routes.get(SitePath.profileDelete.route, use: deletePage)
@@ -99,11 +100,19 @@ struct ProfileController {
 
     // MARK: - E-mail
 
-    struct EmailForm: Content { var email: String? }
+    struct EmailForm: Content {
+        var email: String?
+        /// The current password: an e-mail decides where recovery codes go.
+        var emailPassword: String?
+    }
 
+    /// A new address is checked by a code sent to it; until the code is typed in, the account keeps its old
+    /// address for sign-in and recovery. «Адрес занят» is said only within the rate limit, after the
+    /// password, so that a signed-in person cannot test addresses one after another.
     @Sendable func email(req: Request) async throws -> Response {
         let account = try signedIn(req)
-        let typed = try req.content.decode(EmailForm.self).email ?? ""
+        let form = try req.content.decode(EmailForm.self)
+        let typed = form.email ?? ""
         var page = try await page(req, account)
         page.typed["email"] = typed
         guard let email = EmailAddress.normalize(typed) else {
@@ -111,31 +120,43 @@ struct ProfileController {
             return page.render().response(status: .unprocessableEntity)
         }
         if email == account.email && account.emailConfirmed { return req.redirect(to: SitePath.profile.path) }
-        let taken =
-            try await Account.query(on: req.db).filter(\.$email == email).filter(\.$id != account.id!).count() > 0
-        if taken {
-            page.errors["email"] = "Этот адрес уже указан в другой учетной записи"
-            return page.render().response(status: .unprocessableEntity)
-        }
         if let wait = try await Throttle.check(req, [("email-change:\(account.id!)", 10)], window: 3600) {
             page.errors["email"] = "Слишком много изменений адреса. Повторите через \(Throttle.minutes(wait))."
             return page.render().response(status: .tooManyRequests)
         }
-        // A changed address is unconfirmed until its code is typed in (PRF-1).
-        account.email = email
-        account.emailConfirmed = false
-        try await sendCode(req, account: account)
-        try await AuditLog.record("email.changed", subject: email, request: req)
+        guard
+            try await passwords.verify(
+                form.emailPassword ?? "", hash: account.passwordHash, on: req.application.threadPool)
+        else {
+            page.errors["emailPassword"] = (form.emailPassword ?? "").isEmpty ? "Введите пароль" : "Неверный пароль"
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if try await Self.isTaken(email, by: account, on: req.db) {
+            page.errors["email"] = Self.takenMessage
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if let refusal = try await sendCode(req, account: account, to: email) {
+            page.errors["email"] = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
+        try await AuditLog.record("email.change.requested", subject: email, request: req)
         return req.redirect(to: SitePath.profileEmailConfirm.path)
     }
 
-    private func sendCode(_ req: Request, account: Account) async throws {
+    static let takenMessage = "Этот адрес уже указан в другой учетной записи"
+
+    /// Whether another account has `email`.
+    static func isTaken(_ email: String, by account: Account, on db: any Database) async throws -> Bool {
+        try await Account.query(on: db).filter(\.$email == email).filter(\.$id != account.id!).count() > 0
+    }
+
+    /// A code for `email` (the account's new address, or its current one not yet confirmed), sent there.
+    private func sendCode(_ req: Request, account: Account, to email: String) async throws -> String? {
+        if let refusal = try await CodeLimits.refusal(sending: email, req) { return refusal }
         let session = try await req.sessions.ensure()
         let now = req.now
         let from = req.portal.config.mailFrom
-        let email = account.email ?? ""
         try await req.db.transaction { tx in
-            try await account.update(on: tx)
             let (_, code) = try await PendingCodes.issue(
                 .emailChange, session: session.id!, email: email, accountID: account.id, passwordHash: nil,
                 marketing: false, decoy: false, now: now, on: tx)
@@ -144,55 +165,97 @@ struct ProfileController {
                     AuthMails.emailChangeCode(code, to: email, from: from, now: now), now: now, on: tx)
             }
         }
+        return nil
     }
 
-    @Sendable func confirmPage(req: Request) async throws -> Response {
+    /// «Подтвердить» beside an unconfirmed address: a code to it.
+    @Sendable func send(req: Request) async throws -> Response {
         let account = try signedIn(req)
         guard !account.emailConfirmed, let email = account.email else { return req.redirect(to: SitePath.profile.path) }
-        var page = EmailConfirmPage(context: req.shellContext, csrf: req.sessions.csrfToken(), email: email)
-        if let session = req.sessions.current,
-            try await PendingCodes.current(.emailChange, session: session.id!, on: req.db) == nil
-        {
-            // «Подтвердить» from the profile: the first code for this session.
-            try await sendCode(req, account: account)
-            page.notice = "Мы отправили код на этот адрес."
+        if let wait = try await Throttle.check(req, [("email-change:\(account.id!)", 10)], window: 3600) {
+            var page = try await page(req, account)
+            page.errors["email"] = "Слишком много писем с кодом. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
         }
-        return page.render().response()
+        if let refusal = try await sendCode(req, account: account, to: email) {
+            var page = try await page(req, account)
+            page.errors["email"] = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
+        return req.redirect(to: SitePath.profileEmailConfirm.path)
+    }
+
+    /// The code's form for the address the code went to; nothing is sent from here.
+    @Sendable func confirmPage(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        guard let session = req.sessions.current,
+            let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db),
+            row.accountID == account.id
+        else { return req.redirect(to: SitePath.profile.path) }
+        return EmailConfirmPage(context: req.shellContext, csrf: req.sessions.csrfToken(), email: row.email).render()
+            .response()
     }
 
     struct CodeForm: Content { var code: String? }
 
     @Sendable func confirm(req: Request) async throws -> Response {
         let account = try signedIn(req)
-        guard let session = req.sessions.current, let email = account.email,
+        guard let session = req.sessions.current,
             let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db),
-            row.email == email
-        else { return req.redirect(to: SitePath.profileEmailConfirm.path) }
+            row.accountID == account.id
+        else { return req.redirect(to: SitePath.profile.path) }
+        let email = row.email
         var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: email)
         if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
             page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
             return page.render().response(status: .tooManyRequests)
         }
-        let verdict = try await PendingCodes.verify(
-            try req.content.decode(CodeForm.self).code ?? "", row: row, now: req.now, on: req.db)
+        let (verdict, refusal) = try await CodeLimits.verify(
+            try req.content.decode(CodeForm.self).code ?? "", row: row, req)
+        if let refusal {
+            page.errors.form = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
         guard verdict == .accepted else {
             page.errors["code"] = verdict.message
             return page.render().response(status: .unprocessableEntity)
         }
+        // Taken meanwhile by a registration or another change: the old address stays.
+        if try await Self.isTaken(email, by: account, on: req.db) {
+            try await row.delete(on: req.db)
+            var profile = try await self.page(req, account)
+            profile.errors["email"] = Self.takenMessage
+            return profile.render().response(status: .unprocessableEntity)
+        }
+        let previous = account.email
+        account.email = email
         account.emailConfirmed = true
-        try await account.update(on: req.db)
+        do {
+            try await account.update(on: req.db)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            var profile = try await self.page(req, try signedIn(req))
+            profile.errors["email"] = Self.takenMessage
+            return profile.render().response(status: .unprocessableEntity)
+        }
         try await row.delete(on: req.db)
-        try await AuditLog.record("email.confirmed", subject: email, request: req)
+        try await AuditLog.record(
+            previous == email ? "email.confirmed" : "email.changed", subject: email,
+            details: previous == email ? [:] : ["previous": previous ?? ""], request: req)
         return req.redirect(to: SitePath.profile.path)
     }
 
     @Sendable func resend(req: Request) async throws -> Response {
         let account = try signedIn(req)
-        guard let session = req.sessions.current, let email = account.email,
-            let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db)
-        else { return req.redirect(to: SitePath.profileEmailConfirm.path) }
-        var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: email)
-        let wait = try await PendingCodes.resend(row, from: req.portal.config.mailFrom, now: req.now, on: req.db)
+        guard let session = req.sessions.current,
+            let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db),
+            row.accountID == account.id
+        else { return req.redirect(to: SitePath.profile.path) }
+        var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: row.email)
+        let (wait, refusal) = try await CodeLimits.resend(row, req)
+        if let refusal {
+            page.errors.form = refusal
+            return page.render().response(status: .tooManyRequests)
+        }
         if wait > 0 {
             page.errors.form = PendingCodes.waitMessage(wait)
             return page.render().response(status: .tooManyRequests)
@@ -249,8 +312,20 @@ struct ProfileController {
             .response()
     }
 
+    struct DeleteForm: Content { var password: String? }
+
     @Sendable func delete(req: Request) async throws -> Response {
         let account = try signedIn(req)
+        let password = try req.content.decode(DeleteForm.self).password ?? ""
+        var page = DeleteAccountPage(context: req.shellContext, csrf: req.sessions.csrfToken())
+        if let wait = try await Throttle.check(req, [("password-change:\(account.id!)", 10)], window: 900) {
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            return page.render().response(status: .tooManyRequests)
+        }
+        guard try await passwords.verify(password, hash: account.passwordHash, on: req.application.threadPool) else {
+            page.errors["password"] = password.isEmpty ? "Введите пароль" : "Неверный пароль"
+            return page.render().response(status: .unprocessableEntity)
+        }
         let id = account.id!
         try await AuditLog.record("account.deleted", subject: account.email, request: req)
         try await req.db.transaction { tx in
@@ -259,11 +334,11 @@ struct ProfileController {
             try await account.delete(on: tx)
         }
         try await req.sessions.signOut()
-        let page = LoginPage(
+        return LoginPage(
             context: ShellContext(currentPath: SitePath.login.path, account: nil),
             csrf: req.sessions.csrfToken(),
-            notice: "Аккаунт удален.")
-        return page.render().response()
+            notice: "Аккаунт удален."
+        ).render().response()
     }
 
     // MARK: - Sessions

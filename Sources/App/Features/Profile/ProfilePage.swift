@@ -59,6 +59,7 @@ struct ProfilePage: Sendable {
                 <form method="post" action="\(SitePath.profileEmail.path)" class="inline-edit" novalidate>
                 \(Forms.csrf(csrf))
                 \(Forms.input(name: "email", label: "E-mail", type: "email", value: typed["email"] ?? person.email, error: errors["email"], autocomplete: "email"))
+                \(Forms.input(name: "emailPassword", label: "Текущий пароль", type: "password", error: errors["emailPassword"], autocomplete: "current-password"))
                 <button class="button icon-button" type="submit" title="Сохранить" aria-label="Сохранить e-mail">\(Icons.save)</button>
                 </form>
                 \(person.emailConfirmed ? HTML("<p class=\"status status-ok\">Адрес подтвержден</p>") : unconfirmed)
@@ -94,7 +95,7 @@ struct ProfilePage: Sendable {
     var unconfirmed: HTML {
         """
         <p class="status status-warn">Адрес не подтвержден</p>
-        <p><a class="button" href="\(SitePath.profileEmailConfirm.path)">Подтвердить</a></p>
+        <form method="post" action="\(SitePath.profileEmailSend.path)">\(Forms.csrf(csrf))<button class="button" type="submit">Подтвердить</button></form>
         """
     }
 }
@@ -140,6 +141,7 @@ struct ProfileEditPage: Sendable {
 struct DeleteAccountPage: Sendable {
     var context: ShellContext
     var csrf: String
+    var errors = FormErrors()
 
     func render() -> HTML {
         Layout.page(
@@ -148,8 +150,10 @@ struct DeleteAccountPage: Sendable {
                 <section class="auth-card">
                 <h1>Удалить аккаунт?</h1>
                 <p>Учетная запись будет удалена вместе с доступом ко всем договорам. Войти в нее будет нельзя; адрес электронной почты можно будет использовать для новой регистрации.</p>
-                <form method="post" action="\(SitePath.profileDelete.path)">
+                \(Forms.alert(errors.form))
+                <form method="post" action="\(SitePath.profileDelete.path)" novalidate>
                 \(Forms.csrf(csrf))
+                \(Forms.input(name: "password", label: "Пароль", type: "password", error: errors["password"], autocomplete: "current-password"))
                 <button class="button button-danger button-wide" type="submit">Удалить</button>
                 </form>
                 <p class="auth-links"><a href="\(SitePath.profile.path)">Отмена</a></p>

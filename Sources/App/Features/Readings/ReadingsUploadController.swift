@@ -11,6 +11,7 @@ struct ReadingsUploadController {
     func register(_ routes: any RoutesBuilder) {
         routes.get(SitePath.readingsUpload.route, use: uploadPage)
         routes.on(.POST, SitePath.readingsUpload.route, body: .collect(maxSize: "21mb"), use: upload)
+            .userInfo[CSRFMiddleware.bodyLimitKey] = 21 * 1024 * 1024
         routes.get(SitePath.readingsTemplate.route, use: template)
     }
 

@@ -179,10 +179,14 @@ struct ReadingsUploadPage: Sendable {
             \(saved)
             <section class="alert alert-error" role="alert">
             <h2>Не переданы</h2>
-            <ul class="upload-problems">\(each: problems, problem)</ul>
+            <ul class="upload-problems">\(each: problems.prefix(Self.problemsShown), problem)</ul>
+            \(problems.count > Self.problemsShown ? "<p>И еще \(String(problems.count - Self.problemsShown)) — исправьте показанные и загрузите файл снова.</p>" as HTML : HTML.empty)
             </section>
             """
     }
+
+    /// A file with thousands of bad rows lists the first ones only: the page stays small enough to draw.
+    static let problemsShown = 100
 
     func problem(_ text: String) -> HTML { "<li>\(text)</li>" }
 

@@ -6,7 +6,7 @@ struct ShellContext: Sendable {
     struct Account: Sendable {
         var displayName: String
         var unreadNotifications: Int
-        /// A changed e-mail waits for its code: every page says so (SHELL-2).
+        /// The address is not confirmed yet: every page says so (SHELL-2).
         var emailConfirmed = true
     }
 
@@ -14,6 +14,8 @@ struct ShellContext: Sendable {
     var account: Account?
     /// The session's CSRF token, for the «Выйти» form.
     var csrf: String?
+    /// A staging stand in production mode whose card payments go to the sandbox: every page says so.
+    var testPayments = false
 
     init(currentPath: String, account: Account?, csrf: String? = nil) {
         self.currentPath = currentPath
@@ -61,6 +63,7 @@ enum Layout {
         <body>
         \(header(context))
         <main class="page" id="main">
+        \(context.testPayments ? testPaymentsWarning : .empty)
         \(context.account.map { $0.emailConfirmed ? .empty : unconfirmedWarning })
         \(content)
         </main>
@@ -68,6 +71,13 @@ enum Layout {
         </body>
         </html>
         """
+    }
+
+    static let testPaymentsMessage =
+        "Тестовый стенд: платежи картой проходят через тестовый сервис, деньги не списываются."
+
+    static var testPaymentsWarning: HTML {
+        "<div class=\"alert alert-error\" role=\"alert\">\(testPaymentsMessage)</div>"
     }
 
     static func header(_ context: ShellContext) -> HTML {

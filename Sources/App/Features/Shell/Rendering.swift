@@ -13,13 +13,16 @@ extension HTML {
 extension Request {
     /// The shell for this request.
     var shellContext: ShellContext {
-        ShellContext(
+        var context = ShellContext(
             currentPath: url.path,
             account: account.map {
                 ShellContext.Account(
                     displayName: $0.shortName, unreadNotifications: 0, emailConfirmed: $0.emailConfirmed)
             },
             csrf: sessions.current?.csrfToken)
+        let config = portal.config
+        context.testPayments = config.mode == .production && config.sandboxPayments
+        return context
     }
 }
 

@@ -19,6 +19,7 @@ enum SitePath: Sendable {
     case profileEmail
     case profileEmailConfirm
     case profileEmailResend
+    case profileEmailSend
     case profilePassword
     case profileSettings
     case profileDelete
@@ -65,6 +66,7 @@ enum SitePath: Sendable {
         case .profileEmail: "/profile/email"
         case .profileEmailConfirm: "/profile/email/confirm"
         case .profileEmailResend: "/profile/email/resend"
+        case .profileEmailSend: "/profile/email/send"
         case .profilePassword: "/profile/password"
         case .profileSettings: "/profile/settings"
         case .profileDelete: "/profile/delete"

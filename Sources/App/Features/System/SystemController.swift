@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import SQLKit
 import Vapor
@@ -36,12 +37,23 @@ struct SystemController {
         return response
     }
 
+    /// `/metrics` answers only this machine, or a request with the bearer token `PORTAL_METRICS_TOKEN`; to
+    /// anyone else it does not exist.
     @Sendable func metrics(req: Request) async throws -> Response {
+        guard Self.mayReadMetrics(req) else { throw Abort(.notFound) }
         let depth = try await JobQueue.depth(on: req.db)
         let backlog = try await Outbox.backlog(on: req.db)
         let text = req.portal.metrics.render(jobQueueDepth: depth, outboxBacklog: backlog)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
         return Response(status: .ok, headers: headers, body: .init(string: text))
+    }
+
+    static func mayReadMetrics(_ req: Request) -> Bool {
+        if PortalConfig.isLoopback(req.clientAddress) { return true }
+        guard let token = req.portal.config.metricsToken, let sent = req.headers.bearerAuthorization?.token else {
+            return false
+        }
+        return Data(SHA256.hash(data: Data(sent.utf8))) == Data(SHA256.hash(data: Data(token.utf8)))
     }
 }
