@@ -19,6 +19,9 @@ final class TestBrowser: @unchecked Sendable {
     var cookie: String?
     var csrf: String?
     var userAgent: String
+    /// The address this browser comes from, through a trusted proxy on this machine (the portal must list
+    /// `127.0.0.1` in `trustedProxies`); nil: the in-memory tester's, which has none.
+    var forwardedFor: String?
 
     init(_ world: TestWorld, userAgent: String = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36") {
         self.world = world
@@ -50,7 +53,12 @@ final class TestBrowser: @unchecked Sendable {
             headers.replaceOrAdd(name: .origin, value: "http://localhost:8080")
         }
         var page = Page(status: .ok, body: "", location: nil)
-        try await world.app.testing().test(method, path, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
+        var tester: any TestingApplicationTester = try world.app.testing()
+        if let forwardedFor {
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor)
+            tester = try world.fromThisMachine()
+        }
+        try await tester.test(method, path, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
             res async in
             if let set = res.headers.setCookie?["lkk_session"] {
                 cookie = set.string.isEmpty ? nil : set.string

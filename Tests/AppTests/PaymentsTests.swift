@@ -323,6 +323,29 @@ import VaporTesting
         }
     }
 
+    /// Notifications are limited per sending address, forged or not.
+    @Test func notificationsAreRateLimitedPerAddress() async throws {
+        try await withPortal { world in
+            var statuses: [HTTPStatus] = []
+            for _ in 0...PaymentsController.webhooksPerMinute {
+                var headers = HTTPHeaders()
+                headers.contentType = .json
+                headers.add(name: SandboxAcquirer.signatureHeader, value: "forged")
+                try await world.app.testing().test(
+                    .POST, SandboxAcquirer.webhookPath, headers: headers, body: ByteBuffer(string: "{}")
+                ) { res async in statuses.append(res.status) }
+            }
+            #expect(statuses.dropLast().allSatisfy { $0 == .unauthorized })
+            #expect(statuses.last == .tooManyRequests)
+            world.clock.advance(60)
+            var headers = HTTPHeaders()
+            headers.contentType = .json
+            try await world.app.testing().test(
+                .POST, SandboxAcquirer.webhookPath, headers: headers, body: ByteBuffer(string: "{}")
+            ) { res async in #expect(res.status == .unauthorized, "the next minute") }
+        }
+    }
+
     /// Our id of the online payment the acquirer knows as `external`.
     func paymentID(_ world: TestWorld, external: String) async throws -> String {
         try await world.app.db.sql.raw("SELECT id FROM online_payments WHERE external_id = \(bind: external)").first()!
@@ -575,7 +598,7 @@ import VaporTesting
             }
             let twenty = try await queries()
             #expect(one == twenty, "\(one) queries for one contract, \(twenty) for twenty")
-            #expect(one == 7, "contracts, saved cards, online payments, documents, advances, the chart's two sums")
+            #expect(one == 6, "contracts, saved cards, online payments, documents, advances, the chart's months")
         }
     }
 }

@@ -221,6 +221,7 @@ struct RecoverPage: Sendable {
     var form: HTML {
         """
         <p>Укажите адрес электронной почты, который вы указали при регистрации. Мы отправим на него код для смены пароля.</p>
+        \(Forms.alert(errors.form))
         <form method="post" action="\(SitePath.recover.path)" novalidate>
         \(Forms.csrf(csrf))
         \(Forms.input(name: "email", label: "E-mail", type: "email", value: email, error: errors["email"], autocomplete: "email", autofocus: true))

@@ -99,7 +99,7 @@ struct ContractCard: Sendable {
         guard let role = link.role,
             let contract = try await sql.select().column("*").from("contracts")
                 .where("id", .equal, link.contractID).where("number", .equal, number)
-                .first(decoding: Contract.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .first(decoding: Contract.self, with: .snakeCase)
         else { return nil }
         let allowed = link.energyObjects.map { Array($0).sorted() }
         if let allowed, allowed.isEmpty {

@@ -59,7 +59,7 @@ struct ContractsController {
             WHERE l.account_id = \(bind: accountID)
             ORDER BY c.number
             """
-        ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+        ).all(decoding: Row.self, with: .snakeCase).map {
             .init(
                 number: $0.number, name: $0.name, customer: $0.customerShortName,
                 role: Role(rawValue: $0.role)?.title ?? $0.role)

@@ -30,7 +30,7 @@ enum PaymentProcessing {
 
     static func payment(_ id: String, on sql: any SQLDatabase) async throws -> Payment? {
         try await sql.select().column("*").from("online_payments").where("id", .equal, id)
-            .first(decoding: Payment.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Payment.self, with: .snakeCase)
     }
 
     /// Stores a new payment, creates it at the acquirer and returns where to send the person. A failure at
@@ -139,7 +139,7 @@ enum PaymentProcessing {
         guard
             let payment = try await sql.select().column("*").from("online_payments")
                 .where("acquirer", .equal, acquirer).where("external_id", .equal, notice.externalID)
-                .first(decoding: Payment.self, keyDecodingStrategy: .convertFromSnakeCase),
+                .first(decoding: Payment.self, with: .snakeCase),
             notice.amount == payment.amount, notice.paymentID == payment.id
         else {
             try await audit(

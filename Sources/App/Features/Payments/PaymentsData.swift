@@ -129,18 +129,15 @@ struct PaymentsData: Sendable {
         var periods = [month]
         while periods.count < 12 { periods.insert(periods[0].previous, at: 0) }
         let from = periods[0].description + "-01"
-        let invoiced = try await MonthSumRow.invoiced(contractID: card.contractID, from: from, on: sql)
-        let paid = try await MonthSumRow.paid(contractID: card.contractID, from: from, on: sql)
-        func byMonth(_ rows: [MonthSumRow]) -> [String: Money] {
-            Dictionary(rows.map { ($0.month, Money(kopecks: $0.kopecks)) }, uniquingKeysWith: +)
-        }
-        let (invoicedByMonth, paidByMonth) = (byMonth(invoiced), byMonth(paid))
+        let sums = Dictionary(
+            try await MonthRow.all(contractID: card.contractID, from: from, on: sql).map { ($0.month, $0) },
+            uniquingKeysWith: { a, _ in a })
         return Chart(
             contractNumber: card.number,
             months: periods.map {
                 (
-                    period: $0, invoiced: invoicedByMonth[$0.description] ?? .zero,
-                    paid: paidByMonth[$0.description] ?? .zero
+                    period: $0, invoiced: Money(kopecks: sums[$0.description]?.invoiced ?? 0),
+                    paid: Money(kopecks: sums[$0.description]?.paid ?? 0)
                 )
             })
     }
@@ -236,31 +233,26 @@ extension PaymentsData {
         }
     }
 
-    /// A contract's sum of invoices or of payments in one month (`yyyy-MM`).
-    struct MonthSumRow: Decodable, Sendable {
+    /// A contract's invoices by the month of issue and payments by the month they were made, since `from`
+    /// (`yyyy-MM-dd`): a month (`yyyy-MM`) per row with both sums.
+    struct MonthRow: Decodable, Sendable {
         let month: String
-        let kopecks: Int64
+        let invoiced: Int64
+        let paid: Int64
 
-        /// Invoices by the month of issue, since `from` (`yyyy-MM-dd`).
-        static func invoiced(contractID: String, from: String, on sql: any SQLDatabase) async throws -> [MonthSumRow] {
+        static func all(contractID: String, from: String, on sql: any SQLDatabase) async throws -> [MonthRow] {
             try await sql.raw(
                 """
-                SELECT substr(issued_on, 1, 7) AS month, CAST(sum(amount_kopecks) AS BIGINT) AS kopecks
-                FROM payment_documents WHERE contract_id = \(bind: contractID) AND issued_on >= \(bind: from)
-                GROUP BY substr(issued_on, 1, 7)
+                WITH amounts AS (
+                    SELECT substr(issued_on, 1, 7) AS month, amount_kopecks AS invoiced, CAST(0 AS BIGINT) AS paid
+                    FROM payment_documents WHERE contract_id = \(bind: contractID) AND issued_on >= \(bind: from)
+                    UNION ALL
+                    SELECT substr(paid_on, 1, 7), CAST(0 AS BIGINT), amount_kopecks
+                    FROM payments_received WHERE contract_id = \(bind: contractID) AND paid_on >= \(bind: from))
+                SELECT month, CAST(sum(invoiced) AS BIGINT) AS invoiced, CAST(sum(paid) AS BIGINT) AS paid
+                FROM amounts GROUP BY month
                 """
-            ).all(decoding: MonthSumRow.self, with: .snakeCase)
-        }
-
-        /// Payments by the month they were made, since `from` (`yyyy-MM-dd`).
-        static func paid(contractID: String, from: String, on sql: any SQLDatabase) async throws -> [MonthSumRow] {
-            try await sql.raw(
-                """
-                SELECT substr(paid_on, 1, 7) AS month, CAST(sum(amount_kopecks) AS BIGINT) AS kopecks
-                FROM payments_received WHERE contract_id = \(bind: contractID) AND paid_on >= \(bind: from)
-                GROUP BY substr(paid_on, 1, 7)
-                """
-            ).all(decoding: MonthSumRow.self, with: .snakeCase)
+            ).all(decoding: MonthRow.self, with: .snakeCase)
         }
     }
 }

@@ -49,14 +49,14 @@ struct SandboxAcquirer: Acquirer {
 
     static func row(_ id: String, on sql: any SQLDatabase) async throws -> Row? {
         try await sql.select().column("*").from("sandbox_acquirer_payments").where("id", .equal, id)
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Row.self, with: .snakeCase)
     }
 
     func create(_ request: AcquirerRequest, app: Application) async throws -> AcquirerPayment {
         let sql = app.db.sql
         if let existing = try await sql.select().column("*").from("sandbox_acquirer_payments")
             .where("idempotence_key", .equal, request.idempotenceKey)
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Row.self, with: .snakeCase)
         {
             return try await Self.payment(existing, on: sql)
         }

@@ -180,7 +180,7 @@ struct IntervalActsController {
             query.where("period", .equal, page.period?.description ?? "")
         }
         let rows = try await query.orderBy("created_at", .descending).limit(kind == .intervalMeter ? 50 : 500)
-            .all(decoding: ActRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ActRow.self, with: .snakeCase)
         // An energy-object limit hides other objects' acts too.
         page.acts = rows.filter { numbers[$0.meterId] != nil }.map {
             .init(
@@ -229,7 +229,7 @@ struct IntervalActsController {
         guard
             let act = try await sql.select().columns("contract_id", "meter_id", "file_name", "file_data")
                 .from("interval_acts").where("id", .equal, id)
-                .first(decoding: Act.self, keyDecodingStrategy: .convertFromSnakeCase),
+                .first(decoding: Act.self, with: .snakeCase),
             let (contract, link) = allowed.first(where: { $0.0.id == act.contractId })
         else { throw Abort(.notFound) }
         let data = try await ReadingsData.load(contract, link: link, period: open, on: sql)
