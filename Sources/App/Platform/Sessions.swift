@@ -1,6 +1,7 @@
 import Crypto
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// Reads the session cookie, checks the timeouts, and sets the cookie when the session was created or renewed.
@@ -57,15 +58,39 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     }
 
     /// The session with this token hash and its account (nil before sign-in, or if it was deleted), in one
-    /// query on the token's unique index.
+    /// query on the token's unique index. The text is written once rather than built by Fluent's query
+    /// builder on every request: building and serialising the join's 24 aliased columns was a tenth of the
+    /// portal's CPU on «Оплата» (`perf`). Both rows are decoded into Fluent's models by Fluent.
     static func find(tokenHash: String, on db: any Database) async throws -> (PortalSession, Account?)? {
-        guard
-            let session = try await PortalSession.query(on: db).filter(\.$tokenHash == tokenHash)
-                .join(Account.self, on: \PortalSession.$accountID == \Account.$id, method: .left).first()
-        else { return nil }
-        // With no account joined, its columns are `NULL` and it does not decode.
-        let account = session.accountID == nil ? nil : try? session.joined(Account.self)
+        guard let row = try await db.sql.raw("\(unsafeRaw: findSQL)\(bind: tokenHash)").first() else { return nil }
+        let session = PortalSession()
+        try session.output(from: PrefixedOutput(row: row, prefix: ""))
+        guard !(try row.decodeNil(column: accountPrefix + "id")) else { return (session, nil) }
+        let account = Account()
+        try account.output(from: PrefixedOutput(row: row, prefix: accountPrefix))
         return (session, account)
+    }
+
+    static let accountPrefix = "a_"
+
+    /// `SELECT s.*, a.id AS a_id, …` with every column of `Account` (its keys, read once).
+    static let findSQL =
+        "SELECT s.*, "
+        + Account.keys.map { "a.\($0.description) AS \(accountPrefix)\($0.description)" }
+        .joined(separator: ", ") + " FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = "
+
+    /// The columns of one table in a joined row, named `prefix` + column, as Fluent reads a model's output.
+    struct PrefixedOutput: DatabaseOutput {
+        let row: any SQLRow
+        let prefix: String
+
+        var description: String { "\(prefix)* of \(row)" }
+        func schema(_ schema: String) -> any DatabaseOutput { self }
+        func contains(_ key: FieldKey) -> Bool { row.contains(column: prefix + key.description) }
+        func decodeNil(_ key: FieldKey) throws -> Bool { try row.decodeNil(column: prefix + key.description) }
+        func decode<T: Decodable>(_ key: FieldKey, as type: T.Type) throws -> T {
+            try row.decode(column: prefix + key.description, as: T.self)
+        }
     }
 }
 
