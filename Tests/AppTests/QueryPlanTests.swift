@@ -63,8 +63,9 @@ import Vapor
             let account = try await Account.query(on: world.app.db).filter(\.$email == "buh@romashka.ru").first()!
             let recorder = CountingDatabase(world.app.db.sql)
             _ = try await PaymentsData.load(
-                accountID: account.id!, acquirer: "sandbox", chartNumber: nil,
+                accountID: account.id!, chartNumber: nil,
                 month: BillingPeriod(year: 2026, month: 11)!, on: recorder)
+            _ = try await PaymentsData.savedCards(of: account.id!, acquirer: "sandbox", on: recorder)
             let contracts = try await ReadingsData.contracts(of: account.id!, on: recorder)
             let period = BillingPeriod(year: 2026, month: 11)!
             for (contract, link) in contracts {
@@ -131,7 +132,7 @@ import Vapor
             }
             let recorder = CountingDatabase(sql)
             _ = try await PaymentsData.load(
-                accountID: account.id!, acquirer: "sandbox", chartNumber: nil, month: nil, on: recorder)
+                accountID: account.id!, chartNumber: nil, month: nil, on: recorder)
             let query = try #require(
                 recorder.queries.first {
                     var serializer = SQLSerializer(database: sql)

@@ -18,19 +18,19 @@ struct PaymentsController {
         }
     }
 
-    /// The page's data without the chart, for the payment form and its POST.
+    /// The page's data without the chart, with the saved cards, for the payment form and its POST.
     private func load(_ req: Request) async throws -> (Account, PaymentsData) {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        let data = try await PaymentsData.load(
-            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: nil, month: nil,
-            on: req.db.sql)
+        var data = try await PaymentsData.load(accountID: account.id!, chartNumber: nil, month: nil, on: req.db.sql)
+        data.savedCards = try await PaymentsData.savedCards(
+            of: account.id!, acquirer: req.application.acquirer.name, on: req.db.sql)
         return (account, data)
     }
 
     @Sendable func show(req: Request) async throws -> Response {
         guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
         let data = try await PaymentsData.load(
-            accountID: account.id!, acquirer: req.application.acquirer.name, chartNumber: req.queryValue("chart"),
+            accountID: account.id!, chartNumber: req.queryValue("chart"),
             month: BillingPeriod(containing: req.now, in: req.portal.config.timeZone), on: req.db.sql)
         return PaymentsPage(
             context: req.shellContext, csrf: req.sessions.csrfToken(), data: data,

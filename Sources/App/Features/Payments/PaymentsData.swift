@@ -58,16 +58,13 @@ struct PaymentsData: Sendable {
     var chart: Chart?
 
     /// Loads the page for `accountID`; the chart for `chartNumber` (or the first contract whose role may see
-    /// it) over the 12 months up to `month`, or no chart when `month` is nil.
+    /// it) over the 12 months up to `month`, or no chart when `month` is nil. The saved cards are the payment
+    /// form's (`savedCards`).
     static func load(
-        accountID: UUID, acquirer: String, chartNumber: String?, month: BillingPeriod?, on sql: any SQLDatabase
+        accountID: UUID, chartNumber: String?, month: BillingPeriod?, on sql: any SQLDatabase
     ) async throws -> PaymentsData {
         var data = PaymentsData()
         let links = try await ContractRow.all(of: accountID, on: sql)
-        data.savedCards = try await SavedCardRow.all(of: accountID, acquirer: acquirer, on: sql).compactMap {
-            guard let id = UUID(uuidString: $0.id) else { return nil }
-            return SavedCard(id: id, methodID: $0.methodId, title: $0.title)
-        }
         // Only the role counts here: the energy objects a link may be limited to have no money of their own.
         data.cards = links.map {
             Card(contractID: $0.id, number: $0.number, name: $0.name, role: Role(rawValue: $0.role))
@@ -121,6 +118,14 @@ struct PaymentsData: Sendable {
             }
         }
         return data
+    }
+
+    /// The account's cards saved with `acquirer`, oldest first: what the payment form offers.
+    static func savedCards(of accountID: UUID, acquirer: String, on sql: any SQLDatabase) async throws -> [SavedCard] {
+        try await SavedCardRow.all(of: accountID, acquirer: acquirer, on: sql).compactMap {
+            guard let id = UUID(uuidString: $0.id) else { return nil }
+            return SavedCard(id: id, methodID: $0.methodId, title: $0.title)
+        }
     }
 
     /// «График счетов и оплат» of `card` over the 12 months up to `month`: invoices by issue date, payments by
