@@ -431,6 +431,38 @@ import VaporTesting
         }
     }
 
+    /// Saving a card is the person's choice on both forms, and a saved card can be removed in «Профиль»,
+    /// by its owner only.
+    @Test func aCardIsSavedOnlyWhenAskedAndIsRemovedInTheProfile() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world)
+            let unticked = "name=\"save\" type=\"checkbox\" value=\"on\">"
+            #expect(try await browser.get("/payments/pay?contract=\(Self.number)").body.contains(unticked))
+            let first = try await startPayment(browser, ["amount": "100"])
+            _ = try await payOnSandbox(browser, first, card: SandboxAcquirer.TestCard.success.rawValue)
+            try await JobWorker(application: world.app).drain()
+            #expect(try await world.count("saved_cards") == 0, "not asked, not saved")
+            #expect(!(try await browser.get("/profile").body.contains("Привязанные карты")))
+
+            let second = try await startPayment(browser, ["amount": "100", "save": "on"])
+            #expect(try await browser.get(second).body.contains(unticked), "the sandbox's box starts unticked too")
+            _ = try await payOnSandbox(browser, second, card: SandboxAcquirer.TestCard.success.rawValue, save: true)
+            try await JobWorker(application: world.app).drain()
+            #expect(try await world.count("saved_cards") == 1)
+            let profile = try await browser.get("/profile")
+            #expect(profile.body.contains("Привязанные карты") && profile.body.contains("Карта •••• 4242"))
+            let id = try await sql(world).select().column("id").from("saved_cards").first()!
+                .decode(column: "id", as: UUID.self)
+            let stranger = try await ProfileTests().signedIn(world, email: "stranger@vasilek.ru")
+            try await stranger.get("/profile")
+            #expect(try await stranger.post("/profile/cards/\(id.uuidString)/remove").status == .notFound)
+            #expect(try await world.count("saved_cards") == 1)
+            #expect(try await browser.post("/profile/cards/\(id.uuidString)/remove").location == "/profile")
+            #expect(try await world.count("saved_cards") == 0)
+            #expect(!(try await browser.get("/profile").body.contains("Карта •••• 4242")))
+        }
+    }
+
     @Test func aSavedCardPaysTheNextTime() async throws {
         try await withPortal { world in
             let browser = try await setUp(world)

@@ -32,8 +32,13 @@ def card_section(browser):
     return title.find_element(By.XPATH, "./ancestor::section[contains(@class, 'pay-card')]")
 
 
-def pay_on_sandbox(browser, card):
+def pay_on_sandbox(browser, card, save=False):
     WebDriverWait(browser, 15).until(EC.title_contains("Тестовый платежный шлюз"))
+    keep = browser.find_elements(By.NAME, "save")
+    if keep:
+        assert not keep[0].is_selected(), "saving the card is the person's choice"
+        if save:
+            keep[0].click()
     browser.find_element(By.ID, "f-card").send_keys(card)
     browser.find_element(By.ID, "f-expiry").send_keys("12/30")
     browser.find_element(By.ID, "f-cvc").send_keys("123")
@@ -73,8 +78,11 @@ def test_pay_a_document_be_declined_and_pay_the_debt(portal, browser):
     rows[0].find_element(By.LINK_TEXT, "Оплатить").click()
     WebDriverWait(browser, 15).until(EC.title_contains("Оплата документа"))
     assert not browser.find_elements(By.NAME, "amount"), "a document's amount cannot be edited"
+    keep = browser.find_element(By.NAME, "save")
+    assert not keep.is_selected(), "«Привязать карту» waits for the person's choice"
+    browser.find_element(By.XPATH, "//label[@for='f-save']").click()
     browser.find_element(By.XPATH, "//button[text()='Перейти к оплате']").click()
-    pay_on_sandbox(browser, "4242 4242 4242 4242")
+    pay_on_sandbox(browser, "4242 4242 4242 4242", save=True)
     assert "Оплата прошла успешно" in wait_for_outcome(browser)
     screenshot(browser, "payment-succeeded")
 
@@ -103,7 +111,7 @@ def test_pay_a_document_be_declined_and_pay_the_debt(portal, browser):
     section.find_element(By.XPATH, ".//a[text()='Оплатить' and @data-pay-window]").click()
     dialog = WebDriverWait(browser, 10).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, f"dialog#pay-{FOURTH}-dialog")))
-    # The first payment saved its card («Привязать карту» is ticked by default): it is offered first now.
+    # The first payment saved its card («Привязать карту» was ticked): it is offered first now.
     method = Select(dialog.find_element(By.NAME, "method"))
     assert method.first_selected_option.text.startswith("привязанной картой Карта •••• 4242")
     dialog.find_element(By.XPATH, ".//button[text()='Перейти к оплате']").click()

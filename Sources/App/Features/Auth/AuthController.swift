@@ -59,7 +59,7 @@ struct AuthController {
             ("signin-ip:\(req.clientAddress)", 30), ("signin-id:\(identifier)|\(req.clientAddress)", 10),
         ]
         if let wait = try await Throttle.peek(req, failures, window: 900) {
-            page.errors.form = "Слишком много попыток входа. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток входа. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         let candidates = try await Account.query(on: req.db)
@@ -120,7 +120,7 @@ struct AuthController {
         if let wait = try await Throttle.check(
             req, [("register-ip:\(req.clientAddress)", 20), ("register-email:\(email)", 5)], window: 3600)
         {
-            page.errors.form = "Слишком много попыток регистрации. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток регистрации. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
 
@@ -170,7 +170,7 @@ struct AuthController {
         var page = CodePage(
             context: req.shellContext, csrf: session.csrfToken, purpose: .registration, email: row.email)
         if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
-            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         let (verdict, refusal) = try await CodeLimits.verify(form.code ?? "", row: row, req)
@@ -358,7 +358,7 @@ struct AuthController {
         if let wait = try await Throttle.check(
             req, [("recover-ip:\(req.clientAddress)", 20), ("recover-email:\(email)", 5)], window: 3600)
         {
-            page.errors.form = "Слишком много запросов. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много запросов. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         if let refusal = try await CodeLimits.refusal(sending: email, req) {
@@ -408,7 +408,7 @@ struct AuthController {
             return page.render().response(status: .unprocessableEntity)
         }
         if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
-            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         let (verdict, refusal) = try await CodeLimits.verify(form.code ?? "", row: row, req)

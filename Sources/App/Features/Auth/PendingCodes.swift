@@ -145,7 +145,7 @@ enum CodeLimits {
         guard let wait = try await Throttle.check(req, [("codes:\(email)", codesPerDay)], window: day) else {
             return nil
         }
-        return "Слишком много кодов для этого адреса за сутки. Повторите через \(Throttle.duration(wait))."
+        return "Слишком много кодов для этого адреса за сутки. Повторите через \(Throttle.duration(wait))"
     }
 
     /// What the typed code gets; a refusal instead when today's wrong codes for the row's address are used up.
@@ -157,7 +157,7 @@ enum CodeLimits {
         if let wait = try await Throttle.peek(req, [(bucket, wrongCodesPerDay)], window: day) {
             return (
                 .burned,
-                "Слишком много неверных кодов для этого адреса за сутки. Повторите через \(Throttle.duration(wait))."
+                "Слишком много неверных кодов для этого адреса за сутки. Повторите через \(Throttle.duration(wait))"
             )
         }
         let verdict = try await PendingCodes.verify(typed, row: row, now: req.now, on: req.db)

@@ -115,7 +115,7 @@ struct ContractsController {
         if let wait = try await Throttle.check(
             req, [("contract-add:\(account.id!)", 10), ("contract-add-ip:\(req.clientAddress)", 30)], window: 3600)
         {
-            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         let sql = req.db.sql

@@ -12,7 +12,8 @@ struct PaymentForm: Sendable {
     var amountText: String
     var selected: Set<String>
     var method = "new"
-    var saveCard = true
+    /// Saving the card is the person's choice: unticked until ticked.
+    var saveCard = false
     var errors = FormErrors()
 
     init(card: PaymentsData.Card, savedCards: [PaymentsData.SavedCard], csrf: String) {
@@ -40,7 +41,7 @@ struct PaymentForm: Sendable {
         <div class="field\(errors["method"] == nil ? "" : " field-invalid")"><label for="\(id)-method">Способ оплаты</label>
         <select id="\(id)-method" name="method" data-method>\(each: savedCards, savedOption)<option value="new"\(flag: "selected", method == "new")>новой картой</option></select>
         \(errors["method"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
-        <div data-save-card\(flag: "hidden", method != "new" && !savedCards.isEmpty)>\(Forms.checkbox(name: "save", label: "Привязать карту для следующих оплат", checked: saveCard))</div>
+        <div data-save-card\(flag: "hidden", method != "new" && !savedCards.isEmpty)>\(Forms.checkbox(name: "save", label: "Привязать карту для следующих оплат", checked: saveCard))<p class="hint">Платежный сервис запомнит карту, и в следующий раз ее не нужно будет вводить. Удалить привязанную карту можно в профиле.</p></div>
         <div class="page-actions"><button class="button" type="submit">Перейти к оплате</button></div>
         </form>
         """

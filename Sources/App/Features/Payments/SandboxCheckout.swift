@@ -165,7 +165,7 @@ struct SandboxCheckoutController {
             \(Forms.input(name: "card", label: "Номер карты", value: card, error: errors["card"], autocomplete: "cc-number", autofocus: true))
             \(Forms.input(name: "expiry", label: "Срок действия (ММ/ГГ)", value: "", error: errors["expiry"], autocomplete: "cc-exp"))
             \(Forms.input(name: "cvc", label: "CVC", value: "", error: errors["cvc"], autocomplete: "cc-csc"))
-            \(row.saveMethod ? Forms.checkbox(name: "save", label: "Сохранить карту для следующих оплат", checked: true) : HTML.empty)
+            \(row.saveMethod ? Forms.checkbox(name: "save", label: "Сохранить карту для следующих оплат", checked: false) : HTML.empty)
             <div class="page-actions"><button class="button" type="submit" name="action" value="pay">Оплатить \(amount)</button>
             <button class="button button-secondary" type="submit" name="action" value="cancel" formnovalidate>Отменить</button></div>
             </form>

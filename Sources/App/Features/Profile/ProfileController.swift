@@ -23,6 +23,7 @@ struct ProfileController {
         routes.post(SitePath.profileDelete.route, use: delete)
         routes.get(SitePath.profileSessions.route, use: sessions)
         routes.post(SitePath.profileSessionEnd("").route, use: endSession)
+        routes.post(SitePath.profileCardRemove("").route, use: removeCard)
     }
 
     /// The signed-in account, or a redirect to the sign-in page.
@@ -33,13 +34,27 @@ struct ProfileController {
 
     private func page(_ req: Request, _ account: Account) async throws -> ProfilePage {
         let name = [account.lastName, account.firstName, account.middleName].compactMap { $0 }.joined(separator: " ")
-        return ProfilePage(
+        var page = ProfilePage(
             context: req.shellContext, csrf: req.sessions.csrfToken(),
             person: .init(
                 fullName: name, organization: account.organization ?? "", position: account.position ?? "",
                 address: account.address ?? "", phone: account.phone.map(PhoneNumber.formatted) ?? "",
                 email: account.email ?? "", emailConfirmed: account.emailConfirmed,
                 notifyByEmail: account.notifyByEmail, marketing: account.marketing))
+        page.savedCards = try await PaymentsData.savedCards(
+            of: account.id!, acquirer: req.application.acquirer.name, on: req.db.sql)
+        return page
+    }
+
+    /// Removes one of the account's saved cards; another account's card is not found.
+    @Sendable func removeCard(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
+        let removed = try await req.db.sql.delete(from: "saved_cards").where("id", .equal, id)
+            .where("account_id", .equal, account.id!).returning("id").all()
+        guard !removed.isEmpty else { throw Abort(.notFound) }
+        try await AuditLog.record("payments.card.removed", subject: id.uuidString, request: req)
+        return req.redirect(to: SitePath.profile.path)
     }
 
     @Sendable func show(req: Request) async throws -> Response {
@@ -121,7 +136,7 @@ struct ProfileController {
         }
         if email == account.email && account.emailConfirmed { return req.redirect(to: SitePath.profile.path) }
         if let wait = try await Throttle.check(req, [("email-change:\(account.id!)", 10)], window: 3600) {
-            page.errors["email"] = "Слишком много изменений адреса. Повторите через \(Throttle.minutes(wait))."
+            page.errors["email"] = "Слишком много изменений адреса. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         guard
@@ -174,7 +189,7 @@ struct ProfileController {
         guard !account.emailConfirmed, let email = account.email else { return req.redirect(to: SitePath.profile.path) }
         if let wait = try await Throttle.check(req, [("email-change:\(account.id!)", 10)], window: 3600) {
             var page = try await page(req, account)
-            page.errors["email"] = "Слишком много писем с кодом. Повторите через \(Throttle.minutes(wait))."
+            page.errors["email"] = "Слишком много писем с кодом. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         if let refusal = try await sendCode(req, account: account, to: email) {
@@ -207,7 +222,7 @@ struct ProfileController {
         let email = row.email
         var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: email)
         if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
-            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         let (verdict, refusal) = try await CodeLimits.verify(
@@ -278,7 +293,7 @@ struct ProfileController {
         var page = try await page(req, account)
         let pool = req.application.threadPool
         if let wait = try await Throttle.check(req, [("password-change:\(account.id!)", 10)], window: 900) {
-            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         guard try await passwords.verify(form.current ?? "", hash: account.passwordHash, on: pool) else {
@@ -319,7 +334,7 @@ struct ProfileController {
         let password = try req.content.decode(DeleteForm.self).password ?? ""
         var page = DeleteAccountPage(context: req.shellContext, csrf: req.sessions.csrfToken())
         if let wait = try await Throttle.check(req, [("password-change:\(account.id!)", 10)], window: 900) {
-            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))."
+            page.errors.form = "Слишком много попыток. Повторите через \(Throttle.minutes(wait))"
             return page.render().response(status: .tooManyRequests)
         }
         guard try await passwords.verify(password, hash: account.passwordHash, on: req.application.threadPool) else {

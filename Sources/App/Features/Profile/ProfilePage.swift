@@ -22,6 +22,8 @@ struct ProfilePage: Sendable {
     var notice: String?
     /// Values typed into a form that was refused, by field.
     var typed: [String: String] = [:]
+    /// Cards saved with the acquirer for later payments.
+    var savedCards: [PaymentsData.SavedCard] = []
 
     static let mock = ProfilePage(
         context: .mock, csrf: "token",
@@ -74,6 +76,7 @@ struct ProfilePage: Sendable {
                 <button class="button" type="submit">Изменить пароль</button>
                 </form>
                 </section>
+                \(savedCards.isEmpty ? HTML.empty : savedCardsSection)
                 <section class="card">
                 <h2>Уведомления</h2>
                 <form method="post" action="\(SitePath.profileSettings.path)">
@@ -90,6 +93,21 @@ struct ProfilePage: Sendable {
                 </section>
                 </div>
                 """)
+    }
+
+    var savedCardsSection: HTML {
+        """
+        <section class="card">
+        <h2>Привязанные карты</h2>
+        <ul class="saved-cards">\(each: savedCards, savedCard)</ul>
+        </section>
+        """
+    }
+
+    func savedCard(_ card: PaymentsData.SavedCard) -> HTML {
+        """
+        <li>\(card.title) <form method="post" action="\(SitePath.profileCardRemove(card.id.uuidString).path)" class="inline-form">\(Forms.csrf(csrf))<button class="link-button" type="submit" aria-label="Удалить \(card.title)">Удалить</button></form></li>
+        """
     }
 
     var unconfirmed: HTML {

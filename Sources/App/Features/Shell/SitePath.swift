@@ -25,6 +25,7 @@ enum SitePath: Sendable {
     case profileDelete
     case profileSessions
     case profileSessionEnd(String)
+    case profileCardRemove(String)
     case profileContracts
     case payments
     case paymentsPay
@@ -71,6 +72,7 @@ enum SitePath: Sendable {
         case .profileSettings: "/profile/settings"
         case .profileDelete: "/profile/delete"
         case .profileSessions: "/profile/sessions"
+        case .profileCardRemove(let id): "/profile/cards/\(id)/remove"
         case .profileSessionEnd(let id): "/profile/sessions/\(id)/end"
         case .profileContracts: "/profile/contracts"
         case .payments: "/payments"
@@ -101,6 +103,7 @@ enum SitePath: Sendable {
         switch self {
         case .devMailMessage: ["dev", "mail", ":name"]
         case .profileSessionEnd: ["profile", "sessions", ":id", "end"]
+        case .profileCardRemove: ["profile", "cards", ":id", "remove"]
         case .intervalAct: ["readings", "acts", ":id"]
         case .paymentReturn: ["payments", "return", ":id"]
         case .contract: ["contracts", ":number"]
