@@ -136,6 +136,24 @@ import XLSX
         }
     }
 
+    /// A contract's file and the acts read from it are one transaction.
+    @Test func aContractFileAndItsActsAreStoredTogetherOrNotAtAll() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world)
+            try await addSecondMeter(world)
+            let filled = try workbook(
+                BillingPeriod(year: 2026, month: 10)!,
+                sheets: [("55500001", { _, _ in .number(1) }), ("55500002", { _, _ in .number(2) })])
+            _ = try await browser.download("/readings/interval-template?contract=\(Self.number)&period=2026-10")
+            // Telling billing fails after the first act is written: neither the acts nor the file stay.
+            try await world.app.db.sql.raw("DROP TABLE billing_feed").run()
+            let page = try await postContract(browser, filled, period: "2026-10")
+            #expect(page.status == .internalServerError)
+            #expect(try await world.count("reading_uploads") == 0)
+            #expect(try await world.count("interval_acts") == 0)
+        }
+    }
+
     @Test func aContractFileSavesEachGoodSheetAndReportsTheRestBySheetAndCell() async throws {
         try await withPortal { world in
             let browser = try await setUp(world)

@@ -103,6 +103,23 @@ extension TestBrowser {
         }
     }
 
+    /// The file and the readings read from it are one transaction: when keeping the file fails, none of its
+    /// readings, feed entries or audit entries stay.
+    @Test func aFileAndItsReadingsAreStoredTogetherOrNotAtAll() async throws {
+        try await withPortal { world in
+            let browser = try await ReadingsTests().setUp(world, role: .manager)
+            try await browser.get("/readings/upload?contract=\(Self.number)")
+            try await world.app.db.sql.raw("DROP TABLE reading_uploads").run()
+            let file = try workbook([("CH-1", .number(12445.678), nil), ("CH-2", .string("10"), "да")])
+            let page = try await browser.upload(
+                "/readings/upload", fields: ["contract": Self.number, "kind": "integral"], file: ("f.xlsx", file))
+            #expect(page.status == .internalServerError)
+            #expect(try await ReadingsTests().submitted(world).isEmpty)
+            #expect(try await world.count("billing_feed", where: "kind = 'reading'") == 0)
+            #expect(try await world.count("audit_log", where: "action = 'readings.submitted'") == 0)
+        }
+    }
+
     @Test func errorsAreListedByRowAndValidMetersAreSaved() async throws {
         try await withPortal { world in
             let browser = try await ReadingsTests().setUp(world, role: .powerEngineer)

@@ -79,12 +79,13 @@ struct IntervalActsController {
             page.errors["file"] = error.russianMessage
             return page.render().response(status: .unprocessableEntity)
         }
-        if kind == .intervalContract {
-            try await ReadingsUploadController.keepUpload(
+        // A contract's file is kept with the acts read from it, in their transaction.
+        let upload =
+            kind == .intervalContract
+            ? ReadingsUploadController.Upload(
                 req, contract: contract, kind: "interval", period: period, fileName: fileName, bytes: bytes,
-                accepted: read.acts.count, rejected: read.problems.count)
-        }
-        let kinds = try await Self.storeActs(read.acts, contract: contract, period: period, req: req)
+                accepted: read.acts.count, rejected: read.problems.count) : nil
+        let kinds = try await Self.storeActs(read.acts, contract: contract, period: period, req: req, upload: upload)
         try await fillInterval(
             &page, req, kind: kind, data: data, open: open, meter: meter?.id, period: period.description)
         page.accepted = read.acts.count
@@ -238,16 +239,22 @@ struct IntervalActsController {
     }
 
     /// Stores the acts in one transaction — each meter's first of the month «Первичный акт», later ones
-    /// «Корректировочный акт» — and tells billing. Returns the kinds, in order.
+    /// «Корректировочный акт» — with the file they came from (`upload`), and tells billing. Returns the
+    /// kinds, in order.
     static func storeActs(
-        _ acts: [NewAct], contract: ReadingsData.ContractChoice, period: BillingPeriod, req: Request
+        _ acts: [NewAct], contract: ReadingsData.ContractChoice, period: BillingPeriod, req: Request,
+        upload: ReadingsUploadController.Upload? = nil
     ) async throws -> [String] {
-        guard !acts.isEmpty else { return [] }
+        guard !acts.isEmpty else {
+            try await upload?.store(on: req.db.sql)
+            return []
+        }
         let now = req.now
         let accountID = req.account?.id
         // Read first, then written: retried if SQLite refuses the write (another commit came in between).
         let kinds = try await req.db.retryingTransaction { tx in
             let sql = tx.sql
+            try await upload?.store(on: sql)
             let earlier = Set(
                 try await sql.select().column("meter_id").from("interval_acts")
                     .where("contract_id", .equal, contract.id).where("period", .equal, period.description).all()

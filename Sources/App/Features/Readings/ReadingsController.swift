@@ -63,10 +63,11 @@ struct ReadingsController {
     }
 
     /// Stores the readings (one per channel and period: a correction replaces the value) and tells billing:
-    /// the readings, their feed entries and the audit entry in one transaction.
+    /// the readings, their feed entries, the audit entry and the file they came from (`upload`) in one
+    /// transaction.
     static func store(
         _ values: [ReadingsSubmission.Value], contract: ReadingsData.ContractChoice, period: BillingPeriod,
-        source: String, req: Request
+        source: String, req: Request, upload: ReadingsUploadController.Upload? = nil
     ) async throws {
         let now = req.now
         let accountID = req.account?.id
@@ -84,6 +85,8 @@ struct ReadingsController {
         let details = ["channels": String(values.count), "period": period.description, "source": source]
         try await req.db.transaction { tx in
             let sql = tx.sql
+            try await upload?.store(on: sql)
+            guard !values.isEmpty else { return }
             for chunk in values.chunked(500) {
                 let insert = sql.insert(into: "submitted_readings").columns(
                     "id", "contract_id", "channel_id", "period", "value_milli", "account_id", "source", "submitted_at")

@@ -136,14 +136,13 @@ struct ReadingsUploadController {
                 "Строка \(row), ПУ \(meters.values.first { $0.0.id == meterID }?.0.number ?? ""): \(message)")
         }
         problems.sort { $0.localizedStandardCompare($1) == .orderedAscending }
-        if !checked.accepted.isEmpty {
-            try await ReadingsController.store(
-                checked.accepted, contract: contract, period: open, source: "file", req: req)
-        }
         let acceptedMeters = Set(checked.accepted.map(\.meterID)).count
-        try await Self.keepUpload(
-            req, contract: contract, kind: "integral", period: open, fileName: String(file.filename.prefix(200)),
-            bytes: bytes, accepted: acceptedMeters, rejected: problems.count)
+        // The file and the readings read from it are stored together or not at all.
+        try await ReadingsController.store(
+            checked.accepted, contract: contract, period: open, source: "file", req: req,
+            upload: Upload(
+                req, contract: contract, kind: "integral", period: open, fileName: String(file.filename.prefix(200)),
+                bytes: bytes, accepted: acceptedMeters, rejected: problems.count))
         page.contract = contract.number
         page.accepted = acceptedMeters
         page.problems = problems
@@ -154,21 +153,45 @@ struct ReadingsUploadController {
         return page.render().response(status: failed ? .unprocessableEntity : .ok)
     }
 
-    /// Keeps an uploaded file with what came of it.
-    static func keepUpload(
-        _ req: Request, contract: ReadingsData.ContractChoice, kind: String, period: BillingPeriod, fileName: String,
-        bytes: Data, accepted: Int, rejected: Int
-    ) async throws {
-        try await req.db.sql.insert(into: "reading_uploads")
-            .columns(
-                "id", "contract_id", "account_id", "kind", "period", "file_name", "file_data", "accepted", "rejected",
-                "created_at"
-            )
-            .values(
-                SQLBind(UUID()), SQLBind(contract.id), SQLBind(req.account?.id), SQLBind(kind),
-                SQLBind(period.description), SQLBind(fileName), SQLBind(bytes), SQLBind(accepted), SQLBind(rejected),
-                SQLBind(req.now)
-            ).run()
-    }
+    /// An uploaded file with what came of it, kept in `reading_uploads` in the transaction that stores what
+    /// was read from it.
+    struct Upload: Sendable {
+        let id = UUID()
+        let contractID: String
+        let accountID: UUID?
+        let kind: String
+        let period: String
+        let fileName: String
+        let bytes: Data
+        let accepted: Int
+        let rejected: Int
+        let at: Date
 
+        init(
+            _ req: Request, contract: ReadingsData.ContractChoice, kind: String, period: BillingPeriod,
+            fileName: String, bytes: Data, accepted: Int, rejected: Int
+        ) {
+            contractID = contract.id
+            accountID = req.account?.id
+            self.kind = kind
+            self.period = period.description
+            self.fileName = fileName
+            self.bytes = bytes
+            self.accepted = accepted
+            self.rejected = rejected
+            at = req.now
+        }
+
+        func store(on sql: any SQLDatabase) async throws {
+            try await sql.insert(into: "reading_uploads")
+                .columns(
+                    "id", "contract_id", "account_id", "kind", "period", "file_name", "file_data", "accepted",
+                    "rejected", "created_at"
+                )
+                .values(
+                    SQLBind(id), SQLBind(contractID), SQLBind(accountID), SQLBind(kind), SQLBind(period),
+                    SQLBind(fileName), SQLBind(bytes), SQLBind(accepted), SQLBind(rejected), SQLBind(at)
+                ).run()
+        }
+    }
 }
