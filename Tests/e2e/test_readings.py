@@ -63,8 +63,9 @@ def russian_thousandths(value):
 
 
 def test_a_lower_reading_counts_through_zero_with_the_meters_box(portal, browser):
-    """A value below the previous one gives a negative «Расход по ПУ»; the meter's «Счетчик перешел через ноль»
-    box adds the register's range (10^digits), with the ratio, digits and box found on the meter's <tbody>."""
+    """A value below the previous one shows the server's warning next to the field, not a negative «Расход по
+    ПУ»; the meter's «Счетчик перешел через ноль» box adds the register's range (10^digits), with the ratio,
+    digits and box found on the meter's <tbody>."""
     open_readings(browser, portal["base"], "/readings")
     meter_rows = next(
         rows for rows in browser.find_elements(By.CSS_SELECTOR, "tbody[data-meter]")
@@ -82,12 +83,15 @@ def test_a_lower_reading_counts_through_zero_with_the_meters_box(portal, browser
     field.clear()  # an earlier test may have sent a value, which the field shows
     field.send_keys(str(typed))
     output = browser.find_element(By.CSS_SELECTOR, f'[data-consumption-for="{field.get_attribute("id")}"]')
-    below = (typed * 1000 - previous) * ratio
-    assert below < 0
-    assert output.text == russian_thousandths(below)
+    assert typed * 1000 < previous
+    assert "−" not in output.text, "no negative consumption"
+    warning = browser.find_element(By.ID, field.get_attribute("id") + "-warning")
+    assert warning.text == "Меньше предыдущих показаний. Если счетчик перешел через ноль, подтвердите переход"
+    assert warning.get_attribute("id") in (field.get_attribute("aria-describedby") or "")
     browser.find_element(By.CSS_SELECTOR, f'label[for="{box.get_attribute("id")}"]').click()
     assert box.is_selected()
     assert output.text == russian_thousandths((typed * 1000 - previous + 10 ** digits * 1000) * ratio)
+    assert not browser.find_elements(By.ID, field.get_attribute("id") + "-warning"), "through zero: no warning"
     assert console_errors(browser) == []
 
 

@@ -78,7 +78,7 @@ struct ReadingsPage: Sendable {
             \(data.map { data -> HTML in "<p class=\"period\">Расчетный период: \(data.period.russianName)</p>" })
             \(Forms.alert(notice, kind: "info"))
             \(errors.isEmpty && meterErrors.isEmpty ? HTML.empty : Forms.alert("Показания не переданы по отмеченным приборам учета"))
-            <form method="post" action="\(SitePath.readings.path)" novalidate data-readings data-saved="\(notice == Self.savedMessage ? "1" : "0")">
+            <form method="post" action="\(SitePath.readings.path)" novalidate data-readings data-saved="\(notice == Self.savedMessage ? "1" : "0")" data-below-previous="\(RegisterReading.Problem.belowPrevious.message)">
             \(Forms.csrf(csrf))
             <input type="hidden" name="contract" value="\(number)">
             <input type="hidden" name="status" value="\(filters.status?.rawValue ?? "")">

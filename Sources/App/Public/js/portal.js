@@ -59,11 +59,40 @@ function setUpReadings() {
     // The meter's ratio, digits and rollover box are on its <tbody>, shared by its channels.
     const meter = input.closest("tbody[data-meter]")?.dataset ?? {};
     const ratio = Number(meter.ratio || "1");
+    warn(input, null);
     if (current === null || previous === null) { output.textContent = "0"; return; }
     let delta = current - previous;
     const rollover = form.querySelector(`input[name="o_${meter.meter}"]`);
     if (delta < 0 && rollover && rollover.checked) delta += Math.pow(10, Number(meter.digits)) * 1000;
+    if (delta < 0) {
+      // Below the previous reading and not through zero: the server's own words, not a negative number.
+      warn(input, form.dataset.belowPrevious);
+      output.textContent = "—";
+      return;
+    }
     output.textContent = formatThousandths(delta * ratio);
+  };
+  // A warning next to the field while typing (the server's message when sent decides).
+  const warn = (input, message) => {
+    const id = input.id + "-warning";
+    let note = document.getElementById(id);
+    if (!message) {
+      if (note) {
+        note.remove();
+        const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+        if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+        else input.removeAttribute("aria-describedby");
+      }
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.id = id;
+      note.className = "field-warning";
+      input.insertAdjacentElement("afterend", note);
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + id).trim());
+    }
+    note.textContent = message;
   };
   for (const input of form.querySelectorAll("input[data-previous]")) {
     if (stored[input.name] !== undefined && !input.disabled && !input.getAttribute("aria-invalid")) {
