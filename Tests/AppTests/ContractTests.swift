@@ -184,8 +184,14 @@ import XLSX
             let meters = try workbook.rows(inSheet: "Приборы учета")
             #expect(meters.count == 2)
             #expect(meters.last?[4] == .string("01234567"))
+            // Dates are dates, not text.
+            #expect(meters.last?[9] == .date(try #require(ContractCard.isoDate("2024-05-01"))))
             let card = try workbook.rows(inSheet: "Договор")
             #expect(card.contains { $0[2] == .string(Self.number) })
+            #expect(
+                card.contains {
+                    $0[1] == .string("Дата договора") && $0[2] == .date(ContractCard.isoDate("2020-03-15")!)
+                })
             // «Удалить договор» → the confirmation → «Удалить».
             let confirm = try await browser.get("/contracts/\(Self.number)/remove")
             #expect(confirm.body.contains("Удалить"))

@@ -202,6 +202,8 @@ import Vapor
             #expect(list.body.contains("Safari 17"))
             #expect(list.body.contains("iOS 17"))
             #expect(list.body.components(separatedBy: "Текущая").count == 2, "one «Текущая»")
+            // In the «Дата и время» column, after the browser's and the system's.
+            #expect(list.body.contains("</td><td><span class=\"badge-current\">Текущая</span></td>"))
             #expect(list.body.contains(">Завершить</button>"))
             #expect(!list.body.contains("stranger"))
 

@@ -37,6 +37,14 @@ import VaporTesting
         #expect(html.contains("<li class=\"more active\">"))
     }
 
+    /// The start page links the sections that exist and describes none that does not yet.
+    @Test func theStartPageLinksTheBuiltSections() {
+        let html = HomePage.mock.render().rendered
+        #expect(html.contains("<h2><a href=\"/payments\">Оплата</a></h2>"))
+        #expect(html.contains("<h2><a href=\"/readings\">Показания</a></h2>"))
+        #expect(!html.contains("<h2>История</h2>") && !html.contains("<h2>Обращения</h2>"))
+    }
+
     @Test func everyPageRenders() {
         let pages: [(String, String)] = [
             (HomePage.mock.render().rendered, "Личный кабинет клиента – юридического лица"),

@@ -92,6 +92,11 @@ def test_a_lower_reading_counts_through_zero_with_the_meters_box(portal, browser
     assert box.is_selected()
     assert output.text == russian_thousandths((typed * 1000 - previous + 10 ** digits * 1000) * ratio)
     assert not browser.find_elements(By.ID, field.get_attribute("id") + "-warning"), "through zero: no warning"
+    # «Загрузить файлом» and «Передать показания» stand apart.
+    upload = browser.find_element(By.LINK_TEXT, "Загрузить файлом")
+    send = browser.find_element(By.XPATH, "//button[text()='Передать показания']")
+    gap = send.rect["x"] - (upload.rect["x"] + upload.rect["width"])
+    assert gap >= 8 or send.rect["y"] >= upload.rect["y"] + upload.rect["height"], gap
     assert console_errors(browser) == []
 
 

@@ -244,13 +244,32 @@ struct ContractCard: Sendable {
         }.joined(separator: ", ")
     }
 
+    /// `2026-10-18` as that day (midnight UTC, which spreadsheets show as the same date); nil for anything else.
+    static func isoDate(_ iso: String?) -> Date? {
+        guard let iso, iso.utf8.count == 10 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = iso.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+    }
+
+    /// A date cell for an ISO date, else the text as it is (or an empty cell).
+    static func dateCell(_ iso: String?) -> CellValue {
+        isoDate(iso).map { .date($0) } ?? .string(iso ?? "")
+    }
+
     /// The card as a workbook: «Договор» with the sections, «Приборы учета» with one row per meter.
     func workbook() throws -> Data {
         let writer = try WorkbookWriter()
         let main = try writer.addSheet("Договор", columns: [.init(width: 40), .init(width: 70)])
         for section in sections {
             try writer.appendRow([.string(section.title)], to: main, bold: true)
-            for (label, value) in section.rows { try writer.appendRow([.string(label), .string(value)], to: main) }
+            for (label, value) in section.rows {
+                // Dates are dates in the spreadsheet, shown dd.mm.yyyy.
+                let cell: CellValue = label == "Дата договора" ? Self.dateCell(contract.contractDate) : .string(value)
+                try writer.appendRow([.string(label), cell], to: main)
+            }
             try writer.appendRow([], to: main)
         }
         let sheet = try writer.addSheet(
@@ -266,7 +285,8 @@ struct ContractCard: Sendable {
                 [
                     .string(meter.objectCode), .string(meter.objectName), .string(meter.objectAddress),
                     .string(meter.number), .string(meter.model), .string(meter.complexName),
-                    .number(Double(meter.digits)), .number(Double(meter.ratio)), .string(Self.date(meter.verifiedOn)),
+                    .number(Double(meter.digits)), .number(Double(meter.ratio)),
+                    meter.verifiedOn == nil ? .string("") : Self.dateCell(meter.verifiedOn),
                     .string(meter.hourly ? "Да" : "Нет"), .string(channelText(meter)),
                 ], to: sheet)
         }

@@ -18,10 +18,8 @@ struct HomePage: Sendable {
                 </section>
                 \(contractSection)
                 <section class="cards" aria-label="Возможности">
-                <article class="card"><h2>Оплата</h2><p>Задолженность и счета по каждому договору, авансы и переплата, оплата картой онлайн.</p></article>
-                <article class="card"><h2>Показания</h2><p>Передача показаний приборов учета вручную или файлом Excel, почасовые профили для III–VI ценовых категорий.</p></article>
-                <article class="card"><h2>История</h2><p>Документы, платежи, переданные показания и заказанные акты сверки.</p></article>
-                <article class="card"><h2>Обращения</h2><p>Письменные обращения к поставщику с перепиской и вложениями.</p></article>
+                <article class="card"><h2><a href="\(SitePath.payments.path)">Оплата</a></h2><p>Задолженность и счета по каждому договору, авансы и переплата, оплата картой онлайн.</p></article>
+                <article class="card"><h2><a href="\(SitePath.readings.path)">Показания</a></h2><p>Передача показаний приборов учета вручную или файлом Excel, почасовые профили для III–VI ценовых категорий.</p></article>
                 </section>
                 <p><a class="button" href="\(SitePath.manual.path)">Инструкция пользователя</a></p>
                 """)

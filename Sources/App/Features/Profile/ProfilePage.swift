@@ -220,7 +220,7 @@ struct SessionsPage: Sendable {
 
     func row(_ row: Row) -> HTML {
         """
-        <tr><td>\(row.browser)\(row.current ? HTML(trusted: " <span class=\"badge-current\">Текущая</span>") : .empty)</td><td>\(row.system)</td><td>\(row.lastSeen)</td>
+        <tr><td>\(row.browser)</td><td>\(row.system)</td><td>\(row.current ? HTML(trusted: "<span class=\"badge-current\">Текущая</span>") : HTML("\(row.lastSeen)"))</td>
         <td><form method="post" action="\(SitePath.profileSessionEnd(row.id).path)" class="inline-form">\(Forms.csrf(csrf))<button class="link-button" type="submit">Завершить</button></form></td></tr>
         """
     }
