@@ -156,9 +156,20 @@ def test_upload_the_integral_template_filled_by_openpyxl_and_saved_by_libreoffic
                 timeout=120)
             upload = os.path.join(out, "filled.xlsx")
 
+        # «Загрузите файл» is the portal's button, not the browser's «Choose File»; the chosen name shows, and
+        # «Корзина» takes it away again.
+        button = browser.find_element(By.XPATH, "//label[@for='f-file' and text()='Загрузите файл']")
+        assert button.is_displayed()
+        assert browser.find_element(By.ID, "f-file").rect["width"] <= 1
+        chosen = browser.find_element(By.CSS_SELECTOR, "[data-file-name]")
+        assert chosen.text == "Файл не выбран"
         browser.find_element(By.ID, "f-file").send_keys(upload)
+        assert chosen.text == "filled.xlsx"
         trash = browser.find_element(By.CSS_SELECTOR, "[data-clear-file]")
         assert trash.is_displayed()
+        trash.click()
+        assert chosen.text == "Файл не выбран" and not trash.is_displayed()
+        browser.find_element(By.ID, "f-file").send_keys(upload)
         browser.find_element(By.XPATH, "//button[text()='Передать показания']").click()
         WebDriverWait(browser, 15).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".alert-info")))
         assert "Показания сохранены: приборов учета — 1" in browser.find_element(By.CSS_SELECTOR, ".alert-info").text

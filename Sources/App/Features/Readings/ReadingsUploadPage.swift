@@ -75,8 +75,9 @@ struct ReadingsUploadPage: Sendable {
                 <p class="choose-row" data-choose><button class="button button-secondary" type="submit" name="choose" value="1" formnovalidate>Выбрать</button></p>
                 \(kind == .integral ? integralPart : intervalPart)
                 <div class="field\(errors["file"] == nil ? "" : " field-invalid")">
-                <label for="f-file">Загрузите файл</label>
                 <div class="file-row"><input id="f-file" name="file" type="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"\(attr: "aria-describedby", errors["file"] == nil ? nil : "f-file-error")>
+                <label for="f-file" class="button button-secondary file-button">Загрузите файл</label>
+                <span class="file-name" data-file-name aria-live="polite"></span>
                 <button class="icon-button" type="button" data-clear-file hidden title="Корзина" aria-label="Корзина: убрать файл">\(Icons.trash)</button></div>
                 \(errors["file"].map { message -> HTML in "<p class=\"field-error\" id=\"f-file-error\">\(message)</p>" })
                 </div>

@@ -133,8 +133,14 @@ function setUpUpload() {
   });
   const file = form.querySelector("input[type=file]");
   const clear = form.querySelector("[data-clear-file]");
+  const name = form.querySelector("[data-file-name]");
   if (!file || !clear) return;
-  const sync = () => { clear.hidden = !file.value; };
+  // The browser's own «Choose File» gives way to the «Загрузите файл» button and the chosen file's name.
+  form.classList.add("file-enhanced");
+  const sync = () => {
+    clear.hidden = !file.value;
+    if (name) name.textContent = file.files && file.files.length ? file.files[0].name : "Файл не выбран";
+  };
   file.addEventListener("change", sync);
   clear.addEventListener("click", () => { file.value = ""; sync(); file.focus(); });
   sync();
