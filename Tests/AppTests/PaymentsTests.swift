@@ -463,6 +463,29 @@ import VaporTesting
         }
     }
 
+    /// The sandbox mails a test receipt of a payment that went through, once, as a real acquirer does; a
+    /// declined one gets none.
+    @Test func theSandboxMailsATestReceipt() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world)
+            let checkout = try await startPayment(browser, ["amount": "1234,5"])
+            let back = try await payOnSandbox(browser, checkout, card: SandboxAcquirer.TestCard.success.rawValue)
+            let letters = try await world.deliveredMail()
+            let receipt = try #require(letters.first { $0.subject.hasPrefix("Тестовый чек") })
+            #expect(letters.filter { $0.subject.hasPrefix("Тестовый чек") }.count == 1)
+            #expect(receipt.to.contains("buh@romashka.ru"))
+            #expect(receipt.subject == "Тестовый чек: оплата \(Money(kopecks: 123_450).formatted)")
+            #expect(receipt.text.contains("Сумма: \(Money(kopecks: 123_450).formatted)"))
+            #expect(receipt.text.contains("•••• 4242"))
+            #expect(receipt.text.contains(Self.number))
+            #expect(receipt.text.contains("тестовый"))
+            #expect(try await browser.get(back).body.contains("Тестовый чек придет на ваш e-mail."))
+            let declined = try await startPayment(browser, ["amount": "10"])
+            _ = try await payOnSandbox(browser, declined, card: SandboxAcquirer.TestCard.declined.rawValue)
+            #expect(try await world.deliveredMail().filter { $0.subject.hasPrefix("Тестовый чек") }.isEmpty)
+        }
+    }
+
     @Test func aSavedCardPaysTheNextTime() async throws {
         try await withPortal { world in
             let browser = try await setUp(world)

@@ -296,7 +296,7 @@ struct PaymentsPage: Sendable {
         case .succeeded:
             body = """
                 <div class="alert alert-info" role="status"><b>Оплата прошла успешно.</b> \(payment.amount.formatted) по договору № \(contractNumber)\(payment.cardTitle.map { ", \($0)" } ?? "").</div>
-                <p>Оплаченные документы отмечены на странице «Оплата» как ожидающие зачисления, пока сбытовая компания не получит деньги. Чек придет на ваш e-mail.</p>
+                <p>Оплаченные документы отмечены на странице «Оплата» как ожидающие зачисления, пока сбытовая компания не получит деньги. \(payment.acquirer == "sandbox" ? "Тестовый чек придет на ваш e-mail." : "Чек пришлет на ваш e-mail платежный сервис.")</p>
                 """
         case .canceled:
             body = """

@@ -1,4 +1,5 @@
 import Foundation
+import Mail
 import PortalDomain
 import SQLKit
 import Vapor
@@ -67,7 +68,10 @@ struct SandboxAcquirer: Acquirer {
             else { throw AcquirerError(description: "unknown saved method") }
         }
         let id = "sbx_" + Sessions.randomToken().prefix(32)
-        let metadata = String(decoding: try JSONEncoder().encode(["paymentId": request.paymentID]), as: UTF8.self)
+        // The sandbox keeps the customer's address, as YooKassa keeps the receipt's, for the receipt it sends.
+        let metadata = String(
+            decoding: try JSONEncoder().encode(["paymentId": request.paymentID, "receiptEmail": request.email]),
+            as: UTF8.self)
         try await sql.insert(into: "sandbox_acquirer_payments")
             .columns(
                 "id", "idempotence_key", "amount_kopecks", "description", "return_url", "metadata", "status",
@@ -173,6 +177,7 @@ struct SandboxAcquirer: Acquirer {
         let config = app.portal.config
         try await app.db.transaction { tx in
             let sql = tx.sql
+            let before = try await row(id, on: sql)
             var methodID: String?
             if status == .succeeded, saveMethod, let cardLast4 {
                 let method = "pm_" + Sessions.randomToken().prefix(24)
@@ -183,7 +188,20 @@ struct SandboxAcquirer: Acquirer {
             let update = sql.update("sandbox_acquirer_payments").set("status", to: status.rawValue)
                 .set("reason", to: reason).set("card_last4", to: cardLast4)
             if let methodID { update.set("method_id", to: methodID) }
-            try await update.where("id", .equal, id).where("status", .equal, "pending").run()
+            let moved = try await update.where("id", .equal, id).where("status", .equal, "pending").returning("id")
+                .all()
+            // As a real acquirer does for 54-ФЗ, the sandbox mails the receipt of a payment that went through.
+            if status == .succeeded, !moved.isEmpty, let before,
+                let metadata = try? JSONDecoder().decode([String: String].self, from: Data(before.metadata.utf8)),
+                let email = metadata["receiptEmail"], !email.isEmpty
+            {
+                try await Outbox.enqueue(
+                    PaymentMails.sandboxReceipt(
+                        amount: Money(kopecks: before.amountKopecks), description: before.description,
+                        cardLast4: cardLast4 ?? before.cardLast4, at: now,
+                        format: RussianDateFormat(timeZone: config.timeZone), to: email, from: config.mailFrom),
+                    now: now, on: tx)
+            }
             for _ in 0..<config.sandboxWebhookCopies {
                 try await JobQueue.enqueue(
                     jobKind, payload: id, runAt: now.addingTimeInterval(config.sandboxWebhookDelay), on: tx)
@@ -204,5 +222,31 @@ extension Application {
     var sandboxWebhookTransport: SandboxWebhookTransport? {
         get { storage[SandboxTransportKey.self] }
         set { storage[SandboxTransportKey.self] = newValue }
+    }
+}
+
+/// Letters about card payments.
+enum PaymentMails {
+    /// The sandbox acquirer's receipt: what a 54-ФЗ receipt says, marked as a test one.
+    static func sandboxReceipt(
+        amount: Money, description: String, cardLast4: String?, at: Date, format: RussianDateFormat, to email: String,
+        from: MailAddress
+    ) -> MailMessage {
+        MailMessage(
+            from: from, to: [MailAddress(email)], subject: "Тестовый чек: оплата \(amount.formatted)",
+            text: """
+                Здравствуйте!
+
+                Это тестовый чек: платеж прошел через тестовый платежный шлюз личного кабинета, деньги не списаны.
+
+                Кассовый чек — приход
+                Дата и время: \(format.dateTime(at))
+                Назначение платежа: \(description)
+                Сумма: \(amount.formatted)
+                Способ оплаты: банковская карта\(cardLast4.map { " •••• \($0)" } ?? "")
+
+                С настоящим платежным сервисом чек пришлет он сам.
+                """,
+            date: at)
     }
 }
