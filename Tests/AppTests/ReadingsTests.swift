@@ -481,6 +481,35 @@ import Vapor
         }
     }
 
+    /// The status follows what was sent: once every channel of the waiting meter is sent this period, the
+    /// meter and its object read «Переданы», the status filter finds them so, and the values can still be
+    /// corrected; the page says what each status means.
+    @Test func theStatusFollowsTheReadingsSentThisPeriod() async throws {
+        try await withPortal { world in
+            let browser = try await setUp(world, role: .powerEngineer)
+            func page(_ status: String = "") async throws -> String {
+                try await browser.get("/readings?contract=\(Self.number)&status=\(status)").body
+            }
+            var before = try await page()
+            #expect(before.contains("<span class=\"badge-status\">Ожидание</span>"))
+            #expect(
+                before.contains("Что означают статусы показаний")
+                    && before.contains("до закрытия периода их можно исправить"))
+            before = try await page("submitted")
+            #expect(before.contains("Нет энергообъектов, подходящих под фильтр"))
+            let sent = try await browser.post(
+                "/readings", ["contract": Self.number, day: "12445,678", night: "999995.5"])
+            #expect(sent.location?.contains("saved=1") == true)
+            let after = try await page()
+            #expect(after.contains("<span class=\"badge-status\">Переданы</span>"))
+            #expect(after.contains(">Переданы</td>"), "the meter too")
+            #expect(!after.contains("disabled"), "still open for a correction")
+            let filtered = try await page("submitted")
+            #expect(filtered.contains("Цех № 1") && !filtered.contains("Нет энергообъектов, подходящих под фильтр"))
+            #expect(try await page("waiting").contains("Нет энергообъектов, подходящих под фильтр"))
+        }
+    }
+
     @Test func anAccountantAndAStrangerCannotSubmit() async throws {
         try await withPortal { world in
             let browser = try await setUp(world, role: .accountant)

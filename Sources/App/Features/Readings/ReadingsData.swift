@@ -42,6 +42,14 @@ struct ReadingsData: Sendable {
         var meterCount = 0
         /// Every channel of the object has a reading submitted this period.
         var submitted: Bool { !meters.isEmpty && meters.allSatisfy { $0.channels.allSatisfy { $0.submitted != nil } } }
+        /// The status the page shows and filters by: billing's, except that an object billing still waits for
+        /// whose every waiting meter has been sent this period reads «Переданы» (its readings can still be
+        /// corrected until the period closes).
+        var shownStatus: ReadingStatus? {
+            guard status == .waiting else { return status }
+            let waiting = meters.filter { $0.status == .waiting }
+            return !waiting.isEmpty && waiting.allSatisfy { $0.sent } ? .submitted : status
+        }
     }
 
     struct Meter: Sendable {
@@ -55,6 +63,11 @@ struct ReadingsData: Sendable {
         var channels: [Channel]
         /// The hourly profile's total this period (the latest act), thousandths of a kWh.
         var intervalTotal: Int64?
+
+        /// Every channel has a reading submitted this period.
+        var sent: Bool { !channels.isEmpty && channels.allSatisfy { $0.submitted != nil } }
+        /// Billing's status, or «Переданы» once every channel was sent this period while billing waits.
+        var shownStatus: ReadingStatus? { status == .waiting && sent ? .submitted : status }
 
         /// The A+ channel an hourly profile belongs to.
         var activeImport: Channel? { hourly ? channels.first { $0.quantity == .activeImport } : nil }
@@ -104,9 +117,10 @@ struct ReadingsData: Sendable {
             return query
         }
 
+        /// Whether `object` passes: its status as shown (`shownStatus`, which needs its meters), and the text.
         func matches(_ object: Object) -> Bool {
             let text = text.lowercased()
-            return (status == nil || object.status == status)
+            return (status == nil || object.shownStatus == status)
                 && (text.isEmpty || object.name.lowercased().contains(text)
                     || object.address.lowercased().contains(text) || object.code.contains(text))
         }
@@ -191,8 +205,22 @@ struct ReadingsData: Sendable {
     static func loadPage(
         _ contract: ContractChoice, link: Link, period: BillingPeriod, filters: Filters, on sql: any SQLDatabase
     ) async throws -> ReadingsData {
-        let matching = try await ObjectRow.all(ofContract: contract.id, on: sql).filter {
-            link.allows(object: $0.id) && filters.matches(bare($0))
+        var rows = try await ObjectRow.all(ofContract: contract.id, on: sql).filter { link.allows(object: $0.id) }
+        var matching: [ObjectRow]
+        if let status = filters.status {
+            // The status as shown depends on what was sent: the objects whose every waiting meter was sent.
+            let sent = try await SentObjectRow.all(ofContract: contract.id, period: period, on: sql)
+            rows = rows.filter { row in
+                let shown: ReadingStatus? =
+                    row.status == ReadingStatus.waiting.rawValue && sent.contains(row.id)
+                    ? .submitted : ReadingStatus(rawValue: row.status)
+                return shown == status
+            }
+            var unfiltered = filters
+            unfiltered.status = nil
+            matching = rows.filter { unfiltered.matches(bare($0)) }
+        } else {
+            matching = rows.filter { filters.matches(bare($0)) }
         }
         let (page, pageCount, range) = Self.page(filters.page, of: matching.map(bare))
         let shown = Array(matching[range])
@@ -370,6 +398,28 @@ extension ReadingsData {
         {
             try await sql.raw(select(period: period, where: "k.meter_id IN (\(binds: ids))"))
                 .all(decoding: ChannelRow.self, with: .snakeCase)
+        }
+    }
+
+    /// The energy objects of a contract, billing waiting for them, whose every waiting meter has a reading
+    /// submitted for every channel this period: those «Переданы» shows.
+    enum SentObjectRow {
+        static func all(ofContract id: String, period: BillingPeriod, on sql: any SQLDatabase) async throws
+            -> Set<String>
+        {
+            let rows = try await sql.raw(
+                """
+                SELECT o.id FROM energy_objects o
+                WHERE o.contract_id = \(bind: id) AND o.status = 'waiting'
+                  AND EXISTS (SELECT 1 FROM meters m WHERE m.energy_object_id = o.id AND m.status = 'waiting')
+                  AND NOT EXISTS (
+                    SELECT 1 FROM meters m JOIN meter_channels k ON k.meter_id = m.id
+                    WHERE m.energy_object_id = o.id AND m.status = 'waiting'
+                      AND NOT EXISTS (SELECT 1 FROM submitted_readings s
+                                      WHERE s.channel_id = k.id AND s.period = \(bind: period.description)))
+                """
+            ).all(decodingColumn: "id", as: String.self)
+            return Set(rows)
         }
     }
 

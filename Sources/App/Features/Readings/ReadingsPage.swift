@@ -75,6 +75,7 @@ struct ReadingsPage: Sendable {
             <input id="f-q" name="q" type="search" value="\(filters.text)" placeholder="Наименование или адрес"></div>
             <button class="button button-secondary" type="submit">Применить</button>
             </form>
+            \(Self.statusLegend)
             \(data.map { data -> HTML in "<p class=\"period\">Расчетный период: \(data.period.russianName)</p>" })
             \(Forms.alert(notice, kind: "info"))
             \(errors.isEmpty && meterErrors.isEmpty ? HTML.empty : Forms.alert("Показания не переданы по отмеченным приборам учета"))
@@ -96,6 +97,16 @@ struct ReadingsPage: Sendable {
         "<option value=\"\(contract.number)\"\(flag: "selected", contract.number == data?.contract.number)>\(contract.number) — \(contract.name)</option>"
     }
 
+    /// What each status means, under the filters.
+    static let statusLegend: HTML = """
+        <details class="legend"><summary>Что означают статусы показаний</summary><dl>
+        <dt>Ожидание</dt><dd>Показания за текущий расчетный период еще не переданы.</dd>
+        <dt>Переданы</dt><dd>Показания переданы по всем шкалам; до закрытия периода их можно исправить.</dd>
+        <dt>Приняты</dt><dd>Сбытовая компания приняла показания к расчету; изменить их нельзя.</dd>
+        <dt>Не требуются</dt><dd>Показания по этому энергообъекту или прибору учета в этом периоде не передаются.</dd>
+        </dl></details>
+        """
+
     func statusOption(_ status: ReadingStatus) -> HTML {
         "<option value=\"\(status.rawValue)\"\(flag: "selected", status == filters.status)>\(status.title)</option>"
     }
@@ -116,7 +127,7 @@ struct ReadingsPage: Sendable {
             """
             <details class="eo"\(flag: "open", open)>
             <summary><span class="eo-code">\(object.code)</span> <span class="eo-name">\(object.name)</span> <span class="eo-address">\(object.address)</span>
-            <span class="badge-status">\(object.status?.title ?? "—")</span>\(object.submitted ? HTML(trusted: " <span class=\"check\" title=\"Показания переданы\" aria-label=\"Показания переданы\">✓</span>") : .empty)</summary>
+            <span class="badge-status">\(object.shownStatus?.title ?? "—")</span>\(object.submitted ? HTML(trusted: " <span class=\"check\" title=\"Показания переданы\" aria-label=\"Показания переданы\">✓</span>") : .empty)</summary>
             <div class="table-scroll"><table class="table readings">
             <thead><tr><th>Номер ПУ</th><th>ИК</th><th>Величина</th><th>Шкала</th><th>Предыдущие показания</th><th>Текущие показания</th><th>Расход по ПУ</th><th>Статус</th></tr></thead>
 
@@ -156,7 +167,7 @@ struct ReadingsPage: Sendable {
     ) {
         let open = object.status == .waiting && meter.status == .waiting
         let span = String(meter.channels.count + 1)
-        let statusCell: HTML = "<td rowspan=\"\(span)\">\(meter.status?.title ?? "—")</td>"
+        let statusCell: HTML = "<td rowspan=\"\(span)\">\(meter.shownStatus?.title ?? "—")</td>"
         let idPrefix = "r" + String(objectIndex) + "-" + String(meterIndex) + "-"
         let meterHex = ReadingFields.hex(meter.id)
         rows.append(
