@@ -120,6 +120,44 @@ extension TestBrowser {
         }
     }
 
+    /// A file that is not this contract's template is one message for all its rows; problems are grouped by
+    /// message, and when the page leaves some out, the full list downloads as a workbook (its uploader only).
+    @Test func problemsAreGroupedAndTheFullListDownloads() async throws {
+        try await withPortal { world in
+            let browser = try await ReadingsTests().setUp(world, role: .manager)
+            try await browser.get("/readings/upload?contract=\(Self.number)")
+            let foreign = try workbook((1...1000).map { ("X-\($0)", .number(1), nil) })
+            let one = try await browser.upload(
+                "/readings/upload", fields: ["contract": Self.number, "kind": "integral"], file: ("f.xlsx", foreign))
+            #expect(one.status == .unprocessableEntity)
+            #expect(
+                one.body.contains(
+                    "Строки 2–1\u{00A0}001: прибор учета не найден в договоре — это не шаблон этого договора?"))
+            #expect(one.body.components(separatedBy: "<li>Строк").count == 2, "one line")
+            #expect(!one.body.contains("Скачать полный список"))
+
+            // Unknown rows between the known ones: more places than a line names.
+            var rows: [(String, CellValue?, String?)] = []
+            for index in 1...8 { rows += [("X-\(index)", .number(1), nil), ("CH-1", .number(12445.678), nil)] }
+            let mixed = try await browser.upload(
+                "/readings/upload", fields: ["contract": Self.number, "kind": "integral"],
+                file: ("mixed.xlsx", try workbook(rows)))
+            #expect(mixed.body.contains("Строки 2, 4, 6, 8, 10 и еще 3: прибор учета не найден в выбранном договоре"))
+            let link = try #require(
+                mixed.body.range(of: "/readings/uploads/").map { range in
+                    String(mixed.body[range.lowerBound...].prefix { $0 != "\"" })
+                })
+            let (status, data) = try await browser.download(link)
+            #expect(status == .ok)
+            let sheet = try Workbook(data: data).rows(inSheet: "Замечания")
+            #expect(sheet.first?.cells.map(\.value.text) == ["Где", "Что"])
+            #expect(sheet.filter { $0[2]?.text.hasPrefix("прибор учета не найден") == true }.count == 8)
+            // Nobody else downloads it.
+            let stranger = try await ProfileTests().signedIn(world, email: "stranger@vasilek.ru")
+            #expect(try await stranger.download(link).0 == .notFound)
+        }
+    }
+
     @Test func errorsAreListedByRowAndValidMetersAreSaved() async throws {
         try await withPortal { world in
             let browser = try await ReadingsTests().setUp(world, role: .powerEngineer)

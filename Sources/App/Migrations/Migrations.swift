@@ -18,5 +18,6 @@ enum PortalMigrations {
         CreateLatestAcceptedReadings(),
         CreateObjectMeterCounts(),
         CreateUniqueAccountEmails(),
+        CreateUploadProblems(),
     ]
 }

@@ -79,17 +79,16 @@ struct IntervalActsController {
             page.errors["file"] = error.russianMessage
             return page.render().response(status: .unprocessableEntity)
         }
-        // A contract's file is kept with the acts read from it, in their transaction.
-        let upload =
-            kind == .intervalContract
-            ? ReadingsUploadController.Upload(
-                req, contract: contract, kind: "interval", period: period, fileName: fileName, bytes: bytes,
-                accepted: read.acts.count, rejected: read.problems.count) : nil
+        // The file is kept with the acts read from it, in their transaction, and with its problems.
+        let upload = ReadingsUploadController.Upload(
+            req, contract: contract, kind: kind == .intervalContract ? "interval" : "interval-meter", period: period,
+            fileName: fileName, bytes: bytes, accepted: read.acts.count, rejected: read.problems.count,
+            problems: read.problems)
         let kinds = try await Self.storeActs(read.acts, contract: contract, period: period, req: req, upload: upload)
         try await fillInterval(
             &page, req, kind: kind, data: data, open: open, meter: meter?.id, period: period.description)
         page.accepted = read.acts.count
-        page.problems = read.problems
+        page.show(read.problems, upload: upload)
         page.skipped = read.skipped
         if kind == .intervalMeter, let only = kinds.first {
             page.intervalSaved = only == "primary" ? "Первичный акт" : "Корректировочный акт"

@@ -6,6 +6,12 @@ import XLSX
 /// columns of the «Показания» page; only «Текущие показания» and «Переход через ноль» are editable. The last
 /// column carries billing's channel id, so rows may be sorted or removed freely.
 enum IntegralReadingsFile {
+    /// A row whose channel is none of the contract's.
+    static let notFoundMessage =
+        "прибор учета не найден в выбранном договоре (изменен столбец «Идентификатор канала» или строка из другого договора)"
+    /// The same, when no row of the file is one of the contract's.
+    static let notThisTemplateMessage = "прибор учета не найден в договоре — это не шаблон этого договора?"
+
     static let headers = [
         "Код ЭО", "Наименование ЭО", "Статус ЭО", "Номер ПУ", "Наименование ИК", "Измеряемая величина", "Шкала",
         "Предыдущие показания", "Текущие показания", "Переход через ноль (да)", "Идентификатор канала",
@@ -66,7 +72,7 @@ enum IntegralReadingsFile {
             guard let meter = meterOf[channel] else {
                 if !current.isEmpty || !rollover.isEmpty {
                     parsed.rowProblems.append(
-                        "Строка \(row.index): прибор учета не найден в выбранном договоре (изменен столбец «Идентификатор канала» или строка из другого договора)"
+                        "Строка \(row.index): \(IntegralReadingsFile.notFoundMessage)"
                     )
                 }
                 return

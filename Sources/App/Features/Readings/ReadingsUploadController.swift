@@ -13,6 +13,7 @@ struct ReadingsUploadController {
         routes.on(.POST, SitePath.readingsUpload.route, body: .collect(maxSize: "21mb"), use: upload)
             .userInfo[CSRFMiddleware.bodyLimitKey] = 21 * 1024 * 1024
         routes.get(SitePath.readingsTemplate.route, use: template)
+        routes.get(SitePath.uploadProblems("").route, use: problems)
     }
 
     static let maxFileBytes = 20 * 1024 * 1024
@@ -136,21 +137,60 @@ struct ReadingsUploadController {
                 "Строка \(row), ПУ \(meters.values.first { $0.0.id == meterID }?.0.number ?? ""): \(message)")
         }
         problems.sort { $0.localizedStandardCompare($1) == .orderedAscending }
+        if parsed.rows.isEmpty {
+            // No row is one of the contract's meters: most likely another file than this contract's template.
+            problems = problems.map {
+                $0.replacingOccurrences(
+                    of: IntegralReadingsFile.notFoundMessage, with: IntegralReadingsFile.notThisTemplateMessage)
+            }
+        }
         let acceptedMeters = Set(checked.accepted.map(\.meterID)).count
+        let upload = Upload(
+            req, contract: contract, kind: "integral", period: open, fileName: String(file.filename.prefix(200)),
+            bytes: bytes, accepted: acceptedMeters, rejected: problems.count, problems: problems)
         // The file and the readings read from it are stored together or not at all.
         try await ReadingsController.store(
-            checked.accepted, contract: contract, period: open, source: "file", req: req,
-            upload: Upload(
-                req, contract: contract, kind: "integral", period: open, fileName: String(file.filename.prefix(200)),
-                bytes: bytes, accepted: acceptedMeters, rejected: problems.count))
+            checked.accepted, contract: contract, period: open, source: "file", req: req, upload: upload)
         page.contract = contract.number
         page.accepted = acceptedMeters
-        page.problems = problems
+        page.show(problems, upload: upload)
         if problems.isEmpty && acceptedMeters == 0 {
             page.errors["file"] = "В файле нет новых показаний: заполните столбец «Текущие показания»"
         }
         let failed = !problems.isEmpty || acceptedMeters == 0
         return page.render().response(status: failed ? .unprocessableEntity : .ok)
+    }
+
+    /// The full list of an upload's problems as a workbook, for the person who uploaded it while the
+    /// contract is still theirs to send readings on.
+    @Sendable func problems(req: Request) async throws -> Response {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
+        struct Row: Decodable {
+            let contractId: String
+            let accountId: UUID?
+            let fileName: String
+            let problems: String?
+        }
+        let (allowed, _) = try await req.readingsContracts()
+        guard
+            let row = try await req.db.sql.select().columns("contract_id", "account_id", "file_name", "problems")
+                .from("reading_uploads").where("id", .equal, id).first(decoding: Row.self, with: .snakeCase),
+            row.accountId == account.id, allowed.contains(where: { $0.0.id == row.contractId })
+        else { throw Abort(.notFound) }
+        let lines = (row.problems ?? "").split(separator: "\n").map(String.init)
+        let bytes = try await req.application.threadPool.runIfActive {
+            let writer = try WorkbookWriter()
+            let sheet = try writer.addSheet(
+                "Замечания", columns: [.init(width: 40), .init(width: 90)], freezeHeader: true)
+            try writer.appendRow([.string("Где"), .string("Что")], to: sheet, bold: true)
+            for line in lines {
+                let (place, message) = UploadProblems.split(line)
+                try writer.appendRow([.string(place), .string(message)], to: sheet)
+            }
+            return try writer.finish()
+        }
+        return .xlsx(bytes, disposition: "attachment; filename=\"problems-\(id).xlsx\"")
     }
 
     /// An uploaded file with what came of it, kept in `reading_uploads` in the transaction that stores what
@@ -165,11 +205,13 @@ struct ReadingsUploadController {
         let bytes: Data
         let accepted: Int
         let rejected: Int
+        /// Every problem, «where: what».
+        let problems: [String]
         let at: Date
 
         init(
             _ req: Request, contract: ReadingsData.ContractChoice, kind: String, period: BillingPeriod,
-            fileName: String, bytes: Data, accepted: Int, rejected: Int
+            fileName: String, bytes: Data, accepted: Int, rejected: Int, problems: [String] = []
         ) {
             contractID = contract.id
             accountID = req.account?.id
@@ -179,6 +221,7 @@ struct ReadingsUploadController {
             self.bytes = bytes
             self.accepted = accepted
             self.rejected = rejected
+            self.problems = problems
             at = req.now
         }
 
@@ -186,11 +229,12 @@ struct ReadingsUploadController {
             try await sql.insert(into: "reading_uploads")
                 .columns(
                     "id", "contract_id", "account_id", "kind", "period", "file_name", "file_data", "accepted",
-                    "rejected", "created_at"
+                    "rejected", "problems", "created_at"
                 )
                 .values(
                     SQLBind(id), SQLBind(contractID), SQLBind(accountID), SQLBind(kind), SQLBind(period),
-                    SQLBind(fileName), SQLBind(bytes), SQLBind(accepted), SQLBind(rejected), SQLBind(at)
+                    SQLBind(fileName), SQLBind(bytes), SQLBind(accepted), SQLBind(rejected),
+                    SQLBind(problems.isEmpty ? nil : problems.joined(separator: "\n")), SQLBind(at)
                 ).run()
         }
     }

@@ -12,7 +12,10 @@ struct ReadingsUploadPage: Sendable {
     var errors = FormErrors()
     /// Meters stored from the last upload, and what was refused, by row.
     var accepted: Int?
+    /// The problems as the page lists them (grouped: `show(_:upload:)`).
     var problems: [String] = []
+    /// Where the full list of problems downloads, when the page lists only some of them.
+    var problemsLink: String?
     /// Whether the contract's price category sends hourly profiles (III–VI).
     var hourlyContract = false
     /// «Тип показаний».
@@ -182,8 +185,17 @@ struct ReadingsUploadPage: Sendable {
             <h2>Не переданы</h2>
             <ul class="upload-problems">\(each: problems.prefix(Self.problemsShown), problem)</ul>
             \(problems.count > Self.problemsShown ? "<p>И еще \(String(problems.count - Self.problemsShown)) — исправьте показанные и загрузите файл снова.</p>" as HTML : HTML.empty)
+            \(problemsLink.map { link -> HTML in "<p><a href=\"\(link)\" download>Скачать полный список замечаний (.xlsx)</a></p>" })
             </section>
             """
+    }
+
+    /// Lists `all` grouped (each message once, with where it happens), with a link to the full list when the
+    /// grouped lines leave some out.
+    mutating func show(_ all: [String], upload: ReadingsUploadController.Upload?) {
+        let (lines, abridged) = UploadProblems.group(all)
+        problems = lines
+        problemsLink = abridged ? upload.map { SitePath.uploadProblems($0.id.uuidString).path } : nil
     }
 
     /// A file with thousands of bad rows lists the first ones only: the page stays small enough to draw.

@@ -35,6 +35,7 @@ enum SitePath: Sendable {
     case readingsTemplate
     case intervalTemplate
     case intervalAct(String)
+    case uploadProblems(String)
     case contractAdd
     case contractConfirm
     case contract(String)
@@ -83,6 +84,7 @@ enum SitePath: Sendable {
         case .readingsTemplate: "/readings/template"
         case .intervalTemplate: "/readings/interval-template"
         case .intervalAct(let id): "/readings/acts/\(id)"
+        case .uploadProblems(let id): "/readings/uploads/\(id)/problems"
         case .contractAdd: "/contracts/add"
         case .contractConfirm: "/contracts/confirm"
         case .contract(let number): "/contracts/\(number)"
@@ -105,6 +107,7 @@ enum SitePath: Sendable {
         case .profileSessionEnd: ["profile", "sessions", ":id", "end"]
         case .profileCardRemove: ["profile", "cards", ":id", "remove"]
         case .intervalAct: ["readings", "acts", ":id"]
+        case .uploadProblems: ["readings", "uploads", ":id", "problems"]
         case .paymentReturn: ["payments", "return", ":id"]
         case .contract: ["contracts", ":number"]
         case .contractDownload: ["contracts", ":number", "download"]
