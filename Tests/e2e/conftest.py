@@ -115,3 +115,17 @@ def downloaded_xlsx(folder, what, seconds=20):
             return os.path.join(folder, files[0])
         time.sleep(0.3)
     raise AssertionError(f"{what} was not downloaded")
+
+
+def axe_violations(driver):
+    """axe-core's WCAG 2 A and AA rules on the page now in `driver`: (rule, help, first elements) of each
+    violation. axe-core comes with axe-selenium-python from PyPI; it is run here through its promise."""
+    from axe_selenium_python import Axe
+
+    Axe(driver).inject()
+    driver.set_script_timeout(60)
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        ".then(r => done(r.violations.map(v => [v.id, v.help, v.nodes.slice(0, 3).map(n => n.target.join(' '))])))"
+        ".catch(e => done([['axe', String(e), []]]));")

@@ -201,7 +201,7 @@ struct ReadingsPage: Sendable {
             rows.append(
                 """
                 <tr>\(head)<td>\(quantity)</td><td>\(zone)</td><td>\(previous)</td>
-                <td\(error == nil ? HTML.empty : " class=\"field-invalid\"")><label class="visually-hidden" for="\(fieldID)">Текущие показания ПУ \(meter.number) \(quantity) \(zone)</label><input id="\(fieldID)" name="\(name)" inputmode="decimal" autocomplete="off"\(attr: "value", shownValue)\(flag: "disabled", !open) data-previous="\(channel.previous.map { String($0) } ?? "")"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : fieldID + "-error")>\(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(fieldID)-error\">\(message)</p>" })</td>
+                <td\(error == nil ? HTML.empty : " class=\"field-invalid\"")><input id="\(fieldID)" name="\(name)" aria-label="Текущие показания ПУ \(meter.number) \(quantity) \(zone)" inputmode="decimal" autocomplete="off"\(attr: "value", shownValue)\(flag: "disabled", !open) data-previous="\(channel.previous.map { String($0) } ?? "")"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : fieldID + "-error")>\(error.map { message -> HTML in "<p class=\"field-error\" id=\"\(fieldID)-error\">\(message)</p>" })</td>
                 <td><output data-consumption-for="\(fieldID)">\(consumption)</output></td>
                 \(index == 0 ? statusCell : HTML.empty)</tr>
                 """)

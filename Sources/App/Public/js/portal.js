@@ -254,3 +254,29 @@ function setUpPayments() {
 }
 
 setUpPayments();
+
+// Narrow screens: every table cell carries its column's name (from the header, following row spans), which
+// the style sheet shows above the value when rows become cards.
+function labelTableCells() {
+  for (const table of document.querySelectorAll("main table")) {
+    const heads = [...table.querySelectorAll("thead tr:first-child th")].map((th) => th.textContent.trim());
+    if (!heads.length) continue;
+    const spans = [];
+    for (const row of table.querySelectorAll("tbody tr")) {
+      let column = 0;
+      const skipSpanned = () => { while (spans[column] > 0) { spans[column]--; column++; } };
+      for (const cell of row.cells) {
+        skipSpanned();
+        if (cell.colSpan === 1 && heads[column] && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", heads[column]);
+        }
+        for (let k = 0; k < cell.colSpan; k++) if (cell.rowSpan > 1) spans[column + k] = cell.rowSpan - 1;
+        column += cell.colSpan;
+      }
+      for (; column < heads.length; column++) if (spans[column] > 0) spans[column]--;
+    }
+    table.classList.add("cards-on-narrow");
+  }
+}
+
+labelTableCells();
