@@ -164,6 +164,9 @@ import VaporTesting
             #expect(second?["payment_method_id"] as? String == "pm-\(id)")
             #expect(target.hasPrefix("/payments/return/"), "charged at once: straight back")
             #expect(try await payments.states(world) == ["succeeded", "succeeded"])
+            // YooKassa sends its receipts itself: the page says so, and the portal mails none.
+            #expect(try await browser.get(target).body.contains("Чек пришлет на ваш e-mail платежный сервис."))
+            #expect(try await world.deliveredMail().filter { $0.subject.hasPrefix("Тестовый чек") }.isEmpty)
         }
     }
 
