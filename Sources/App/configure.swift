@@ -64,7 +64,7 @@ public func configure(
     app.middleware = Middlewares()
     app.middleware.use(MiddlewareChain(chain))
 
-    let passwords = try Passwords(
+    let passwords = Passwords(
         cost: config.bcryptCost, common: try Passwords.loadCommonList(publicDirectory: publicDirectory),
         work: app.portal.passwordWork)
     app.asyncCommands.use(JobsCommand(), as: "jobs")

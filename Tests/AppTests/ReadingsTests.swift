@@ -467,9 +467,11 @@ import Vapor
             let sql = world.app.db.sql
             let offered = try await ReadingsData.contracts(of: account.id!, on: sql)
             #expect(offered.map { $0.0.id } == ["K-1", "K-2"], "the accountant's «K-0» is not offered")
-            #expect(ReadingsData.pick(nil, among: offered)??.0.id == "K-1")
-            #expect(ReadingsData.pick("74070100099999", among: offered)??.0.id == "K-2")
-            #expect(ReadingsData.pick("74070100000001", among: offered) == nil, "not offered: a 404")
+            #expect(try ReadingsData.pick(nil, among: offered)?.0.id == "K-1")
+            #expect(try ReadingsData.pick("74070100099999", among: offered)?.0.id == "K-2")
+            #expect(throws: Abort.self, "not offered: a 404") {
+                try ReadingsData.pick("74070100000001", among: offered)
+            }
             let objects = try await ReadingsData.ObjectRow.all(ofContract: "K-2", on: sql)
             #expect(objects.map { $0.id } == ["EO-K2b", "EO-K2"], "by code")
 

@@ -229,15 +229,7 @@ public struct PortalConfig: Sendable {
             config.bcryptCost = cost
         }
         if let raw = value("PORTAL_TRUSTED_PROXIES") {
-            config.trustedProxies = try raw.split(separator: ",").map { item in
-                let text = item.trimmingCharacters(in: .whitespaces)
-                guard let proxy = TrustedProxy(text) else {
-                    throw ConfigError(
-                        variable: "PORTAL_TRUSTED_PROXIES",
-                        problem: "expected addresses or IPv4 networks, got «\(text)»")
-                }
-                return proxy
-            }
+            config.trustedProxies = try networks(raw, "PORTAL_TRUSTED_PROXIES")
         }
         if let raw = value("PORTAL_DEMO") {
             config.loadDemo = try bool(raw, "PORTAL_DEMO")
@@ -255,15 +247,7 @@ public struct PortalConfig: Sendable {
             config.allowSandbox = try bool(raw, "PORTAL_ALLOW_SANDBOX")
         }
         if let raw = value("YOOKASSA_WEBHOOK_NETWORKS") {
-            config.yookassaNetworks = try raw.split(separator: ",").map { item in
-                let text = item.trimmingCharacters(in: .whitespaces)
-                guard let network = TrustedProxy(text) else {
-                    throw ConfigError(
-                        variable: "YOOKASSA_WEBHOOK_NETWORKS",
-                        problem: "expected addresses or IPv4 networks, got «\(text)»")
-                }
-                return network
-            }
+            config.yookassaNetworks = try networks(raw, "YOOKASSA_WEBHOOK_NETWORKS")
         }
         if let raw = value("PORTAL_SANDBOX_SECRET") {
             guard raw.utf8.count >= 16 else {
@@ -348,6 +332,17 @@ public struct PortalConfig: Sendable {
         let scheme = raw.split(separator: ":").first.map(String.init) ?? raw
         throw ConfigError(
             variable: "DATABASE_URL", problem: "unknown scheme «\(scheme)»: expected postgres://… or sqlite:///path")
+    }
+
+    /// Comma-separated addresses and IPv4 networks.
+    static func networks(_ raw: String, _ name: String) throws -> [TrustedProxy] {
+        try raw.split(separator: ",").map { item in
+            let text = item.trimmingCharacters(in: .whitespaces)
+            guard let network = TrustedProxy(text) else {
+                throw ConfigError(variable: name, problem: "expected addresses or IPv4 networks, got «\(text)»")
+            }
+            return network
+        }
     }
 
     static func bool(_ raw: String, _ name: String) throws -> Bool {

@@ -30,10 +30,7 @@ public struct RateLimiter: Sendable {
     public func hit(
         _ bucket: String, limit: Int, window: TimeInterval, now: Date, on db: Database
     ) async throws -> Decision {
-        let seconds = Int64(max(1, window))
-        let epoch = Int64(now.timeIntervalSince1970)
-        let windowStart = epoch - epoch % seconds
-        let expires = Date(timeIntervalSince1970: TimeInterval(windowStart + seconds))
+        let (windowStart, expires, retryAfter) = Self.window(window, now: now)
         let hits: Int
         if let memory {
             hits = memory.hit(bucket, windowStart: windowStart, expires: expires, now: now)
@@ -48,21 +45,32 @@ public struct RateLimiter: Sendable {
             ).first()
             hits = try row?.decode(column: "hits", as: Int.self) ?? 1
         }
-        return Decision(allowed: hits <= limit, hits: hits, retryAfter: Int(windowStart + seconds - epoch))
+        return Decision(allowed: hits <= limit, hits: hits, retryAfter: retryAfter)
     }
 
-    /// How many hits `bucket` has in the current window, without counting one.
-    public func hits(_ bucket: String, window: TimeInterval, now: Date, on db: Database) async throws -> Int {
+    /// The fixed window `now` falls in: its start (seconds since 1970), its end, and the seconds left in it.
+    static func window(_ window: TimeInterval, now: Date) -> (start: Int64, expires: Date, retryAfter: Int) {
         let seconds = Int64(max(1, window))
         let epoch = Int64(now.timeIntervalSince1970)
-        let windowStart = epoch - epoch % seconds
-        if let memory { return memory.hits(bucket, windowStart: windowStart) }
-        let row = try await db.sql.raw(
-            """
-            SELECT hits FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start = \(bind: windowStart)
-            """
-        ).first()
-        return try row?.decode(column: "hits", as: Int.self) ?? 0
+        let start = epoch - epoch % seconds
+        return (start, Date(timeIntervalSince1970: TimeInterval(start + seconds)), Int(start + seconds - epoch))
+    }
+
+    /// Whether `bucket` already has `limit` hits in the current window, without counting one.
+    public func peek(
+        _ bucket: String, limit: Int, window: TimeInterval, now: Date, on db: Database
+    ) async throws -> Decision {
+        let (windowStart, _, retryAfter) = Self.window(window, now: now)
+        let hits: Int
+        if let memory {
+            hits = memory.hits(bucket, windowStart: windowStart)
+        } else {
+            let row = try await db.sql.raw(
+                "SELECT hits FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start = \(bind: windowStart)"
+            ).first()
+            hits = try row?.decode(column: "hits", as: Int.self) ?? 0
+        }
+        return Decision(allowed: hits < limit, hits: hits, retryAfter: retryAfter)
     }
 
     /// Drops windows that have ended.

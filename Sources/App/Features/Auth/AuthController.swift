@@ -72,7 +72,7 @@ struct AuthController {
             break
         }
         if candidates.isEmpty {
-            _ = try await passwords.verify(password, hash: passwords.decoy, on: req.application.threadPool)
+            try await passwords.verifyDecoy(password, on: req.application.threadPool)
         }
         guard let account = matched else {
             try await Throttle.record(req, failures.map(\.0), window: 900)
@@ -457,11 +457,10 @@ enum Throttle {
     /// (the hits are counted with `record` when the attempt fails).
     static func peek(_ req: Request, _ buckets: [(String, Int)], window: TimeInterval) async throws -> Int? {
         var wait: Int?
-        let epoch = Int(req.now.timeIntervalSince1970)
-        let seconds = Int(max(1, window))
         for (bucket, limit) in buckets {
-            let hits = try await req.portal.rateLimiter.hits(bucket, window: window, now: req.now, on: req.db)
-            if hits >= limit { wait = max(wait ?? 0, seconds - epoch % seconds) }
+            let decision = try await req.portal.rateLimiter.peek(
+                bucket, limit: limit, window: window, now: req.now, on: req.db)
+            if !decision.allowed { wait = max(wait ?? 0, decision.retryAfter) }
         }
         return wait
     }

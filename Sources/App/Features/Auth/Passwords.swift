@@ -9,17 +9,32 @@ import Vapor
 struct Passwords: Sendable {
     let cost: Int
     let common: Set<String>
-    /// A hash of the configured cost that matches no password: verified when no account matched, so that an
-    /// unknown address costs the same work as a known one.
-    let decoy: String
     /// Every hash and verification, with its cost (the tests compare the work of two paths through it).
     let work: PasswordWork
+    /// A hash of the configured cost that matches no password, made the first time it is needed.
+    private let decoy = NIOLockedValueBox<String?>(nil)
 
-    init(cost: Int, common: Set<String>, work: PasswordWork = PasswordWork()) throws {
+    init(cost: Int, common: Set<String>, work: PasswordWork = PasswordWork()) {
         self.cost = cost
         self.common = common
         self.work = work
-        decoy = try Bcrypt.hash(Sessions.randomToken(), cost: cost)
+    }
+
+    /// Verifies `password` against a hash of the configured cost that matches nothing: done when no account
+    /// matched, so that an unknown address costs the same work as a known one. The hash is made once, on the
+    /// thread pool, the first time (not at start-up, which every command goes through).
+    func verifyDecoy(_ password: String, on pool: NIOThreadPool) async throws {
+        let (prepared, cost, decoy) = (Self.prepared(password), cost, decoy)
+        work.record(.verify, cost: cost)
+        _ = try await pool.runIfActive {
+            let hash = try decoy.withLockedValue { stored in
+                if let stored { return stored }
+                let made = try Bcrypt.hash(Sessions.randomToken(), cost: cost)
+                stored = made
+                return made
+            }
+            return (try? Bcrypt.verify(prepared, created: hash)) ?? false
+        }
     }
 
     static func prepared(_ password: String) -> String {

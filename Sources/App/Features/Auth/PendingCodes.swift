@@ -161,8 +161,10 @@ enum CodeLimits {
             )
         }
         let verdict = try await PendingCodes.verify(typed, row: row, now: req.now, on: req.db)
-        if case .wrong = verdict { try await Throttle.record(req, [bucket], window: day) }
-        if verdict == .burned { try await Throttle.record(req, [bucket], window: day) }
+        switch verdict {
+        case .wrong, .burned: try await Throttle.record(req, [bucket], window: day)
+        default: break
+        }
         return (verdict, nil)
     }
 

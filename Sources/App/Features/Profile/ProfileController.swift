@@ -200,14 +200,22 @@ struct ProfileController {
         return req.redirect(to: SitePath.profileEmailConfirm.path)
     }
 
-    /// The code's form for the address the code went to; nothing is sent from here.
-    @Sendable func confirmPage(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+    /// This session's pending e-mail code for `account`, if any.
+    private func pendingChange(_ req: Request, _ account: Account) async throws -> (PortalSession, PendingCode)? {
         guard let session = req.sessions.current,
             let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db),
             row.accountID == account.id
-        else { return req.redirect(to: SitePath.profile.path) }
-        return EmailConfirmPage(context: req.shellContext, csrf: req.sessions.csrfToken(), email: row.email).render()
+        else { return nil }
+        return (session, row)
+    }
+
+    /// The code's form for the address the code went to; nothing is sent from here.
+    @Sendable func confirmPage(req: Request) async throws -> Response {
+        let account = try signedIn(req)
+        guard let (session, row) = try await pendingChange(req, account) else {
+            return req.redirect(to: SitePath.profile.path)
+        }
+        return EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: row.email).render()
             .response()
     }
 
@@ -215,10 +223,9 @@ struct ProfileController {
 
     @Sendable func confirm(req: Request) async throws -> Response {
         let account = try signedIn(req)
-        guard let session = req.sessions.current,
-            let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db),
-            row.accountID == account.id
-        else { return req.redirect(to: SitePath.profile.path) }
+        guard let (session, row) = try await pendingChange(req, account) else {
+            return req.redirect(to: SitePath.profile.path)
+        }
         let email = row.email
         var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: email)
         if let wait = try await Throttle.check(req, [("code-ip:\(req.clientAddress)", 60)], window: 900) {
@@ -261,10 +268,9 @@ struct ProfileController {
 
     @Sendable func resend(req: Request) async throws -> Response {
         let account = try signedIn(req)
-        guard let session = req.sessions.current,
-            let row = try await PendingCodes.current(.emailChange, session: session.id!, on: req.db),
-            row.accountID == account.id
-        else { return req.redirect(to: SitePath.profile.path) }
+        guard let (session, row) = try await pendingChange(req, account) else {
+            return req.redirect(to: SitePath.profile.path)
+        }
         var page = EmailConfirmPage(context: req.shellContext, csrf: session.csrfToken, email: row.email)
         let (wait, refusal) = try await CodeLimits.resend(row, req)
         if let refusal {

@@ -82,8 +82,7 @@ struct IntervalActsController {
         // The file is kept with the acts read from it, in their transaction, and with its problems.
         let upload = ReadingsUploadController.Upload(
             req, contract: contract, kind: kind == .intervalContract ? "interval" : "interval-meter", period: period,
-            fileName: fileName, bytes: bytes, accepted: read.acts.count, rejected: read.problems.count,
-            problems: read.problems)
+            fileName: fileName, bytes: bytes, accepted: read.acts.count, problems: read.problems)
         let kinds = try await Self.storeActs(read.acts, contract: contract, period: period, req: req, upload: upload)
         try await fillInterval(
             &page, req, kind: kind, data: data, open: open, meter: meter?.id, period: period.description)
@@ -200,7 +199,7 @@ struct IntervalActsController {
         let number = req.queryValue("contract") ?? ""
         guard !number.isEmpty else { throw Abort(.notFound) }
         let (contracts, open) = try await req.readingsContracts()
-        guard let (contract, link) = ReadingsData.pick(number, among: contracts) ?? nil, contract.needsHourlyProfile,
+        guard let (contract, link) = try ReadingsData.pick(number, among: contracts), contract.needsHourlyProfile,
             let period = req.queryValue("period").flatMap(BillingPeriod.init)
         else { throw Abort(.notFound) }
         let meterID = req.queryValue("meter")

@@ -20,7 +20,7 @@ struct ReadingsController {
             text: String((req.queryValue("q") ?? "").prefix(100)),
             page: max(1, min(10_000, req.queryValue("page").flatMap { Int($0) } ?? 1)))
         let (contracts, period) = try await req.readingsContracts()
-        guard let chosen = ReadingsData.pick(filters.contract, among: contracts) else { throw Abort(.notFound) }
+        let chosen = try ReadingsData.pick(filters.contract, among: contracts)
         var page = ReadingsPage(
             context: req.shellContext, csrf: req.sessions.csrfToken(), contracts: contracts.map(\.0), filters: filters)
         if let (contract, link) = chosen {
@@ -38,7 +38,7 @@ struct ReadingsController {
             text: String((form["q"] ?? "").prefix(100)), page: max(1, min(10_000, Int(form["page"] ?? "") ?? 1)))
         guard let number = filters.contract, !number.isEmpty else { throw Abort(.notFound) }
         let (contracts, period) = try await req.readingsContracts()
-        guard let (contract, link) = ReadingsData.pick(number, among: contracts) ?? nil else { throw Abort(.notFound) }
+        guard let (contract, link) = try ReadingsData.pick(number, among: contracts) else { throw Abort(.notFound) }
         let sql = req.db.sql
         let data = try await ReadingsData.load(contract, link: link, period: period, on: sql)
         let (typed, rollover) = ReadingFields.decode(form)

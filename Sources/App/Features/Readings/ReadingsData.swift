@@ -117,12 +117,11 @@ struct ReadingsData: Sendable {
             return query
         }
 
-        /// Whether `object` passes: its status as shown (`shownStatus`, which needs its meters), and the text.
-        func matches(_ object: Object) -> Bool {
+        /// Whether the text is in the object's name, address or code (or no text is asked for).
+        func matchesText(_ object: ObjectRow) -> Bool {
             let text = text.lowercased()
-            return (status == nil || object.shownStatus == status)
-                && (text.isEmpty || object.name.lowercased().contains(text)
-                    || object.address.lowercased().contains(text) || object.code.contains(text))
+            return text.isEmpty || object.name.lowercased().contains(text)
+                || object.address.lowercased().contains(text) || object.code.contains(text)
         }
     }
 
@@ -179,12 +178,12 @@ struct ReadingsData: Sendable {
         }
     }
 
-    /// The contract numbered `number`, or with none the first: a number the account may not submit on is
-    /// nil, which every readings route answers with a 404.
-    static func pick(_ number: String?, among contracts: [(ContractChoice, Link)]) -> (ContractChoice, Link)?? {
-        guard let number, !number.isEmpty else { return .some(contracts.first) }
-        guard let match = contracts.first(where: { $0.0.number == number }) else { return nil }
-        return .some(match)
+    /// The contract numbered `number`, or with none the first (nil when there is none); a number the
+    /// account may not submit on is a 404, as on every contract route.
+    static func pick(_ number: String?, among contracts: [(ContractChoice, Link)]) throws -> (ContractChoice, Link)? {
+        guard let number, !number.isEmpty else { return contracts.first }
+        guard let match = contracts.first(where: { $0.0.number == number }) else { throw Abort(.notFound) }
+        return match
     }
 
     /// The whole contract as `link` may see it: every object outside the link's limits left out.
@@ -205,22 +204,12 @@ struct ReadingsData: Sendable {
     static func loadPage(
         _ contract: ContractChoice, link: Link, period: BillingPeriod, filters: Filters, on sql: any SQLDatabase
     ) async throws -> ReadingsData {
-        var rows = try await ObjectRow.all(ofContract: contract.id, on: sql).filter { link.allows(object: $0.id) }
-        var matching: [ObjectRow]
-        if let status = filters.status {
-            // The status as shown depends on what was sent: the objects whose every waiting meter was sent.
-            let sent = try await SentObjectRow.all(ofContract: contract.id, period: period, on: sql)
-            rows = rows.filter { row in
-                let shown: ReadingStatus? =
-                    row.status == ReadingStatus.waiting.rawValue && sent.contains(row.id)
-                    ? .submitted : ReadingStatus(rawValue: row.status)
-                return shown == status
-            }
-            var unfiltered = filters
-            unfiltered.status = nil
-            matching = rows.filter { unfiltered.matches(bare($0)) }
-        } else {
-            matching = rows.filter { filters.matches(bare($0)) }
+        // The status as shown depends on what was sent this period: read only when a status is asked for.
+        let sent =
+            filters.status == nil ? [] : try await SentObjectRow.all(ofContract: contract.id, period: period, on: sql)
+        let matching = try await ObjectRow.all(ofContract: contract.id, on: sql).filter { row in
+            link.allows(object: row.id) && filters.matchesText(row)
+                && (filters.status == nil || shownStatus(of: row, sent: sent) == filters.status)
         }
         let (page, pageCount, range) = Self.page(filters.page, of: matching.map(bare))
         let shown = Array(matching[range])
@@ -232,6 +221,12 @@ struct ReadingsData: Sendable {
         let acts = try await ActRow.all(ofContract: contract.id, period: period, on: sql)
         data.objects = assemble(shown, meters: meters, channels: channels, acts: acts)
         return data
+    }
+
+    /// An object's status as shown (`Object.shownStatus`), from its row and the objects sent in full.
+    private static func shownStatus(of row: ObjectRow, sent: Set<String>) -> ReadingStatus? {
+        row.status == ReadingStatus.waiting.rawValue && sent.contains(row.id)
+            ? .submitted : ReadingStatus(rawValue: row.status)
     }
 
     /// An object without its meters.

@@ -57,6 +57,7 @@ enum IntegralReadingsFile {
     }
 
     /// Reads a filled template against the contract's data (only channels the person may see count).
+    /// When no row is one of the contract's channels, the rows say so as `notThisTemplateMessage`.
     static func parse(_ workbook: Workbook, data: ReadingsData) throws -> Parsed {
         guard let name = workbook.sheetNames.first else { throw XLSXError.missingPart("xl/worksheets") }
         var meterOf: [String: String] = [:]
@@ -64,17 +65,14 @@ enum IntegralReadingsFile {
             for meter in object.meters { for channel in meter.channels { meterOf[channel.id] = meter.id } }
         }
         var parsed = Parsed()
+        var unknownRows: [Int] = []
         try workbook.forEachRow(inSheet: name) { row in
             guard row.index > 1 else { return }
             let current = text(row[currentColumn])
             let rollover = text(row[rolloverColumn]).lowercased()
             let channel = text(row[channelColumn])
             guard let meter = meterOf[channel] else {
-                if !current.isEmpty || !rollover.isEmpty {
-                    parsed.rowProblems.append(
-                        "Строка \(row.index): \(IntegralReadingsFile.notFoundMessage)"
-                    )
-                }
+                if !current.isEmpty || !rollover.isEmpty { unknownRows.append(row.index) }
                 return
             }
             if let earlier = parsed.rows[channel] {
@@ -85,6 +83,9 @@ enum IntegralReadingsFile {
             if !current.isEmpty { parsed.typed[channel] = current }
             if ["да", "yes", "1", "true", "истина"].contains(rollover) { parsed.rollover.insert(meter) }
         }
+        // No row at all is the contract's: most likely another file than this contract's template.
+        let message = parsed.rows.isEmpty ? notThisTemplateMessage : notFoundMessage
+        parsed.rowProblems += unknownRows.map { "Строка \($0): \(message)" }
         return parsed
     }
 

@@ -20,9 +20,7 @@ struct ReadingsUploadController {
 
     @Sendable func uploadPage(req: Request) async throws -> Response {
         let (contracts, open) = try await req.readingsContracts()
-        guard let chosen = ReadingsData.pick(req.queryValue("contract"), among: contracts) else {
-            throw Abort(.notFound)
-        }
+        let chosen = try ReadingsData.pick(req.queryValue("contract"), among: contracts)
         return try await choicePage(
             req, contracts: contracts.map(\.0), chosen: chosen, open: open, typed: chosen?.0.number ?? "",
             kind: req.queryValue("kind"), meter: req.queryValue("meter"),
@@ -54,7 +52,7 @@ struct ReadingsUploadController {
         let number = req.queryValue("contract") ?? ""
         guard !number.isEmpty else { throw Abort(.notFound) }
         let (contracts, period) = try await req.readingsContracts()
-        guard let (contract, link) = ReadingsData.pick(number, among: contracts) ?? nil else { throw Abort(.notFound) }
+        guard let (contract, link) = try ReadingsData.pick(number, among: contracts) else { throw Abort(.notFound) }
         let data = try await ReadingsData.load(contract, link: link, period: period, on: req.db.sql)
         let bytes = try await req.application.threadPool.runIfActive { try IntegralReadingsFile.template(data) }
         return .xlsx(bytes, disposition: "attachment; filename=\"readings-\(contract.number)-\(period).xlsx\"")
@@ -137,17 +135,10 @@ struct ReadingsUploadController {
                 "Строка \(row), ПУ \(meters.values.first { $0.0.id == meterID }?.0.number ?? ""): \(message)")
         }
         problems.sort { $0.localizedStandardCompare($1) == .orderedAscending }
-        if parsed.rows.isEmpty {
-            // No row is one of the contract's meters: most likely another file than this contract's template.
-            problems = problems.map {
-                $0.replacingOccurrences(
-                    of: IntegralReadingsFile.notFoundMessage, with: IntegralReadingsFile.notThisTemplateMessage)
-            }
-        }
         let acceptedMeters = Set(checked.accepted.map(\.meterID)).count
         let upload = Upload(
             req, contract: contract, kind: "integral", period: open, fileName: String(file.filename.prefix(200)),
-            bytes: bytes, accepted: acceptedMeters, rejected: problems.count, problems: problems)
+            bytes: bytes, accepted: acceptedMeters, problems: problems)
         // The file and the readings read from it are stored together or not at all.
         try await ReadingsController.store(
             checked.accepted, contract: contract, period: open, source: "file", req: req, upload: upload)
@@ -204,14 +195,13 @@ struct ReadingsUploadController {
         let fileName: String
         let bytes: Data
         let accepted: Int
-        let rejected: Int
         /// Every problem, «where: what».
         let problems: [String]
         let at: Date
 
         init(
             _ req: Request, contract: ReadingsData.ContractChoice, kind: String, period: BillingPeriod,
-            fileName: String, bytes: Data, accepted: Int, rejected: Int, problems: [String] = []
+            fileName: String, bytes: Data, accepted: Int, problems: [String]
         ) {
             contractID = contract.id
             accountID = req.account?.id
@@ -220,7 +210,6 @@ struct ReadingsUploadController {
             self.fileName = fileName
             self.bytes = bytes
             self.accepted = accepted
-            self.rejected = rejected
             self.problems = problems
             at = req.now
         }
@@ -233,7 +222,7 @@ struct ReadingsUploadController {
                 )
                 .values(
                     SQLBind(id), SQLBind(contractID), SQLBind(accountID), SQLBind(kind), SQLBind(period),
-                    SQLBind(fileName), SQLBind(bytes), SQLBind(accepted), SQLBind(rejected),
+                    SQLBind(fileName), SQLBind(bytes), SQLBind(accepted), SQLBind(problems.count),
                     SQLBind(problems.isEmpty ? nil : problems.joined(separator: "\n")), SQLBind(at)
                 ).run()
         }
