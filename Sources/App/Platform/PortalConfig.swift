@@ -238,10 +238,7 @@ public struct PortalConfig: Sendable {
             }
         }
         if let raw = value("PORTAL_METRICS_TOKEN") {
-            guard raw.utf8.count >= 16 else {
-                throw ConfigError(variable: "PORTAL_METRICS_TOKEN", problem: "expected at least 16 characters")
-            }
-            config.metricsToken = raw
+            config.metricsToken = try secret(raw, "PORTAL_METRICS_TOKEN")
         }
         if let raw = value("PORTAL_ALLOW_SANDBOX") {
             config.allowSandbox = try bool(raw, "PORTAL_ALLOW_SANDBOX")
@@ -250,10 +247,7 @@ public struct PortalConfig: Sendable {
             config.yookassaNetworks = try networks(raw, "YOOKASSA_WEBHOOK_NETWORKS")
         }
         if let raw = value("PORTAL_SANDBOX_SECRET") {
-            guard raw.utf8.count >= 16 else {
-                throw ConfigError(variable: "PORTAL_SANDBOX_SECRET", problem: "expected at least 16 characters")
-            }
-            config.sandboxSecret = raw
+            config.sandboxSecret = try secret(raw, "PORTAL_SANDBOX_SECRET")
         }
         if let raw = value("PORTAL_SANDBOX_WEBHOOK_COPIES") {
             guard let copies = Int(raw), (0...5).contains(copies) else {
@@ -332,6 +326,14 @@ public struct PortalConfig: Sendable {
         let scheme = raw.split(separator: ":").first.map(String.init) ?? raw
         throw ConfigError(
             variable: "DATABASE_URL", problem: "unknown scheme «\(scheme)»: expected postgres://… or sqlite:///path")
+    }
+
+    /// A key or token: at least 16 characters.
+    static func secret(_ raw: String, _ name: String) throws -> String {
+        guard raw.utf8.count >= 16 else {
+            throw ConfigError(variable: name, problem: "expected at least 16 characters")
+        }
+        return raw
     }
 
     /// Comma-separated addresses and IPv4 networks.

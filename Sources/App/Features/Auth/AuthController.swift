@@ -444,22 +444,26 @@ struct AuthController {
 enum Throttle {
     /// Counts a hit on each bucket; the seconds to wait when one is past its limit, else nil.
     static func check(_ req: Request, _ buckets: [(String, Int)], window: TimeInterval) async throws -> Int? {
-        var wait: Int?
-        for (bucket, limit) in buckets {
-            let decision = try await req.portal.rateLimiter.hit(
-                bucket, limit: limit, window: window, now: req.now, on: req.db)
-            if !decision.allowed { wait = max(wait ?? 0, decision.retryAfter) }
+        try await longestWait(buckets) {
+            try await req.portal.rateLimiter.hit($0, limit: $1, window: window, now: req.now, on: req.db)
         }
-        return wait
     }
 
     /// The seconds to wait when one of the buckets already has its limit of hits, else nil; counts nothing
     /// (the hits are counted with `record` when the attempt fails).
     static func peek(_ req: Request, _ buckets: [(String, Int)], window: TimeInterval) async throws -> Int? {
+        try await longestWait(buckets) {
+            try await req.portal.rateLimiter.peek($0, limit: $1, window: window, now: req.now, on: req.db)
+        }
+    }
+
+    /// The longest wait among the buckets' decisions, or nil when every one allows.
+    private static func longestWait(
+        _ buckets: [(String, Int)], _ decide: (String, Int) async throws -> RateLimiter.Decision
+    ) async throws -> Int? {
         var wait: Int?
         for (bucket, limit) in buckets {
-            let decision = try await req.portal.rateLimiter.peek(
-                bucket, limit: limit, window: window, now: req.now, on: req.db)
+            let decision = try await decide(bucket, limit)
             if !decision.allowed { wait = max(wait ?? 0, decision.retryAfter) }
         }
         return wait
