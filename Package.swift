@@ -20,6 +20,9 @@ let package = Package(
         .target(name: "PortalDomain"),
         .target(name: "Markup"),
         .target(name: "XLSX", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(
+            name: "PDF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Resources")]),
         .executableTarget(name: "xlsx-bench", dependencies: ["XLSX"], path: "Tests/bench/xlsx-bench"),
         .target(
             name: "Mail",
@@ -33,7 +36,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "PortalDomain", "Markup", "Mail", "XLSX",
+                "PortalDomain", "Markup", "Mail", "XLSX", "PDF",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "PortalDomainTests", dependencies: ["PortalDomain"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
         .testTarget(name: "XLSXTests", dependencies: ["XLSX"], exclude: ["helper.py"]),
+        .testTarget(name: "PDFTests", dependencies: ["PDF"]),
         .testTarget(name: "MailTests", dependencies: ["Mail"]),
         .testTarget(
             name: "AppTests",
