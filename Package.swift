@@ -23,6 +23,8 @@ let package = Package(
         .target(
             name: "PDF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Resources")]),
+        .target(name: "Documents", dependencies: ["PDF", "PortalDomain"]),
+        .executableTarget(name: "pdf-bench", dependencies: ["Documents"], path: "Tests/bench/pdf-bench"),
         .executableTarget(name: "xlsx-bench", dependencies: ["XLSX"], path: "Tests/bench/xlsx-bench"),
         .target(
             name: "Mail",
@@ -36,7 +38,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "PortalDomain", "Markup", "Mail", "XLSX", "PDF",
+                "PortalDomain", "Markup", "Mail", "XLSX", "PDF", "Documents",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
         .testTarget(name: "XLSXTests", dependencies: ["XLSX"], exclude: ["helper.py"]),
         .testTarget(name: "PDFTests", dependencies: ["PDF"]),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents"]),
         .testTarget(name: "MailTests", dependencies: ["Mail"]),
         .testTarget(
             name: "AppTests",

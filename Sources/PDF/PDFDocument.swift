@@ -90,18 +90,22 @@ public final class PDFDocument {
         cursor += width + spaceAfter
     }
 
-    /// «label ______ /name/»: a place to sign.
-    public func signature(_ label: String, name: String, size: Double = 10) {
+    /// «label ______ /name/»: a place to sign (without the name when it is empty); signatures one under another
+    /// line up when given the same `labelWidth`.
+    public func signature(_ label: String, name: String, size: Double = 10, labelWidth: Double = 180) {
         let line = 150.0
-        ensure(size * 3)
-        let labelWidth = min(contentWidth - line - 10, max(160, regular.width(label, size: size) + 10))
-        for (index, text) in regular.wrap(label, size: size, width: labelWidth - 10).enumerated() {
+        let labelWidth = min(contentWidth - line - 10, max(40, labelWidth))
+        let lines = regular.wrap(label, size: size, width: labelWidth - 10)
+        ensure(Double(lines.count) * size * 1.25 + size * 1.4)
+        for (index, text) in lines.enumerated() {
             draw(.text(regular, size, margin.left, cursor + size * 0.95 + Double(index) * size * 1.25, text))
         }
-        let baseline = cursor + size * 1.1
+        let baseline = cursor + size * 1.1 + Double(lines.count - 1) * size * 1.25
         draw(.line(margin.left + labelWidth, baseline, margin.left + labelWidth + line, baseline, 0.5))
-        draw(.text(regular, size, margin.left + labelWidth + line + 8, cursor + size * 0.95, "/\(name)/"))
-        cursor += size * 2.6
+        if !name.isEmpty {
+            draw(.text(regular, size, margin.left + labelWidth + line + 8, baseline - size * 0.15, "/\(name)/"))
+        }
+        cursor = baseline + size * 1.5
     }
 
     /// A table: wrapped cells, borders, a shaded header repeated on each page the rows continue on.
