@@ -11,6 +11,7 @@ func routes(_ app: Application, passwords: Passwords) throws {
     ReadingsUploadController().register(app)
     IntervalActsController().register(app)
     PaymentsController().register(app)
+    HistoryController().register(app)
     SandboxCheckoutController().register(app)
     SystemController().register(app)
     BillingAPIController().register(app)

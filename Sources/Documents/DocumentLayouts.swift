@@ -111,9 +111,9 @@ public enum DocumentPDF {
         pdf.table(
             PDFTable(
                 columns: [
-                    .init(0.5, align: .center), .init(3.8), .init(1, align: .center), .init(1.6, align: .right),
+                    .init(0.5, align: .center), .init(3.4), .init(1, align: .center), .init(1.6, align: .right),
                     .init(1.5, align: .right), .init(1.7, align: .right), .init(1.1, align: .center),
-                    .init(1.2, align: .center), .init(1.5, align: .right), .init(1.7, align: .right),
+                    .init(1.6, align: .center), .init(1.5, align: .right), .init(1.7, align: .right),
                 ], header: header, rows: rows2, fontSize: 7.5, spaceAfter: 14))
         signatures(
             [
@@ -173,7 +173,7 @@ public enum DocumentPDF {
                 ],
                 header: [
                     "Энергообъект", "Номер ПУ", "Зона суток", "Предыдущие показания", "Текущие показания",
-                    "Коэф. трансф.", "Расход, кВт·ч",
+                    "Коэф.", "Расход, кВт·ч",
                 ], rows: rows, fontSize: 8, spaceAfter: 14))
         partySignatures(document.supplier, document.customer, on: pdf)
     }

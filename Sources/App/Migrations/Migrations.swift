@@ -19,5 +19,6 @@ enum PortalMigrations {
         CreateObjectMeterCounts(),
         CreateUniqueAccountEmails(),
         CreateUploadProblems(),
+        CreateHistory(),
     ]
 }

@@ -24,6 +24,15 @@ enum SampleTariffs {
         case .sixth: 630
         }
     }
+
+    /// VAT in percent on energy supplied in `period`: 22 % from 2026, 20 % before.
+    static func vatRate(_ period: BillingPeriod) -> Int { period.year >= 2026 ? 22 : 20 }
+
+    /// A charge including VAT split into the cost without VAT and the VAT, rounded to the kopeck.
+    static func splitVAT(_ total: Int64, rate: Int) -> (net: Int64, vat: Int64) {
+        let net = (total * 100 + Int64((100 + rate) / 2)) / Int64(100 + rate)
+        return (net, total - net)
+    }
 }
 
 /// What a billing system does at the end of a month, so the cycle can be seen without one: the open period's
@@ -91,6 +100,7 @@ enum PeriodClosing {
             }
             var accepted: [[String: SQLValue]] = []
             var amounts: [String: Int64] = [:]
+            var volumes: [String: Int64] = [:]
             let readOn = DemoBilling.firstDay(period.next)
             for row in submitted {
                 accepted.append([
@@ -109,12 +119,15 @@ enum PeriodClosing {
                 else { continue }
                 let kopecks = (consumed * SampleTariffs.kopecksPerKWh(category, zone) + 500) / 1000
                 amounts[row.contract_id, default: 0] += kopecks
+                volumes[row.contract_id, default: 0] += consumed
             }
             try await BillingIntake.upsert(
                 accepted, into: "accepted_readings", columns: BillingEntity.readings.columns, on: sql)
 
             var documents: [[String: SQLValue]] = []
+            var lines: [[String: SQLValue]] = []
             var invoices: [[String: SQLValue]] = []
+            let rate = SampleTariffs.vatRate(period)
             for (contract, amount) in amounts.sorted(by: { $0.key < $1.key }) {
                 invoices.append([
                     "id": .text("\(contract)-inv-\(period)-1"), "contract_id": .text(contract),
@@ -123,9 +136,18 @@ enum PeriodClosing {
                     "due_on": .text(DemoBilling.day(period.next, 18)), "amount_kopecks": .int(amount),
                     "outstanding_kopecks": .int(amount),
                 ])
-                for type in [DocumentType.acceptanceAct, .invoiceFacture, .paymentInvoice] {
+                let split = SampleTariffs.splitVAT(amount, rate: rate)
+                for type in DocumentType.allCases {
+                    let document = "\(contract)-\(type.rawValue)-\(period)"
+                    lines.append([
+                        "id": .text("\(document)-1"), "contract_id": .text(contract), "document_id": .text(document),
+                        "position": .int(1), "description": .text("Электрическая энергия за \(period.russianName)"),
+                        "unit": .text("кВт·ч"), "quantity_milli": .int(volumes[contract, default: 0]),
+                        "amount_kopecks": .int(split.net), "vat_rate": .int(Int64(rate)),
+                        "vat_kopecks": .int(split.vat),
+                    ])
                     documents.append([
-                        "id": .text("\(contract)-\(type.rawValue)-\(period)"), "contract_id": .text(contract),
+                        "id": .text(document), "contract_id": .text(contract),
                         "type": .text(type.rawValue),
                         "number": .text("\(DemoBilling.documentPrefix(type))-\(contract)/\(period.month)"),
                         "issued_on": .text(DemoBilling.day(period.next, 5)), "period": .text(period.description),
@@ -137,6 +159,8 @@ enum PeriodClosing {
                 invoices, into: "payment_documents", columns: BillingEntity.paymentDocuments.columns, on: sql)
             try await BillingIntake.upsert(
                 documents, into: "documents", columns: BillingEntity.documents.columns, on: sql)
+            try await BillingIntake.upsert(
+                lines, into: "document_lines", columns: BillingEntity.documentLines.columns, on: sql)
             try await sql.delete(from: "submitted_readings").where("period", .equal, period.description).run()
             // The next month starts with every object and meter waiting for readings.
             try await sql.update("energy_objects").set("status", to: ReadingStatus.waiting.rawValue).run()

@@ -86,6 +86,7 @@ struct BillingEntity: Sendable {
 
     static let all: [BillingEntity] = [
         contracts, energyObjects, meters, meterChannels, readings, paymentDocuments, advances, payments, documents,
+        documentLines,
     ]
 
     static func named(_ path: String) -> BillingEntity? { all.first { $0.path == path } }
@@ -237,4 +238,21 @@ struct BillingEntity: Sendable {
             .init("fileName", "file_name", .text(max: 200), required: false),
             .init("file", "file_data", .base64(maxBytes: 10 << 20), required: false, "The file, base64"),
         ])
+
+    static let documentLines = BillingEntity(
+        path: "document-lines", table: "document_lines", title: "The lines a document prints: volumes, costs, VAT",
+        fields: [
+            idField,
+            .init("documentId", "document_id", .reference(table: "documents")),
+            .init("position", "position", .integer(1...9_999), "Order of the line in the document"),
+            .init("description", "description", .text(max: 300), "e.g. «Электрическая энергия, дневная зона»"),
+            .init("unit", "unit", .text(max: 20), "e.g. «кВт·ч»"),
+            .init("quantity", "quantity_milli", .reading, "Quantity, up to 3 decimals, e.g. \"12345.678\""),
+            .init(
+                "amountKopecks", "amount_kopecks", .integer(-999_999_999_999_99...999_999_999_999_99),
+                "Cost without VAT"),
+            .init("vatRate", "vat_rate", .integer(0...100), "VAT in percent"),
+            .init("vatKopecks", "vat_kopecks", .integer(-999_999_999_999_99...999_999_999_999_99)),
+        ],
+        contractFrom: "documentId")
 }

@@ -52,7 +52,7 @@ enum BillingTokens {
 
 /// What the portal collected for billing, in the order it happened: billing reads it with a cursor.
 enum BillingFeed {
-    /// Kinds of entries; later issues add online payments, appeals and orders.
+    /// Kinds of entries.
     enum Kind: String, Sendable, CaseIterable {
         /// A reading a person submitted (form or file) for the open period.
         case reading
@@ -64,6 +64,8 @@ enum BillingFeed {
         case intervalProfile
         /// A card payment the acquirer confirmed, with its split over documents and the advance.
         case onlinePayment
+        /// An order placed in «История»: an акт сверки to prepare or a document to e-mail.
+        case order
     }
 
     struct Item: Sendable {

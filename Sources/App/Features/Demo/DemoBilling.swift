@@ -136,8 +136,10 @@ struct DemoBilling: Sendable {
             let last = month == months - 1
             let kinds =
                 [("Электроэнергия", 1.0)] + (category == .fourth || category == .sixth ? [("Мощность", 0.35)] : [])
+            var charged: [(kind: String, amount: Int64)] = []
             for (k, kind) in kinds.enumerated() {
                 let amount = Int64((monthlyTotal * tariff * kind.1 * (0.85 + 0.3 * rng.unit()) * 100).rounded())
+                charged.append((kind.0, amount))
                 let docID = "\(id)-inv-\(period)-\(k + 1)"
                 let unpaid = (last && debtor) || (month == months - 3 && oldDebt)
                 let partial = unpaid && rng.int(2) == 0
@@ -172,6 +174,28 @@ struct DemoBilling: Sendable {
                         "number": .string("\(Self.documentPrefix(type))-\(index + 1)/\(period.month)"),
                         "issuedOn": .string(Self.day(period.next, 5)), "period": .string(period.description),
                     ])
+                let rate = SampleTariffs.vatRate(period)
+                for (position, line) in charged.enumerated() {
+                    let split = SampleTariffs.splitVAT(line.amount, rate: rate)
+                    let energy = line.kind == "Электроэнергия"
+                    // Energy in kWh at the tariff; capacity in kW as the month's average load.
+                    let quantity =
+                        energy
+                        ? Int64((Double(line.amount) / tariff / 100 * 1000).rounded())
+                        : Int64(monthlyTotal / 720 * 1000)
+                    add(
+                        .documentLines,
+                        [
+                            "id": .string("\(id)-\(type.rawValue)-\(period)-\(position + 1)"),
+                            "documentId": .string("\(id)-\(type.rawValue)-\(period)"),
+                            "position": .number(Double(position + 1)),
+                            "description": .string(energy ? "Электрическая энергия" : "Электрическая мощность"),
+                            "unit": .string(energy ? "кВт·ч" : "кВт"),
+                            "quantity": .string(ReadingValue.text(quantity)),
+                            "amountKopecks": .number(Double(split.net)), "vatRate": .number(Double(rate)),
+                            "vatKopecks": .number(Double(split.vat)),
+                        ])
+                }
             }
             period = period.next
         }

@@ -33,10 +33,11 @@ struct MenuItem: Sendable {
     var title: String
     var path: SitePath
 
-    /// «Оплата», «Показания», «История», «Обращения», «Помощь» join here as their sections are built.
+    /// «Обращения» and «Помощь» join here as their sections are built.
     static let main: [MenuItem] = [
         MenuItem(title: "Оплата", path: .payments),
         MenuItem(title: "Показания", path: .readings),
+        MenuItem(title: "История", path: .history),
     ]
 
     /// The items under «Ещё».
@@ -105,7 +106,7 @@ enum Layout {
     }
 
     static func menuLink(_ item: MenuItem, current: String) -> HTML {
-        let active = item.path.path == current
+        let active = item.path.path == current || current.hasPrefix(item.path.path + "/")
         return
             "<li><a href=\"\(item.path.path)\"\(active ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(item.title)</a></li>"
     }
@@ -158,6 +159,9 @@ enum Icons {
         """
     static let download: HTML = """
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3a1 1 0 0 1 1 1v9.59l3.3-3.3 1.4 1.42L12 17.41l-5.7-5.7 1.4-1.42 3.3 3.3V4a1 1 0 0 1 1-1ZM5 19h14v2H5Z"/></svg>
+        """
+    static let mail: HTML = """
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm1 2.4V17h16V7.4l-8 5.2Zm1.4-.4L12 11.3 18.6 7Z"/></svg>
         """
     static let trash: HTML = """
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3h6l1 2h4v2H4V5h4Zm-3 6h12l-1 12H7Zm4 2v8h2v-8Zm4 0v8h2v-8Z"/></svg>

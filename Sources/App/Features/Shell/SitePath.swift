@@ -41,6 +41,15 @@ enum SitePath: Sendable {
     case contract(String)
     case contractDownload(String)
     case contractRemove(String)
+    case history
+    case historyDocuments
+    case historyDocumentFile
+    case historyDocumentSend
+    case historyPayments
+    case historyReadings
+    case historyReadingsDownload
+    case historyOrders
+    case historyOrderFile(String)
     case manual
     case agreement
     case devMail
@@ -90,6 +99,15 @@ enum SitePath: Sendable {
         case .contract(let number): "/contracts/\(number)"
         case .contractDownload(let number): "/contracts/\(number)/download"
         case .contractRemove(let number): "/contracts/\(number)/remove"
+        case .history: "/history"
+        case .historyDocuments: "/history/documents"
+        case .historyDocumentFile: "/history/documents/file"
+        case .historyDocumentSend: "/history/documents/send"
+        case .historyPayments: "/history/payments"
+        case .historyReadings: "/history/readings"
+        case .historyReadingsDownload: "/history/readings/download"
+        case .historyOrders: "/history/orders"
+        case .historyOrderFile(let id): "/history/orders/\(id)/file"
         case .manual: "/manual"
         case .agreement: "/agreement"
         case .devMail: "/dev/mail"
@@ -109,6 +127,7 @@ enum SitePath: Sendable {
         case .intervalAct: ["readings", "acts", ":id"]
         case .uploadProblems: ["readings", "uploads", ":id", "problems"]
         case .paymentReturn: ["payments", "return", ":id"]
+        case .historyOrderFile: ["history", "orders", ":id", "file"]
         case .contract: ["contracts", ":number"]
         case .contractDownload: ["contracts", ":number", "download"]
         case .contractRemove: ["contracts", ":number", "remove"]
