@@ -13,6 +13,9 @@ final class TestBrowser: @unchecked Sendable {
         let status: HTTPStatus
         let body: String
         let location: String?
+        var headers = HTTPHeaders()
+        /// The body's bytes, for downloads.
+        var data = Data()
     }
 
     let world: TestWorld
@@ -65,7 +68,9 @@ final class TestBrowser: @unchecked Sendable {
             }
             let text = res.body.string
             if let token = Self.csrfToken(in: text) { csrf = token }
-            page = Page(status: res.status, body: text, location: res.headers.first(name: .location))
+            page = Page(
+                status: res.status, body: text, location: res.headers.first(name: .location), headers: res.headers,
+                data: Data(buffer: res.body))
         }
         return page
     }

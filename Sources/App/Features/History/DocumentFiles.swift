@@ -188,11 +188,12 @@ extension DocumentFiles {
         guard let contract = try await ContractRow.find(contractID, on: sql) else { return nil }
         let start = "\(from)-01"
         let end = "\(to)-\(BillingPeriod.padded(to.dayCount, 2))"
+        // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back so both databases give an integer.
         let before = try await sql.raw(
             """
             SELECT
-                (SELECT COALESCE(SUM(amount_kopecks), 0) FROM payment_documents WHERE contract_id = \(bind: contractID) AND issued_on < \(bind: start)) AS charged,
-                (SELECT COALESCE(SUM(amount_kopecks), 0) FROM payments_received WHERE contract_id = \(bind: contractID) AND paid_on < \(bind: start)) AS paid
+                CAST((SELECT COALESCE(SUM(amount_kopecks), 0) FROM payment_documents WHERE contract_id = \(bind: contractID) AND issued_on < \(bind: start)) AS BIGINT) AS charged,
+                CAST((SELECT COALESCE(SUM(amount_kopecks), 0) FROM payments_received WHERE contract_id = \(bind: contractID) AND paid_on < \(bind: start)) AS BIGINT) AS paid
             """
         ).first()
         let charged = try before?.decode(column: "charged", as: Int64.self) ?? 0
