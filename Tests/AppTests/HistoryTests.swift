@@ -104,12 +104,15 @@ import XLSX
             #expect(sent.status == .ok)
             #expect(sent.headers.first(name: .contentType) == "application/pdf")
             #expect(sent.data == Data("%PDF-1.4\n".utf8), "billing's own file, as it came")
-            #expect(sent.headers.first(name: .contentDisposition)?.hasPrefix("inline; filename=\"document.pdf\"") == true)
+            #expect(
+                sent.headers.first(name: .contentDisposition)?.hasPrefix("inline; filename=\"document.pdf\"") == true)
 
             let rendered = try await browser.get("/history/documents/file?id=D-2")
             #expect(rendered.status == .ok)
             let disposition = try #require(rendered.headers.first(name: .contentDisposition))
-            #expect(disposition.contains("filename*=UTF-8''" + TestBrowser.encode("Счет-фактура № СФ-77-10 от 05.11.2026.pdf")))
+            #expect(
+                disposition.contains(
+                    "filename*=UTF-8''" + TestBrowser.encode("Счет-фактура № СФ-77-10 от 05.11.2026.pdf")))
             let text = try pdfText(rendered.data)
             for expected in [
                 "Счет-фактура № СФ-77/10 от 05.11.2026", "Общество с ограниченной ответственностью «Ромашка»",
@@ -150,7 +153,8 @@ import XLSX
             #expect(wrong.status == .unprocessableEntity)
             #expect(wrong.body.contains(EmailAddress.invalidMessage))
             #expect(wrong.body.contains("value=\"не адрес\""), "what was typed stays")
-            let sent = try await browser.post("/history/documents/send", ["id": "D-2", "email": "Director@Romashka.ru"])
+            let sent = try await browser.post(
+                "/history/documents/send", ["id": "D-2", "email": "Director@Romashka.ru"])
             #expect(sent.location == "/history/documents?sent=1")
             let page = try await browser.get(sent.location!)
             #expect(
@@ -162,7 +166,10 @@ import XLSX
             let letter = try #require(letters.first)
             #expect(letter.to.contains("director@romashka.ru"))
             #expect(letter.subject == "Счет-фактура № СФ-77/10 от 05.11.2026")
-            #expect(letter.text.contains("По вашему запросу из личного кабинета клиента направляем документ «Счет-фактура № СФ-77/10 от 05.11.2026». Файл приложен к письму."))
+            #expect(
+                letter.text.contains(
+                    "По вашему запросу из личного кабинета клиента направляем документ «Счет-фактура № СФ-77/10 от 05.11.2026». Файл приложен к письму."
+                ))
             let mime = String(decoding: try #require(world.mail.sent.last).mime, as: UTF8.self)
             #expect(mime.contains("application/pdf"))
             // The order is listed as done, and billing sees it in the feed.
@@ -214,13 +221,15 @@ import XLSX
             #expect(page.body.contains("Цех № 1"))
             #expect(page.body.contains("ПУ № 01234567"))
             #expect(!page.body.contains("12345,678"), "readings show once a meter is chosen")
-            let meter = try await browser.get("/history/readings?contract=74070100099901&meter=M-1&from=2026-01&to=2026-11")
+            let meter = try await browser.get(
+                "/history/readings?contract=74070100099901&meter=M-1&from=2026-01&to=2026-11")
             #expect(meter.body.contains("12345,678"))
             #expect(meter.body.contains("Принято к расчету"))
             #expect(meter.body.contains("A+, День"))
             let outside = try await browser.get("/history/readings?meter=M-1&from=2025-01&to=2025-06")
             #expect(outside.body.contains("Показаний за выбранный период нет."))
-            let file = try await browser.get("/history/readings/download?contract=74070100099901&from=2026-01&to=2026-11")
+            let file = try await browser.get(
+                "/history/readings/download?contract=74070100099901&from=2026-01&to=2026-11")
             #expect(file.status == .ok)
             let rows = try Workbook(data: file.data).rows(inSheet: "История показаний")
             #expect(rows.first?[1] == .string("Энергообъект"))

@@ -57,6 +57,12 @@ import VaporTesting
             (ReadingsPage.mock.render().rendered, "Цех № 1"),
             (ContractPage.mock.render().rendered, "<h1>Договор № 74070100000001</h1>"),
             (ContractPage.mock.render().rendered, "Меркурий 230"),
+            (HistoryDocumentsPage.mock.render().rendered, "Счет-фактура № СФ-1/11 от 05.12.2026"),
+            (HistoryDocumentsPage.mock.render().rendered, "aria-current=\"page\">Документы</a>"),
+            (HistorySendPage.mock.render().rendered, "value=\"buh@romashka.ru\""),
+            (HistoryPaymentsPage.mock.render().rendered, "Оплачен, ожидает зачисления"),
+            (HistoryReadingsPage.mock.render().rendered, "12345,678"),
+            (HistoryOrdersPage.mock.render().rendered, "Акт сверки взаиморасчетов с 01.01.2026 по 30.11.2026"),
             (ErrorPages.page(status: .notFound, context: .anonymous).rendered, "Страница не найдена"),
             (ErrorPages.page(status: .internalServerError, context: .anonymous).rendered, "Что-то пошло не так"),
         ]

@@ -48,9 +48,17 @@ struct CreateBytewiseKeys: AsyncMigration {
 
     /// One `ALTER TABLE` per table, which rebuilds its indexes on these columns once, then its statistics.
     private func collate(_ database: Database, as collation: String) async throws {
+        try await Self.collate(Self.columns, on: database, as: collation)
+    }
+
+    /// Gives `columns` of each table the collation (on PostgreSQL; SQLite compares bytes already). Later
+    /// migrations call it for the key columns of their tables.
+    static func collate(
+        _ columns: [(table: String, columns: [String])], on database: Database, as collation: String = "\"C\""
+    ) async throws {
         let sql = database.sql
         guard sql.dialect.name == "postgresql" else { return }
-        for (table, columns) in Self.columns {
+        for (table, columns) in columns {
             let changes = columns.map { "ALTER COLUMN \($0) TYPE TEXT COLLATE \(collation)" }
             try await sql.raw(
                 SQLQueryString("ALTER TABLE \(unsafeRaw: table) \(unsafeRaw: changes.joined(separator: ", "))")

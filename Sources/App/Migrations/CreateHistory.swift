@@ -18,6 +18,9 @@ struct CreateHistory: AsyncMigration {
             .field("vat_rate", .int, .required)
             .field("vat_kopecks", .int64, .required)
             .create()
+        // Keys compare byte by byte, as billing's others do (CreateBytewiseKeys).
+        try await CreateBytewiseKeys.collate(
+            [("document_lines", ["id", "contract_id", "document_id"]), ("documents", ["type"])], on: database)
         try await sql.create(index: "document_lines_document_idx").on("document_lines")
             .column("document_id").column("position").run()
         try await sql.create(index: "document_lines_contract_idx").on("document_lines").column("contract_id").run()
