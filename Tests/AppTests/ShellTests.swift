@@ -91,6 +91,10 @@ import VaporTesting
             try await world.app.testing().test(.GET, "js/portal.js") { res async in
                 #expect(res.status == .ok)
             }
+            try await world.app.testing().test(.GET, "favicon.ico") { res async in
+                #expect(res.status == .movedPermanently)
+                #expect(res.headers.first(name: .location) == "/icons/favicon.svg")
+            }
         }
     }
 

@@ -11,7 +11,8 @@ For each data set — small: `lkk demo --contracts 4100` on SQLite in a fresh fo
      account can come from its own address as real accountants do — the per-address limits stay on);
   3. signs the 200 accounts in over HTTP (4 at a time): that rate is bcrypt's, by design;
   4. runs wrk (2 threads, 64 connections) against /ping (no database: the baseline), the sign-in page,
-     «Оплата» of an account with 20 contracts, «Показания» of the 500-meter contract and its contract card;
+     «Оплата» of an account with 20 contracts, «Показания» of the 500-meter contract and its contract card,
+     «История» → «Документы» of the 20 contracts with ten years of monthly documents each;
   5. sends readings from all 200 accounts at once, as on the 1st of the month, and counts the stored rows;
      twice: the first wave right after the pages (the submission's statements not yet run on the server's
      database connections, as after a restart), the second a few seconds later with new values;
@@ -149,6 +150,35 @@ def count_contracts(portal, database_url):
         return 0
 
 
+def run_sql(portal, database_url, statements):
+    """Runs SQL on the data set's database: psql for PostgreSQL, the sqlite3 module for SQLite."""
+    if database_url:
+        subprocess.run(["psql", "-q", database_url], input="BEGIN;\n" + ";\n".join(statements) + ";\nCOMMIT;\n",
+                       text=True, check=True, stdout=subprocess.DEVNULL)
+    else:
+        with sqlite3.connect(os.path.join(portal.data_dir, "lkk.sqlite")) as db:
+            for statement in statements:
+                db.execute(statement)
+
+
+def ten_years_of_documents(portal, database_url):
+    """Gives the first bench account's 20 contracts (c1…c20) monthly documents of the four types for the ten
+    years before the demo's own year of them: «История» → «Документы» then lists 20 × 10 × 12 × 4 rows."""
+    statements = []
+    for contract in range(1, 21):
+        values = []
+        for back in range(13, 121):
+            year, month = divmod(2026 * 12 + 10 - back, 12)
+            period = f"{year:04d}-{month + 1:02d}"
+            for kind, prefix in [("acceptanceAct", "АП"), ("invoiceFacture", "СФ"), ("paymentInvoice", "СЧ"),
+                                 ("acceptanceStatement", "ВП")]:
+                values.append(f"('c{contract}-{kind}-{period}', 'c{contract}', '{kind}', '{prefix}-{contract}/{period}',"
+                              f" '{period}-28', '{period}')")
+        statements.append("INSERT INTO documents (id, contract_id, type, number, issued_on, period) VALUES "
+                          + ", ".join(values) + " ON CONFLICT (id) DO NOTHING")
+    run_sql(portal, database_url, statements)
+
+
 def stored_matching(portal, database_url, expected):
     """How many of `expected` (channel id → thousandths) the database holds with exactly that value."""
     ids = ",".join("'" + c.replace("'", "''") + "'" for c in expected)
@@ -231,6 +261,7 @@ def run(label, portal, database_url, contracts, seconds, connections):
         portal.command("demo", "--contracts", str(contracts), capture=False)
         print(f"[{label}] loaded in {time.time() - started:.0f} s", flush=True)
     portal.command("demo-accounts", "--count", str(ACCOUNTS), "--contracts", "20", "--also", BIG)
+    ten_years_of_documents(portal, database_url)
     portal.env.update({"PORTAL_TRUSTED_PROXIES": "127.0.0.1", "PORTAL_SANDBOX_WEBHOOK_COPIES": "1"})
     portal.start()
     try:
@@ -250,6 +281,7 @@ def run(label, portal, database_url, contracts, seconds, connections):
             ("«Оплата», 20 договоров", "/payments", True),
             ("«Показания», договор на 500 ПУ", f"/readings?contract={BIG}", True),
             ("Карточка договора на 500 ПУ", f"/contracts/{BIG}", True),
+            ("«История» → «Документы», 20 договоров × 10 лет", "/history/documents", True),
         ]:
             if with_cookie:
                 status, _, _ = first.get(path)

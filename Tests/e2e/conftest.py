@@ -1,8 +1,12 @@
 """Fixtures for the end-to-end tests: a real `lkk serve` on a temporary SQLite file and headless Chromium."""
+import email
+import email.policy
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -22,9 +26,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def portal():
-    """Starts the built binary from an unrelated working directory, as an operator would."""
+def start_portal(extra_env=None):
+    """Starts the built binary from an unrelated working directory, as an operator would; yields its base
+    address and working folder, and stops it afterwards."""
     binary = os.environ.get("LKK_BIN", os.path.join(ROOT, ".build", "debug", "lkk"))
     if not os.path.exists(binary):
         pytest.fail(f"{binary} is missing: run `swift build` first")
@@ -33,6 +37,7 @@ def portal():
     env = dict(os.environ, PORT=str(port), PORTAL_DATA_DIR=os.path.join(workdir, "data"), PORTAL_BCRYPT_COST="6")
     env.pop("DATABASE_URL", None)
     env.pop("SMTP_URL", None)
+    env.update(extra_env or {})
     log = open(os.path.join(workdir, "serve.log"), "w")
     process = subprocess.Popen([binary, "serve"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -56,6 +61,44 @@ def portal():
         process.kill()
     log.close()
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def portal():
+    """The portal with the file mailer: its letters are read at /dev/mail."""
+    yield from start_portal()
+
+
+@pytest.fixture(scope="module")
+def smtp_portal():
+    """The portal sending its letters over SMTP to an aiosmtpd sink (Tests/support/smtp_sink.py); yields the
+    portal's base address and `letters()`, the messages the sink received so far."""
+    folder = tempfile.mkdtemp(prefix="lkk-sink-")
+    ready = os.path.join(folder, "ready.json")
+    sink = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "Tests", "support", "smtp_sink.py"), "--dir", folder, "--ready-file",
+         ready, "--exit-on-stdin-eof"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while not os.path.exists(ready):
+        if sink.poll() is not None or time.time() > deadline:
+            pytest.fail("the SMTP sink did not start: is aiosmtpd installed (pip install aiosmtpd)?")
+        time.sleep(0.1)
+    with open(ready) as f:
+        plain = json.load(f)["ports"]["plain"]
+
+    def letters():
+        found = []
+        for name in sorted(os.listdir(folder), key=lambda n: (len(n), n)):
+            if name.endswith(".eml"):
+                with open(os.path.join(folder, name), "rb") as f:
+                    found.append(email.message_from_bytes(f.read(), policy=email.policy.default))
+        return found
+
+    for running in start_portal({"SMTP_URL": f"smtp+plain://127.0.0.1:{plain}"}):
+        yield dict(running, letters=letters)
+    sink.stdin.close()
+    sink.wait(timeout=10)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def make_driver(width, height, download_dir=None):

@@ -11,7 +11,8 @@ from test_contracts import sign_in_as_demo
 
 SIGNED_OUT = ["/login", "/register", "/recover", "/manual", "/agreement"]
 SIGNED_IN = ["/", "/payments", "/readings", "/readings/upload", "/profile", "/profile/sessions",
-             "/profile/contracts", "/contracts/add", "/contracts/74070100000001"]
+             "/profile/contracts", "/contracts/add", "/contracts/74070100000001", "/history/documents",
+             "/history/payments", "/history/readings", "/history/orders"]
 
 
 @pytest.mark.parametrize("width", [1366, 390])

@@ -56,6 +56,7 @@ enum SitePath: Sendable {
     case devMailMessage(String)
     case health
     case ping
+    case favicon
     case metrics
 
     var path: String {
@@ -114,6 +115,7 @@ enum SitePath: Sendable {
         case .devMailMessage(let name): "/dev/mail/\(name)"
         case .health: "/health"
         case .ping: "/ping"
+        case .favicon: "/favicon.ico"
         case .metrics: "/metrics"
         }
     }

@@ -15,6 +15,10 @@ struct SystemController {
             headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             return Response(status: .ok, headers: headers, body: .init(staticString: "pong"))
         }
+        // Browsers ask for /favicon.ico on pages without a <link rel="icon">, such as a PDF in a tab.
+        routes.get(SitePath.favicon.route) { req -> Response in
+            req.redirect(to: "/icons/favicon.svg", redirectType: .permanent)
+        }
     }
 
     struct Health: Content {
