@@ -318,6 +318,24 @@ enum BillingSamples {
                 .where("id", .equal, "K-1-inv-2026-11-1").first()?.decode(column: "amount_kopecks", as: Int64.self)
             let expected: Int64 = 4000 * 610 + 800 * 340
             #expect(amount == expected)
+            // The four documents are issued with their PDFs; the cost is split into VAT at 22 %.
+            let issued = try await sql.raw(
+                "SELECT id, file_name, file_data FROM documents WHERE period = '2026-11' ORDER BY id"
+            ).all()
+            #expect(issued.count == 4)
+            for row in issued {
+                let data = try row.decode(column: "file_data", as: Data?.self)
+                #expect(data?.starts(with: Data("%PDF-1.7".utf8)) == true)
+                #expect(try row.decode(column: "file_name", as: String?.self)?.hasSuffix(" от 05.12.2026.pdf") == true)
+            }
+            let line = try #require(
+                try await sql.raw(
+                    "SELECT quantity_milli, amount_kopecks, vat_rate, vat_kopecks FROM document_lines WHERE document_id = 'K-1-acceptanceAct-2026-11'"
+                ).first())
+            #expect(try line.decode(column: "quantity_milli", as: Int64.self) == 4_800_000)
+            #expect(try line.decode(column: "vat_rate", as: Int.self) == 22)
+            #expect(try line.decode(column: "amount_kopecks", as: Int64.self) == 2_222_951)
+            #expect(try line.decode(column: "vat_kopecks", as: Int64.self) == expected - 2_222_951)
             #expect(try await world.rows("submitted_readings") == 0)
             #expect(try await world.rows("accepted_readings") == 4)
             let open = try await PeriodClosing.openPeriod(

@@ -161,6 +161,16 @@ enum PeriodClosing {
                 documents, into: "documents", columns: BillingEntity.documents.columns, on: sql)
             try await BillingIntake.upsert(
                 lines, into: "document_lines", columns: BillingEntity.documentLines.columns, on: sql)
+            // Each document is issued with its PDF, laid out now from what was just written: a document
+            // keeps the requisites and figures of the day it was issued.
+            for document in documents {
+                guard case .text(let id) = document["id"],
+                    let header = try await DocumentFiles.Header.find(id, on: sql),
+                    let file = try await DocumentFiles.pdf(header, on: sql, now: now)
+                else { continue }
+                try await sql.update("documents").set("file_name", to: file.name).set("file_data", to: file.data)
+                    .where("id", .equal, id).run()
+            }
             try await sql.delete(from: "submitted_readings").where("period", .equal, period.description).run()
             // The next month starts with every object and meter waiting for readings.
             try await sql.update("energy_objects").set("status", to: ReadingStatus.waiting.rawValue).run()

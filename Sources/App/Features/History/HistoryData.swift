@@ -99,14 +99,17 @@ extension HistoryData {
             let conditions = where_(contracts, filters)
             let count = try await sql.raw("SELECT COUNT(*) AS n FROM documents d WHERE \(conditions)").first()
             let total = try count?.decode(column: "n", as: Int.self) ?? 0
+            // The page's ids come from the index alone; only those 20 rows are read from the table.
             let rows = try await sql.raw(
                 """
                 SELECT d.id, d.type, d.number, d.issued_on, d.period, c.number AS contract_number,
                     COALESCE(length(d.file_data), 0) AS file_size
                 FROM documents d JOIN contracts c ON c.id = d.contract_id
-                WHERE \(conditions)
-                ORDER BY d.period DESC, d.issued_on DESC, d.id
-                LIMIT \(literal: pageSize) OFFSET \(literal: (filters.page - 1) * pageSize)
+                WHERE d.id IN (
+                    SELECT d.id FROM documents d WHERE \(conditions)
+                    ORDER BY d.period DESC, d.type, d.id
+                    LIMIT \(literal: pageSize) OFFSET \(literal: (filters.page - 1) * pageSize))
+                ORDER BY d.period DESC, d.type, d.id
                 """
             ).all(decoding: DocumentRow.self, with: .snakeCase)
             return (rows, total)
