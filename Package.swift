@@ -24,6 +24,7 @@ let package = Package(
             name: "PDF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Resources")]),
         .target(name: "Documents", dependencies: ["PDF", "PortalDomain"]),
+        .target(name: "QRCode"),
         .executableTarget(name: "pdf-bench", dependencies: ["Documents"], path: "Tests/bench/pdf-bench"),
         .executableTarget(name: "xlsx-bench", dependencies: ["XLSX"], path: "Tests/bench/xlsx-bench"),
         .target(
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "XLSXTests", dependencies: ["XLSX"], exclude: ["helper.py"]),
         .testTarget(name: "PDFTests", dependencies: ["PDF"]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents"]),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"]),
         .testTarget(name: "MailTests", dependencies: ["Mail"]),
         .testTarget(
             name: "AppTests",
