@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "PortalDomain", "Markup", "Mail", "XLSX", "PDF", "Documents",
+                "PortalDomain", "Markup", "Mail", "XLSX", "PDF", "Documents", "QRCode",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -70,6 +70,7 @@ public func configure(
         work: app.portal.passwordWork)
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(BillingCommands(), as: "billing")
+    app.asyncCommands.use(StaffCommands(), as: "staff")
     app.asyncCommands.use(DemoCommand(passwords: passwords), as: "demo")
     app.asyncCommands.use(LoadTestAccountsCommand(passwords: passwords), as: "demo-accounts")
     try routes(app, passwords: passwords)

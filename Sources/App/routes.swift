@@ -12,6 +12,7 @@ func routes(_ app: Application, passwords: Passwords) throws {
     IntervalActsController().register(app)
     PaymentsController().register(app)
     HistoryController().register(app)
+    AdminController(passwords: passwords).register(app)
     SandboxCheckoutController().register(app)
     SystemController().register(app)
     BillingAPIController().register(app)

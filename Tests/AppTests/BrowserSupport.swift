@@ -20,6 +20,8 @@ final class TestBrowser: @unchecked Sendable {
 
     let world: TestWorld
     var cookie: String?
+    /// Cookies besides the customer session's (the admin module's), sent with every request.
+    var otherCookies: [String: String] = [:]
     var csrf: String?
     var userAgent: String
     /// The address this browser comes from, through a trusted proxy on this machine (the portal must list
@@ -50,7 +52,12 @@ final class TestBrowser: @unchecked Sendable {
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .host, value: "localhost:8080")
         headers.replaceOrAdd(name: .userAgent, value: userAgent)
-        if let cookie { headers.replaceOrAdd(name: .cookie, value: "lkk_session=\(cookie)") }
+        let jar =
+            (cookie.map { ["lkk_session=\($0)"] } ?? [])
+            + otherCookies.sorted { $0.key < $1.key }.map {
+                "\($0.key)=\($0.value)"
+            }
+        if !jar.isEmpty { headers.replaceOrAdd(name: .cookie, value: jar.joined(separator: "; ")) }
         if body != nil {
             headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
             headers.replaceOrAdd(name: .origin, value: "http://localhost:8080")
@@ -65,6 +72,9 @@ final class TestBrowser: @unchecked Sendable {
             res async in
             if let set = res.headers.setCookie?["lkk_session"] {
                 cookie = set.string.isEmpty ? nil : set.string
+            }
+            for (name, value) in res.headers.setCookie?.all ?? [:] where name != "lkk_session" {
+                otherCookies[name] = value.string.isEmpty ? nil : value.string
             }
             let text = res.body.string
             if let token = Self.csrfToken(in: text) { csrf = token }

@@ -20,5 +20,6 @@ enum PortalMigrations {
         CreateUniqueAccountEmails(),
         CreateUploadProblems(),
         CreateHistory(),
+        CreateStaff(),
     ]
 }

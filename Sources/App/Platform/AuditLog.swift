@@ -56,11 +56,15 @@ public enum AuditLog {
             ipAddress: request.clientAddress, details: details, at: request.now, on: request.db)
     }
 
-    /// The newest entries first.
-    public static func recent(limit: Int = 100, accountID: UUID? = nil, on db: Database) async throws -> [Entry] {
+    /// The newest entries first; `action` and `actor` keep those that start with them.
+    public static func recent(
+        limit: Int = 100, accountID: UUID? = nil, action: String? = nil, actor: String? = nil, on db: Database
+    ) async throws -> [Entry] {
         var query = db.sql.select()
             .columns("at", "actor", "account_id", "action", "subject", "ip_address", "details").from("audit_log")
         if let accountID { query = query.where("account_id", .equal, accountID) }
+        if let action, !action.isEmpty { query = query.where("action", .like, Self.prefixPattern(action)) }
+        if let actor, !actor.isEmpty { query = query.where("actor", .like, Self.prefixPattern(actor)) }
         return try await query.orderBy("at", .descending).limit(limit).all().map { row in
             Entry(
                 at: try row.decode(column: "at", as: Date.self),
@@ -71,6 +75,13 @@ public enum AuditLog {
                 ipAddress: try row.decode(column: "ip_address", as: String?.self),
                 details: try row.decode(column: "details", as: String?.self))
         }
+    }
+}
+
+extension AuditLog {
+    /// `text%` with LIKE's own characters taken literally.
+    static func prefixPattern(_ text: String) -> String {
+        String(text.filter { $0 != "%" && $0 != "_" && $0 != "\\" }.prefix(100)) + "%"
     }
 }
 

@@ -22,7 +22,8 @@ struct CSRFMiddleware: AsyncMiddleware {
     }
     /// The sandbox acquirer's pages stand for another site: its forms carry no portal token (the payment id
     /// in the address is their key).
-    var exemptPrefixes: [String] = ["/api/", "/sandbox-acquirer/"]
+    /// `/admin/` has sessions of its own: `StaffSessionMiddleware` runs the same check with its token.
+    var exemptPrefixes: [String] = ["/api/", "/sandbox-acquirer/", "/admin/"]
 
     enum Failure: String {
         case foreignOrigin, missingSession, badToken
@@ -32,7 +33,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         guard Self.isUnsafe(request.method), !exemptPrefixes.contains(where: { request.url.path.hasPrefix($0) }) else {
             return try await next.respond(to: request)
         }
-        if let failure = try await check(request) {
+        if let failure = try await Self.check(request, expected: request.sessions.expectedCSRFToken) {
             request.logger.notice("CSRF refused: \(failure.rawValue) \(request.method) \(request.url.path)")
             return try await ErrorPages.render(status: .forbidden, for: request)
         }
@@ -43,14 +44,15 @@ struct CSRFMiddleware: AsyncMiddleware {
         !(method == .GET || method == .HEAD || method == .OPTIONS)
     }
 
-    func check(_ request: Request) async throws -> Failure? {
+    /// Checks the request's origin and that its form (or header) carries `expected`.
+    static func check(_ request: Request, expected: String?) async throws -> Failure? {
         if let site = request.headers.first(name: "Sec-Fetch-Site"), site != "same-origin" && site != "none" {
             return .foreignOrigin
         }
         if let origin = request.headers.first(name: .origin), origin != Self.expectedOrigin(request) {
             return .foreignOrigin
         }
-        guard let expected = request.sessions.expectedCSRFToken else { return .missingSession }
+        guard let expected else { return .missingSession }
         var sent = request.headers.first(name: Self.headerName)
         if sent == nil {
             if request.body.data == nil {

@@ -59,3 +59,9 @@ private enum SignalSources {
     nonisolated(unsafe) static var held: [DispatchSourceSignal] = []
     static func keep(_ sources: [DispatchSourceSignal]) { held = sources }
 }
+
+/// A command refused with a message for the operator.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
