@@ -48,7 +48,36 @@ final class TestBrowser: @unchecked Sendable {
         return try await send(.POST, path, body: body)
     }
 
+    /// Posts a multipart form with its files (each under `files[]`), with the CSRF token.
+    @discardableResult
+    func postMultipart(_ path: String, _ fields: [String: String], files: [(name: String, data: Data)]) async throws
+        -> Page
+    {
+        let boundary = "----lkk-test-\(UUID().uuidString)"
+        var body = Data()
+        var all = fields
+        if let csrf, all[CSRFMiddleware.fieldName] == nil { all[CSRFMiddleware.fieldName] = csrf }
+        for (key, value) in all.sorted(by: { $0.key < $1.key }) {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(key)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for file in files {
+            body += Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    .utf8)
+            body += file.data + Data("\r\n".utf8)
+        }
+        body += Data("--\(boundary)--\r\n".utf8)
+        return try await send(.POST, path, raw: body, contentType: "multipart/form-data; boundary=\(boundary)")
+    }
+
     private func send(_ method: HTTPMethod, _ path: String, body: String?) async throws -> Page {
+        try await send(
+            method, path, raw: body.map { Data($0.utf8) },
+            contentType: body == nil ? nil : "application/x-www-form-urlencoded")
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, raw body: Data?, contentType: String?) async throws -> Page
+    {
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .host, value: "localhost:8080")
         headers.replaceOrAdd(name: .userAgent, value: userAgent)
@@ -58,8 +87,8 @@ final class TestBrowser: @unchecked Sendable {
                 "\($0.key)=\($0.value)"
             }
         if !jar.isEmpty { headers.replaceOrAdd(name: .cookie, value: jar.joined(separator: "; ")) }
-        if body != nil {
-            headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
+        if let contentType {
+            headers.replaceOrAdd(name: .contentType, value: contentType)
             headers.replaceOrAdd(name: .origin, value: "http://localhost:8080")
         }
         var page = Page(status: .ok, body: "", location: nil)
@@ -68,7 +97,7 @@ final class TestBrowser: @unchecked Sendable {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: forwardedFor)
             tester = try world.fromThisMachine()
         }
-        try await tester.test(method, path, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
+        try await tester.test(method, path, headers: headers, body: body.map { ByteBuffer(data: $0) }) {
             res async in
             if let set = res.headers.setCookie?["lkk_session"] {
                 cookie = set.string.isEmpty ? nil : set.string

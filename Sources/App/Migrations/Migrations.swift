@@ -21,5 +21,6 @@ enum PortalMigrations {
         CreateUploadProblems(),
         CreateHistory(),
         CreateStaff(),
+        CreateAppeals(),
     ]
 }

@@ -19,6 +19,8 @@ final class Account: Model, @unchecked Sendable {
     @OptionalField(key: "address") var address: String?
     @OptionalField(key: "phone") var phone: String?
     @Field(key: "notify_by_email") var notifyByEmail: Bool
+    /// Appeals with replies not opened yet: the counter beside «Обращения» in the menu.
+    @Field(key: "unread_appeals") var unreadAppeals: Int
     @Field(key: "marketing") var marketing: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "password_changed_at") var passwordChangedAt: Date
@@ -31,6 +33,7 @@ final class Account: Model, @unchecked Sendable {
         self.passwordHash = passwordHash
         self.marketing = marketing
         notifyByEmail = true
+        unreadAppeals = 0
         createdAt = now
         passwordChangedAt = now
     }

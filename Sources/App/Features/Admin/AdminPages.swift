@@ -11,10 +11,12 @@ enum AdminLayout {
     }
 
     static let menu: [Item] = [
+        Item(title: "Обращения", path: "/admin/appeals", adminOnly: false),
         Item(title: "Клиенты", path: "/admin/customers", adminOnly: false),
         Item(title: "Письма", path: "/admin/outbox", adminOnly: false),
         Item(title: "Журнал действий", path: "/admin/audit", adminOnly: false),
         Item(title: "Сотрудники", path: "/admin/staff", adminOnly: true),
+        Item(title: "Темы обращений", path: "/admin/catalogue", adminOnly: true),
     ]
 
     static func page(title: String, staff: StaffMember?, csrf: String?, current: String = "", content: HTML) -> HTML {
@@ -177,10 +179,11 @@ struct AdminHomePage {
                 <h1>Администрирование</h1>
                 \(recoveryLeft < 3 ? Forms.alert("Осталось кодов восстановления: \(recoveryLeft). Попросите администратора системы выдать новую ссылку для настройки входа.", kind: "info") : .empty)
                 <ul class="admin-sections">
+                <li><a href="/admin/appeals">Обращения</a> — входящие обращения клиентов, неотвеченные первыми</li>
                 <li><a href="/admin/customers">Клиенты</a> — поиск учетной записи по e-mail, ИНН или номеру договора</li>
                 <li><a href="/admin/outbox">Письма</a> — отправленные порталом письма и их доставка</li>
                 <li><a href="/admin/audit">Журнал действий</a> — кто и когда что сделал</li>
-                \(staff.isAdmin ? HTML(trusted: "<li><a href=\"/admin/staff\">Сотрудники</a> — учетные записи сотрудников, приглашения и блокировка</li>") : .empty)
+                \(staff.isAdmin ? HTML(trusted: "<li><a href=\"/admin/staff\">Сотрудники</a> — учетные записи сотрудников, приглашения и блокировка</li><li><a href=\"/admin/catalogue\">Темы обращений</a> — темы, разделы и их поля</li>") : .empty)
                 </ul>
                 """)
     }
@@ -388,5 +391,174 @@ struct AdminAuditPage {
         let details = entry.details ?? ""
         return
             "<tr><td>\(dates.dateTime(entry.at))</td><td>\(who)</td><td>\(entry.action)</td><td>\(entry.subject ?? "—")</td><td>\(entry.ipAddress ?? "—")</td><td>\(details)</td></tr>"
+    }
+}
+
+struct AdminInboxPage {
+    var staff: StaffMember
+    var csrf: String
+    var filters: AdminAppealsController.InboxFilters
+    var topics: [String]
+    var rows: [AdminAppealsController.InboxRow]
+    var now: Date
+    var dates: RussianDateFormat
+
+    func render() -> HTML {
+        let statuses = [("", "Все открытые"), ("all", "Все")] + Appeals.Status.allCases.map { ($0.rawValue, $0.title) }
+        let statusOptions = statuses.map { status -> HTML in
+            "<option value=\"\(status.0)\"\(flag: "selected", status.0 == filters.status)>\(status.1)</option>"
+        }
+        let topicOptions = ([""] + topics).map { topic -> HTML in
+            "<option value=\"\(topic)\"\(flag: "selected", topic == filters.topic)>\(topic.isEmpty ? "Все" : topic)</option>"
+        }
+        let assignees = [("", "Все"), ("me", "Мне"), ("none", "Никому")].map { item -> HTML in
+            "<option value=\"\(item.0)\"\(flag: "selected", item.0 == filters.assignee)>\(item.1)</option>"
+        }
+        return AdminLayout.page(
+            title: "Обращения", staff: staff, csrf: csrf, current: "/admin/appeals",
+            content: """
+                <h1>Обращения</h1>
+                <form class="filters" method="get" action="/admin/appeals">
+                <div class="field"><label for="f-status">Статус</label><select id="f-status" name="status">\(HTML.join(statusOptions, separator: ""))</select></div>
+                <div class="field"><label for="f-topic">Тема</label><select id="f-topic" name="topic">\(HTML.join(topicOptions, separator: ""))</select></div>
+                <div class="field"><label for="f-contract">Договор</label><input id="f-contract" name="contract" inputmode="numeric" value="\(filters.contract)"></div>
+                <div class="field"><label for="f-from">Создано с</label><input id="f-from" name="from" type="month" value="\(filters.from?.description ?? "")"></div>
+                <div class="field"><label for="f-to">по</label><input id="f-to" name="to" type="month" value="\(filters.to?.description ?? "")"></div>
+                <div class="field"><label for="f-assignee">Исполнитель</label><select id="f-assignee" name="assignee">\(HTML.join(assignees, separator: ""))</select></div>
+                <button class="button button-secondary" type="submit">Применить</button>
+                </form>
+                \(rows.isEmpty ? HTML(trusted: "<p class=\"empty\">Обращений нет.</p>") : table)
+                """)
+    }
+
+    var table: HTML {
+        """
+        <div class="table-scroll"><table class="table"><thead><tr><th scope="col">№</th><th scope="col">Тема и раздел</th><th scope="col">Договор</th><th scope="col">Статус</th><th scope="col">Ожидает ответа</th><th scope="col">Исполнитель</th></tr></thead>
+        <tbody>\(each: rows, row)</tbody></table></div>
+        """
+    }
+
+    func row(_ row: AdminAppealsController.InboxRow) -> HTML {
+        let waiting = row.awaitingStaff ? Self.age(now.timeIntervalSince(row.lastMessageAt)) : "—"
+        return
+            "<tr><td><a href=\"/admin/appeals/\(String(row.number))\">\(String(row.number))</a></td><td>\(row.topic) — \(row.section)</td><td>№ \(row.contractNumber)</td><td>\(Appeals.Status(rawValue: row.status)?.title ?? row.status)</td><td>\(waiting)</td><td>\(row.assignee ?? "—")</td></tr>"
+    }
+
+    /// «3 ч 5 мин», «2 дн 4 ч».
+    static func age(_ seconds: TimeInterval) -> String {
+        let minutes = max(0, Int(seconds) / 60)
+        if minutes < 60 { return "\(minutes) мин" }
+        if minutes < 24 * 60 { return "\(minutes / 60) ч \(minutes % 60) мин" }
+        return "\(minutes / (24 * 60)) дн \(minutes / 60 % 24) ч"
+    }
+}
+
+struct AdminAppealPage {
+    var staff: StaffMember
+    var csrf: String
+    var card: Appeals.Card
+    var customer: (name: String, email: String, organization: String)
+    var messages: [Appeals.Message]
+    var files: [Appeals.FileRow]
+    var colleagues: [StaffMember]
+    var dates: RussianDateFormat
+    var text = ""
+    var errors: [String: String] = [:]
+    var notice: String?
+
+    func render() -> HTML {
+        let number = String(card.number)
+        let options = colleagues.map { member -> HTML in
+            "<option value=\"\(member.id.uuidString)\"\(flag: "selected", member.id == card.assigneeId)>\(member.name)\(member.id == staff.id ? " (я)" : "")</option>"
+        }
+        let actions: HTML =
+            card.isClosed
+            ? "<p class=\"muted\">Обращение закрыто.</p>"
+            : """
+            <section class="card"><h2>Ответ</h2>
+            <form class="form narrow" method="post" action="/admin/appeals/\(number)/reply" enctype="multipart/form-data" novalidate>
+            \(AdminForms.csrf(csrf))
+            <div class="field\(errors["text"] == nil ? "" : " field-invalid")"><label for="f-text">Текст ответа</label><textarea id="f-text" name="text" rows="6">\(text)</textarea>\(errors["text"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
+            <div class="field\(errors["files"] == nil ? "" : " field-invalid")"><label for="f-files">Добавить файл</label><input id="f-files" name="files[]" type="file" multiple>\(errors["files"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
+            \(Forms.checkbox(name: "documents", label: "Запросить документы (статус «Требуются документы»)", checked: false))
+            <div class="page-actions"><button class="button" type="submit">Ответить</button></div>
+            </form></section>
+            <section class="card"><h2>Закрыть обращение</h2>
+            <form class="form narrow" method="post" action="/admin/appeals/\(number)/close" novalidate>
+            \(AdminForms.csrf(csrf))
+            \(Forms.input(name: "resolution", label: "Резолюция", error: errors["resolution"]))
+            <div class="page-actions"><button class="button button-secondary" type="submit">Закрыть</button></div>
+            </form></section>
+            <section class="card"><h2>Исполнитель</h2>
+            <form class="filters" method="post" action="/admin/appeals/\(number)/assign">
+            \(AdminForms.csrf(csrf))
+            <div class="field"><label for="f-assignee">Сотрудник</label><select id="f-assignee" name="assignee">\(HTML.join(options, separator: ""))</select></div>
+            <button class="button button-secondary" type="submit">Назначить</button>
+            </form></section>
+            """
+        return AdminLayout.page(
+            title: "Обращение № \(number)", staff: staff, csrf: csrf, current: "/admin/appeals",
+            content: """
+                <h1>Обращение № \(number)</h1>
+                \(Forms.alert(notice, kind: "success"))
+                <p>Клиент: \(customer.name.isEmpty ? "—" : customer.name), \(customer.email)\(customer.organization.isEmpty ? "" : ", " + customer.organization)</p>
+                \(AppealThread.summary(card, dates: dates))
+                <h2>Переписка</h2>
+                \(AppealThread.messages(messages, files: files, number: card.number, dates: dates, customerLabel: "Клиент", filePath: { "/admin/appeals/\(number)/files/\($0.uuidString)" }))
+                \(actions)
+                """)
+    }
+}
+
+struct AdminCataloguePage {
+    var staff: StaffMember
+    var csrf: String
+    var sections: [Appeals.Section]
+    var error: String?
+
+    static func fieldsText(_ section: Appeals.Section) -> String {
+        section.fieldList.map { "\($0.kind.rawValue): \($0.label)" }.joined(separator: "\n")
+    }
+
+    func render() -> HTML {
+        AdminLayout.page(
+            title: "Темы обращений", staff: staff, csrf: csrf, current: "/admin/catalogue",
+            content: """
+                <h1>Темы и разделы обращений</h1>
+                \(Forms.alert(error))
+                <p>Поля раздела — по одному в строке: «text: Номер прибора учета», «month: Расчетный период», «money: Сумма».</p>
+                \(HTML.join(sections.map(form), separator: ""))
+                <section class="card"><h2>Новый раздел</h2>\(editor(action: "/admin/catalogue", topic: "", title: "", fields: "", position: 100, published: nil, id: "new"))</section>
+                """)
+    }
+
+    func form(_ section: Appeals.Section) -> HTML {
+        """
+        <section class="card"><h2>\(section.topic) — \(section.title)\(section.published ? "" : " (скрыт)")</h2>
+        \(editor(action: "/admin/catalogue/\(section.id.uuidString)", topic: section.topic, title: section.title, fields: Self.fieldsText(section), position: section.position, published: section.published, id: section.id.uuidString))
+        </section>
+        """
+    }
+
+    func editor(
+        action: String, topic: String, title: String, fields: String, position: Int, published: Bool?, id: String
+    )
+        -> HTML
+    {
+        let publishedBox: HTML =
+            published.map {
+                "<div class=\"field field-check\"><input id=\"p-\(id)\" name=\"published\" type=\"checkbox\" value=\"on\"\($0 ? HTML(trusted: " checked") : .empty)><label for=\"p-\(id)\">Показывать клиентам</label></div>"
+            } ?? .empty
+        return """
+            <form class="form narrow" method="post" action="\(action)" novalidate>
+            \(AdminForms.csrf(csrf))
+            <div class="field"><label for="t-\(id)">Тема</label><input id="t-\(id)" name="topic" value="\(topic)"></div>
+            <div class="field"><label for="s-\(id)">Раздел</label><input id="s-\(id)" name="title" value="\(title)"></div>
+            <div class="field"><label for="f-\(id)">Поля</label><textarea id="f-\(id)" name="fields" rows="3">\(fields)</textarea></div>
+            <div class="field"><label for="o-\(id)">Порядок</label><input id="o-\(id)" name="position" inputmode="numeric" value="\(String(position))"></div>
+            \(publishedBox)
+            <div class="page-actions"><button class="button button-secondary" type="submit">Сохранить</button></div>
+            </form>
+            """
     }
 }

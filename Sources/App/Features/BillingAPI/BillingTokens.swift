@@ -66,6 +66,10 @@ enum BillingFeed {
         case onlinePayment
         /// An order placed in «История»: an акт сверки to prepare or a document to e-mail.
         case order
+        /// A new appeal, with its first message.
+        case appeal
+        /// A later message in an appeal, from the customer or the staff.
+        case appealMessage
     }
 
     struct Item: Sendable {

@@ -6,6 +6,8 @@ struct ShellContext: Sendable {
     struct Account: Sendable {
         var displayName: String
         var unreadNotifications: Int
+        /// Appeals with replies not opened yet (the counter beside «Обращения»).
+        var unreadAppeals = 0
         /// The address is not confirmed yet: every page says so (SHELL-2).
         var emailConfirmed = true
     }
@@ -38,6 +40,7 @@ struct MenuItem: Sendable {
         MenuItem(title: "Оплата", path: .payments),
         MenuItem(title: "Показания", path: .readings),
         MenuItem(title: "История", path: .history),
+        MenuItem(title: "Обращения", path: .appeals),
     ]
 
     /// The items under «Ещё».
@@ -89,7 +92,7 @@ enum Layout {
             <button class="menu-toggle" type="button" aria-controls="site-menu" aria-expanded="false" data-menu-toggle>Меню</button>
             <nav class="menu" id="site-menu" aria-label="Главное меню">
             <ul>
-            \(each: MenuItem.main, { menuLink($0, current: context.currentPath) })
+            \(each: MenuItem.main, { menuLink($0, current: context.currentPath, badge: $0.path.path == SitePath.appeals.path ? context.account?.unreadAppeals ?? 0 : 0) })
             <li class="more\(moreActive ? " active" : "")">
             <details data-more>
             <summary>Ещё</summary>
@@ -105,10 +108,13 @@ enum Layout {
             """
     }
 
-    static func menuLink(_ item: MenuItem, current: String) -> HTML {
+    static func menuLink(_ item: MenuItem, current: String, badge: Int = 0) -> HTML {
         let active = item.path.path == current || current.hasPrefix(item.path.path + "/")
+        let count: HTML =
+            badge > 0
+            ? " <span class=\"badge\" aria-label=\"с непрочитанными ответами: \(badge)\">\(badge)</span>" : .empty
         return
-            "<li><a href=\"\(item.path.path)\"\(active ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(item.title)</a></li>"
+            "<li><a href=\"\(item.path.path)\"\(active ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(item.title)\(count)</a></li>"
     }
 
     /// «Уведомления» and «Профиль», top right (manual §3), for a signed-in person.

@@ -17,7 +17,8 @@ extension Request {
             currentPath: url.path,
             account: account.map {
                 ShellContext.Account(
-                    displayName: $0.shortName, unreadNotifications: 0, emailConfirmed: $0.emailConfirmed)
+                    displayName: $0.shortName, unreadNotifications: 0, unreadAppeals: $0.unreadAppeals,
+                    emailConfirmed: $0.emailConfirmed)
             },
             csrf: sessions.current?.csrfToken)
         let config = portal.config

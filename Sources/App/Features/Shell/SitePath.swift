@@ -50,6 +50,12 @@ enum SitePath: Sendable {
     case historyReadingsDownload
     case historyOrders
     case historyOrderFile(String)
+    case appeals
+    case appealNew
+    case appealDetails
+    case appeal(String)
+    case appealReply(String)
+    case appealFile(String, String)
     case manual
     case agreement
     case devMail
@@ -109,6 +115,12 @@ enum SitePath: Sendable {
         case .historyReadingsDownload: "/history/readings/download"
         case .historyOrders: "/history/orders"
         case .historyOrderFile(let id): "/history/orders/\(id)/file"
+        case .appeals: "/appeals"
+        case .appealNew: "/appeals/new"
+        case .appealDetails: "/appeals/new/details"
+        case .appeal(let number): "/appeals/\(number)"
+        case .appealReply(let number): "/appeals/\(number)/reply"
+        case .appealFile(let number, let id): "/appeals/\(number)/files/\(id)"
         case .manual: "/manual"
         case .agreement: "/agreement"
         case .devMail: "/dev/mail"
@@ -130,6 +142,9 @@ enum SitePath: Sendable {
         case .uploadProblems: ["readings", "uploads", ":id", "problems"]
         case .paymentReturn: ["payments", "return", ":id"]
         case .historyOrderFile: ["history", "orders", ":id", "file"]
+        case .appeal: ["appeals", ":number"]
+        case .appealReply: ["appeals", ":number", "reply"]
+        case .appealFile: ["appeals", ":number", "files", ":id"]
         case .contract: ["contracts", ":number"]
         case .contractDownload: ["contracts", ":number", "download"]
         case .contractRemove: ["contracts", ":number", "remove"]
