@@ -102,7 +102,7 @@ import Vapor
             for (name, data, message) in [
                 ("договор.pdf", Data("MZ\u{90}\u{0}program".utf8), "не подходит"),
                 ("скан.pdf", Data(), "пустой"),
-                ("большой.pdf", Self.pdf + Data(count: AppealFiles.maxBytes), "больше 10 МБ"),
+                ("большой.pdf", Self.pdf + Data(count: 20 * 1024 * 1024 - Self.pdf.count), "больше 10 МБ"),
                 ("рисунок.pdf", png, "не совпадает со своим расширением"),
                 ("архив.zip", Data([0x50, 0x4B, 0x03, 0x04, 1, 2, 3]), "не подходит"),
             ] {

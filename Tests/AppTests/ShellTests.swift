@@ -63,6 +63,10 @@ import VaporTesting
             (HistoryPaymentsPage.mock.render().rendered, "Оплачен, ожидает зачисления"),
             (HistoryReadingsPage.mock.render().rendered, "12345,678"),
             (HistoryOrdersPage.mock.render().rendered, "Акт сверки взаиморасчетов с 01.01.2026 по 30.11.2026"),
+            (AppealsPage.mock.render().rendered, "Раздел: Расчеты — Зачет переплаты"),
+            (AppealsPage.mock.render().rendered, "Новый ответ"),
+            (AppealNewPage.mock.render().rendered, "<optgroup label=\"ЛКК ЮЛ\">"),
+            (AppealDetailsPage.mock.render().rendered, "Сумма переплаты, ₽"),
             (ErrorPages.page(status: .notFound, context: .anonymous).rendered, "Страница не найдена"),
             (ErrorPages.page(status: .internalServerError, context: .anonymous).rendered, "Что-то пошло не так"),
         ]

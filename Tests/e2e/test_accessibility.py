@@ -9,10 +9,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import axe_violations, make_driver, screenshot
 from test_contracts import sign_in_as_demo
 
-SIGNED_OUT = ["/login", "/register", "/recover", "/manual", "/agreement"]
+SIGNED_OUT = ["/login", "/register", "/recover", "/manual", "/agreement", "/admin/login"]
 SIGNED_IN = ["/", "/payments", "/readings", "/readings/upload", "/profile", "/profile/sessions",
              "/profile/contracts", "/contracts/add", "/contracts/74070100000001", "/history/documents",
-             "/history/payments", "/history/readings", "/history/orders"]
+             "/history/payments", "/history/readings", "/history/orders", "/appeals", "/appeals/new"]
 
 
 @pytest.mark.parametrize("width", [1366, 390])
