@@ -177,6 +177,34 @@ import Vapor
         }
     }
 
+    @Test func appealsWrittenAtOnceGetTheirOwnNumbers() async throws {
+        try await withPortal { world in
+            _ = try await setUp(world)
+            var browsers: [TestBrowser] = []
+            for _ in 0..<4 { browsers.append(try await ProfileTests().signedIn(world, email: Self.email)) }
+            let other = try await section(world, "Прочие вопросы")
+            for browser in browsers {
+                try await browser.get("/appeals/new/details?section=\(other.id.uuidString)&contract=\(Self.number)")
+            }
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for (index, browser) in browsers.enumerated() {
+                    group.addTask {
+                        try await browser.postMultipart(
+                            "/appeals",
+                            ["section": other.id.uuidString, "contract": Self.number, "text": "Вопрос \(index)"],
+                            files: []
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .seeOther || $0 == .found }, "\(statuses)")
+            let numbers = try await world.app.db.sql.raw("SELECT number FROM appeals ORDER BY number").all()
+                .map { try $0.decode(column: "number", as: Int64.self) }
+            #expect(numbers == [1, 2, 3, 4])
+        }
+    }
+
     @Test func noLetterWhenTheCustomerSaidNo() async throws {
         try await withPortal { world in
             let customer = try await setUp(world)

@@ -49,3 +49,21 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// A transaction that gives a new row the next number of its table (`MAX(number) + 1`), run again when
+    /// another transaction took the same number first and the unique index refused the second (up to three
+    /// times), and on SQLite when the write is refused as busy.
+    func numberingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
+        async throws -> T
+    {
+        var attempt = 0
+        while true {
+            do {
+                return try await retryingTransaction(body)
+            } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+}
