@@ -56,9 +56,10 @@ let package = Package(
         .testTarget(name: "PortalDomainTests", dependencies: ["PortalDomain"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
         .testTarget(name: "XLSXTests", dependencies: ["XLSX"], exclude: ["helper.py"]),
-        .testTarget(name: "PDFTests", dependencies: ["PDF"]),
-        .testTarget(name: "DocumentsTests", dependencies: ["Documents"]),
-        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"]),
+        .target(name: "TestTools", path: "Tests/TestTools"),
+        .testTarget(name: "PDFTests", dependencies: ["PDF", "TestTools"]),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "TestTools"]),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "TestTools"]),
         .testTarget(name: "MailTests", dependencies: ["Mail"]),
         .testTarget(
             name: "AppTests",

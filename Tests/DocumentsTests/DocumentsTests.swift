@@ -1,5 +1,6 @@
 import Foundation
 import PortalDomain
+import TestTools
 import Testing
 
 @testable import Documents
@@ -10,9 +11,9 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("doc-\(UUID().uuidString).pdf")
         try data.write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        let check = try run(["qpdf", "--check", url.path])
+        let check = try runToolText(["qpdf", "--check", url.path])
         #expect(check.contains("No syntax or stream encoding errors found"))
-        return try run(["pdftotext", "-enc", "UTF-8"] + (layout ? ["-layout"] : []) + [url.path, "-"])
+        return try runToolText(["pdftotext", "-enc", "UTF-8"] + (layout ? ["-layout"] : []) + [url.path, "-"])
     }
 
     @Test func aPaymentInvoicePrintsRequisitesLinesAndTheTotalInWords() throws {
@@ -93,20 +94,4 @@ import Testing
         let empty = DocumentLine(description: "x", unit: "", quantityMilli: 0, amount: .zero, vatRate: 0, vat: .zero)
         #expect(empty.unitPrice == "—")
     }
-}
-
-@discardableResult
-func run(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    struct Failed: Error {}
-    guard process.terminationStatus == 0 else { throw Failed() }
-    return String(decoding: output, as: UTF8.self)
 }

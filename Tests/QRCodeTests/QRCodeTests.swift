@@ -1,4 +1,5 @@
 import Foundation
+import TestTools
 import Testing
 
 @testable import QRCode
@@ -12,27 +13,9 @@ import Testing
         let svg = folder.appendingPathComponent("code.svg")
         let png = folder.appendingPathComponent("code.png")
         try Data(code.svg(title: "QR").utf8).write(to: svg)
-        try run(["rsvg-convert", "-o", png.path, svg.path])
-        let out = try run(["zbarimg", "--raw", "-q", "-Sbinary", png.path])
+        try runTool(["rsvg-convert", "-o", png.path, svg.path])
+        let out = try runTool(["zbarimg", "--raw", "-q", "-Sbinary", png.path])
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .newlines)
-    }
-
-    @discardableResult
-    func run(_ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        struct Failed: Error, CustomStringConvertible {
-            let description: String
-        }
-        guard process.terminationStatus == 0 else { throw Failed(description: arguments.joined(separator: " ")) }
-        return data
     }
 
     @Test func anAuthenticatorURIReadsBack() throws {

@@ -45,11 +45,7 @@ enum HistoryData {
     }
 
     /// `2026-12-05` → «05.12.2026».
-    static func date(_ iso: String) -> String {
-        let parts = iso.split(separator: "-")
-        guard parts.count == 3 else { return iso }
-        return "\(parts[2]).\(parts[1]).\(parts[0])"
-    }
+    static func date(_ iso: String) -> String { ContractCard.date(iso) }
 
     /// A month typed into a filter (`2026-11`), or nil.
     static func month(_ text: String?) -> BillingPeriod? {
