@@ -7,6 +7,7 @@ func routes(_ app: Application, passwords: Passwords) throws {
     HelpController(auth: auth).register(app)
     ProfileController(passwords: passwords).register(app)
     ContractsController().register(app)
+    ContractRolesController(passwords: passwords).register(app)
     ReadingsController().register(app)
     ReadingsUploadController().register(app)
     IntervalActsController().register(app)

@@ -22,5 +22,6 @@ enum PortalMigrations {
         CreateHistory(),
         CreateStaff(),
         CreateAppeals(),
+        CreateTemporaryPasswords(),
     ]
 }

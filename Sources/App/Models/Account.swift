@@ -21,6 +21,10 @@ final class Account: Model, @unchecked Sendable {
     @Field(key: "notify_by_email") var notifyByEmail: Bool
     /// Appeals with replies not opened yet: the counter beside «Обращения» in the menu.
     @Field(key: "unread_appeals") var unreadAppeals: Int
+    /// A temporary password (given with a role by a contract's administrator) stops working at this time.
+    @OptionalField(key: "password_expires_at") var passwordExpiresAt: Date?
+    /// The password was made by someone else: a new one is asked for before anything else.
+    @Field(key: "must_change_password") var mustChangePassword: Bool
     @Field(key: "marketing") var marketing: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "password_changed_at") var passwordChangedAt: Date
@@ -34,6 +38,7 @@ final class Account: Model, @unchecked Sendable {
         self.marketing = marketing
         notifyByEmail = true
         unreadAppeals = 0
+        mustChangePassword = false
         createdAt = now
         passwordChangedAt = now
     }

@@ -51,10 +51,10 @@ extension Database {
 }
 
 extension Database {
-    /// A transaction that gives a new row the next number of its table (`MAX(number) + 1`), run again when
-    /// another transaction took the same number first and the unique index refused the second (up to three
-    /// times), and on SQLite when the write is refused as busy.
-    func numberingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
+    /// A transaction run again (up to three times) when a unique index refused it because another
+    /// transaction committed the same key first — the next number of a table (`MAX(number) + 1`), the one
+    /// «Администратор» of a contract — and on SQLite when the write is refused as busy.
+    func conflictRetryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
         async throws -> T
     {
         var attempt = 0

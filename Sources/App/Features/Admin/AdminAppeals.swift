@@ -15,6 +15,7 @@ struct AdminAppealsController {
             .userInfo[CSRFMiddleware.bodyLimitKey] = AppealsController.bodyLimit
         admin.post("appeals", ":number", "close", use: close)
         admin.post("appeals", ":number", "assign", use: assign)
+        admin.post("appeals", ":number", "grant-administrator", use: grantAdministrator)
         admin.get("appeals", ":number", "files", ":id", use: file)
         admin.get("catalogue", use: catalogue)
         admin.post("catalogue", use: addSection)
@@ -243,6 +244,30 @@ struct AdminAppealsController {
         try await record(
             status == .closed ? "staff.appeal.closed" : "staff.appeal.replied", req, subject: String(card.number),
             details: ["status": status.rawValue])
+    }
+
+    /// From a request for access (ЛКК ЮЛ → Права доступа): the appeal's author becomes the contract's
+    /// «Администратор», and the appeal is answered and closed.
+    @Sendable func grantAdministrator(req: Request) async throws -> Response {
+        let staff = try signedIn(req)
+        let card = try await appeal(req)
+        let (now, config) = (req.now, req.portal.config)
+        let (accountID, contractID, contractName) = (card.accountId, card.contractId, card.contractName)
+        try await req.db.conflictRetryingTransaction { tx in
+            try await AdministratorRole.grant(
+                to: accountID, contractID: contractID, contractName: contractName, now: now, config: config, on: tx)
+        }
+        try await record(
+            "staff.role.administrator.granted", req, subject: card.contractNumber,
+            details: ["account": card.accountId.uuidString, "appeal": String(card.number)])
+        if !card.isClosed {
+            try await answer(
+                req, staff: staff, card: card,
+                text:
+                    "Вам назначена роль «Администратор» на договоре № \(card.contractNumber). Теперь вы можете выдавать доступ к договору коллегам в разделе «Профиль» → «Договоры».",
+                files: [], status: .closed, resolution: "Роль «Администратор» назначена")
+        }
+        return req.redirect(to: "/admin/appeals/\(card.number)?done=1")
     }
 
     @Sendable func assign(req: Request) async throws -> Response {

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Markup
 import PortalDomain
@@ -27,6 +28,7 @@ struct AdminController {
         admin.post("staff", use: invite)
         admin.post("staff", ":id", ":change", use: changeStaff)
         admin.get("customers", use: customers)
+        admin.post("roles", use: changeRole)
         admin.get("outbox", use: outbox)
         admin.get("audit", use: audit)
     }
@@ -365,6 +367,46 @@ struct AdminController {
         return AdminCustomersPage(
             staff: staff.member, csrf: staff.session.csrfToken, query: query, accounts: found, dates: dates(req)
         ).render().response()
+    }
+
+    /// From the customer's profile: give or withdraw «Администратор» on one of the account's contracts.
+    @Sendable func changeRole(req: Request) async throws -> Response {
+        _ = try signedIn(req)
+        let fields = try req.formFields()
+        let sql = req.db.sql
+        struct Found: Decodable {
+            let id: String
+            let name: String
+        }
+        guard let accountID = fields["account"].flatMap(UUID.init(uuidString:)),
+            let number = fields["contract"],
+            let contract = try await sql.raw("SELECT id, name FROM contracts WHERE number = \(bind: number)")
+                .first(decoding: Found.self),
+            try await ContractLink.query(on: req.db).filter(\.$accountID == accountID)
+                .filter(\.$contractID == contract.id).first() != nil
+        else { throw Abort(.notFound) }
+        let (now, config) = (req.now, req.portal.config)
+        switch fields["change"] {
+        case "grant":
+            try await req.db.conflictRetryingTransaction { tx in
+                try await AdministratorRole.grant(
+                    to: accountID, contractID: contract.id, contractName: contract.name, now: now, config: config,
+                    on: tx)
+            }
+            try await record(
+                "staff.role.administrator.granted", req, subject: number, details: ["account": accountID.uuidString])
+        case "withdraw":
+            _ = try await req.db.transaction { tx in
+                try await AdministratorRole.withdraw(
+                    from: accountID, contractID: contract.id, contractName: contract.name, now: now, config: config,
+                    on: tx)
+            }
+            try await record(
+                "staff.role.administrator.withdrawn", req, subject: number, details: ["account": accountID.uuidString])
+        default:
+            throw Abort(.badRequest)
+        }
+        return req.redirect(to: "/admin/customers?q=\(number)")
     }
 
     @Sendable func outbox(req: Request) async throws -> Response {

@@ -279,13 +279,18 @@ struct AdminCustomersPage {
 
     func account(_ account: Account) -> HTML {
         let contracts = account.contracts.map { contract -> HTML in
-            "<tr><td>№ \(contract.number)</td><td>\(contract.name)</td><td>\(contract.inn)</td><td>\(Role(rawValue: contract.role)?.title ?? contract.role)</td></tr>"
+            let administrator = contract.role == PortalDomain.Role.administrator.rawValue
+            let change: HTML = """
+                <form method="post" action="/admin/roles" class="inline-form">\(AdminForms.csrf(csrf))<input type="hidden" name="account" value="\(account.id.uuidString)"><input type="hidden" name="contract" value="\(contract.number)"><input type="hidden" name="change" value="\(administrator ? "withdraw" : "grant")"><button class="link-button" type="submit">\(administrator ? "Снять «Администратор»" : "Назначить «Администратор»")</button></form>
+                """
+            return
+                "<tr><td>№ \(contract.number)</td><td>\(contract.name)</td><td>\(contract.inn)</td><td>\(Role(rawValue: contract.role)?.title ?? contract.role)</td><td>\(change)</td></tr>"
         }
         let table: HTML =
             contracts.isEmpty
             ? "<p class=\"empty\">Договоров нет.</p>"
             : """
-            <div class="table-scroll"><table class="table"><thead><tr><th scope="col">Договор</th><th scope="col">Наименование</th><th scope="col">ИНН</th><th scope="col">Роль</th></tr></thead>
+            <div class="table-scroll"><table class="table"><thead><tr><th scope="col">Договор</th><th scope="col">Наименование</th><th scope="col">ИНН</th><th scope="col">Роль</th><th scope="col">Действия</th></tr></thead>
             <tbody>\(HTML.join(contracts, separator: ""))</tbody></table></div>
             """
         return """
@@ -483,6 +488,7 @@ struct AdminAppealPage {
             \(Forms.checkbox(name: "documents", label: "Запросить документы (статус «Требуются документы»)", checked: false))
             <div class="page-actions"><button class="button" type="submit">Ответить</button></div>
             </form></section>
+            \(card.topic == "ЛКК ЮЛ" && card.section == "Права доступа" ? grantForm(number) : .empty)
             <section class="card"><h2>Закрыть обращение</h2>
             <form class="form narrow" method="post" action="/admin/appeals/\(number)/close" novalidate>
             \(AdminForms.csrf(csrf))
@@ -507,6 +513,17 @@ struct AdminAppealPage {
                 \(AppealThread.messages(messages, files: files, number: card.number, dates: dates, customerLabel: "Клиент", filePath: { "/admin/appeals/\(number)/files/\($0.uuidString)" }))
                 \(actions)
                 """)
+    }
+}
+
+extension AdminAppealPage {
+    func grantForm(_ number: String) -> HTML {
+        """
+        <section class="card"><h2>Роль «Администратор»</h2>
+        <p>Назначить автору обращения роль «Администратор» на договоре № \(card.contractNumber). Если у договора уже есть администратор, он станет «Руководителем».</p>
+        <form method="post" action="/admin/appeals/\(number)/grant-administrator" class="inline-form">\(AdminForms.csrf(csrf))<button class="button" type="submit">Назначить «Администратор»</button></form>
+        </section>
+        """
     }
 }
 

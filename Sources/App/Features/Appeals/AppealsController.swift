@@ -155,7 +155,7 @@ struct AppealsController {
             return page.render().response(status: .tooManyRequests)
         }
         let (accountID, now) = (account.id!, req.now)
-        let created = try await req.db.numberingTransaction { tx in
+        let created = try await req.db.conflictRetryingTransaction { tx in
             try await Appeals.create(
                 accountID: accountID, contractID: contract.id, section: section, fields: filled, text: text,
                 files: uploads, now: now, on: tx.sql)

@@ -40,6 +40,16 @@ enum Appeals {
             ).all(decoding: Section.self, with: .snakeCase)
         }
 
+        /// «ЛКК ЮЛ» → «Права доступа»: where a request for the «Администратор» role goes (ROLE-4).
+        static func accessRequest(on sql: any SQLDatabase) async throws -> Section? {
+            try await sql.raw(
+                """
+                SELECT id, topic, title, fields, position, published FROM appeal_sections
+                WHERE topic = \(bind: "ЛКК ЮЛ") AND title = \(bind: "Права доступа") AND published = \(bind: true)
+                """
+            ).first(decoding: Section.self, with: .snakeCase)
+        }
+
         static func find(_ id: UUID, on sql: any SQLDatabase) async throws -> Section? {
             try await sql.raw(
                 "SELECT id, topic, title, fields, position, published FROM appeal_sections WHERE id = \(bind: id)"

@@ -37,6 +37,8 @@ struct AuthController {
     }
 
     static let badCredentials = "Неверный e-mail (логин) или пароль"
+    static let expiredPassword =
+        "Срок действия временного пароля истек. Попросите администратора договора выдать доступ заново"
 
     @Sendable func loginPage(req: Request) async throws -> Response {
         if req.account != nil { return req.redirect(to: SitePath.home.path) }
@@ -78,6 +80,11 @@ struct AuthController {
             try await Throttle.record(req, failures.map(\.0), window: 900)
             try await AuditLog.record("signin.failed", subject: identifier, request: req)
             page.errors.form = Self.badCredentials
+            return page.render().response(status: .unprocessableEntity)
+        }
+        if let expires = account.passwordExpiresAt, expires < req.now {
+            try await AuditLog.record("signin.expired", subject: identifier, request: req)
+            page.errors.form = Self.expiredPassword
             return page.render().response(status: .unprocessableEntity)
         }
         try await req.sessions.signIn(accountID: account.id!)

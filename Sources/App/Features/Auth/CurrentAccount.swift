@@ -2,7 +2,8 @@ import Fluent
 import Vapor
 
 /// Loads the signed-in account once per request and keeps a person who has not finished registration on
-/// the step they left (AUTH-3): «Давайте познакомимся», then the phone.
+/// the step they left (AUTH-3): «Давайте познакомимся», then the phone, then a new password when the one
+/// they have was made by someone else.
 struct CurrentAccountMiddleware: AsyncMiddleware {
     struct Key: StorageKey { typealias Value = Account }
 
@@ -24,6 +25,10 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
             if !account.hasPersonalData { return request.redirect(to: SitePath.welcome.path) }
             if account.phone == nil && path != SitePath.welcomePhone.path {
                 return request.redirect(to: SitePath.welcomePhone.path)
+            }
+            // A password someone else made (a role given to a new address) is replaced before anything else.
+            if account.mustChangePassword && path != SitePath.profile.path && path != SitePath.profilePassword.path {
+                return request.redirect(to: SitePath.profile.path + "?password=required")
             }
         }
         return try await next.respond(to: request)

@@ -1,3 +1,4 @@
+import Foundation
 import Markup
 import PortalDomain
 
@@ -8,6 +9,8 @@ struct ContractsPage: Sendable {
         var name: String
         var customer: String
         var role: String
+        /// The contract has no «Администратор»: «Запросить доступ» is offered (ROLE-4).
+        var canRequestAccess = false
     }
 
     struct Pending: Sendable {
@@ -23,6 +26,8 @@ struct ContractsPage: Sendable {
     var contracts: [Row]
     var pending: [Pending] = []
     var notice: String?
+    /// The catalogue's «ЛКК ЮЛ» → «Права доступа», which «Запросить доступ» opens prefilled.
+    var accessSection: UUID?
 
     func render() -> HTML {
         Layout.page(
@@ -40,7 +45,7 @@ struct ContractsPage: Sendable {
     var table: HTML {
         """
         <table class="table contracts">
-        <thead><tr><th>Номер договора</th><th>Наименование</th><th>Потребитель</th><th>Роль</th></tr></thead>
+        <thead><tr><th>Номер договора</th><th>Наименование</th><th>Потребитель</th><th>Роль</th><th>Действия</th></tr></thead>
         <tbody>
         \(each: contracts, contractRow)
         </tbody>
@@ -49,7 +54,13 @@ struct ContractsPage: Sendable {
     }
 
     func contractRow(_ row: Row) -> HTML {
-        "<tr><td><a href=\"\(SitePath.contract(row.number).path)\">\(row.number)</a></td><td>\(row.name)</td><td>\(row.customer)</td><td>\(row.role)</td></tr>"
+        let request: HTML =
+            row.canRequestAccess
+            ? "<a href=\"\(SitePath.appealNew.path)?section=\(accessSection?.uuidString ?? "")&amp;contract=\(row.number)\">Запросить доступ</a>"
+            : row.role == Role.administrator.title
+                ? "<a href=\"\(SitePath.contractRoles(row.number).path)\">Доступ к договору</a>" : .empty
+        return
+            "<tr><td><a href=\"\(SitePath.contract(row.number).path)\">\(row.number)</a></td><td>\(row.name)</td><td>\(row.customer)</td><td>\(row.role)</td><td>\(request)</td></tr>"
     }
 
     var pendingList: HTML {

@@ -51,10 +51,13 @@ struct ContractsController {
             let name: String
             let customerShortName: String
             let role: String
+            let administrators: Int
         }
         return try await db.sql.raw(
             """
-            SELECT c.number, c.name, c.customer_short_name, l.role
+            SELECT c.number, c.name, c.customer_short_name, l.role,
+                (SELECT COUNT(*) FROM contract_links x WHERE x.contract_id = l.contract_id
+                    AND x.role = \(bind: Role.administrator.rawValue)) AS administrators
             FROM contract_links l JOIN contracts c ON c.id = l.contract_id
             WHERE l.account_id = \(bind: accountID)
             ORDER BY c.number
@@ -62,7 +65,9 @@ struct ContractsController {
         ).all(decoding: Row.self, with: .snakeCase).map {
             .init(
                 number: $0.number, name: $0.name, customer: $0.customerShortName,
-                role: Role(rawValue: $0.role)?.title ?? $0.role)
+                role: Role(rawValue: $0.role)?.title ?? $0.role,
+                canRequestAccess: $0.administrators == 0
+                    && AccessPolicy.allows(Role(rawValue: $0.role), .requestAdministratorRole))
         }
     }
 
@@ -80,7 +85,8 @@ struct ContractsController {
                     until: RussianDateFormat(timeZone: req.portal.config.timeZone).dateTime(
                         $0.createdAt.addingTimeInterval(Self.linkLifetime)))
             },
-            notice: req.queryValue("added") != nil ? ContractsPage.addedNotice : nil)
+            notice: req.queryValue("added") != nil ? ContractsPage.addedNotice : nil,
+            accessSection: try await Appeals.Section.accessRequest(on: req.db.sql)?.id)
         return page.render().response()
     }
 

@@ -111,7 +111,7 @@ struct HistoryController {
             return page.render().response(status: .tooManyRequests)
         }
         let (accountID, now) = (account.id!, req.now)
-        let placed = try await req.db.numberingTransaction { tx in
+        let placed = try await req.db.conflictRetryingTransaction { tx in
             try await Orders.place(
                 kind: .documentEmail, accountID: accountID, contractID: header.contractId, documentID: header.id,
                 email: email, now: now, on: tx)
@@ -310,7 +310,7 @@ struct HistoryController {
                 .response(status: .tooManyRequests)
         }
         let (accountID, now) = (account.id!, req.now)
-        let placed = try await req.db.numberingTransaction { tx in
+        let placed = try await req.db.conflictRetryingTransaction { tx in
             try await Orders.place(
                 kind: .reconciliation, accountID: accountID, contractID: contract.id, from: from, to: to, now: now,
                 on: tx)

@@ -43,8 +43,14 @@ struct ProfileController {
                 notifyByEmail: account.notifyByEmail, marketing: account.marketing))
         page.savedCards = try await PaymentsData.savedCards(
             of: account.id!, acquirer: req.application.acquirer.name, on: req.db.sql)
+        if account.mustChangePassword {
+            page.notice = Self.newPasswordNeeded
+        }
         return page
     }
+
+    static let newPasswordNeeded =
+        "Вы вошли с временным паролем из письма. Задайте свой пароль в блоке «Изменить пароль»: временный после этого перестанет действовать."
 
     /// Removes one of the account's saved cards; another account's card is not found.
     @Sendable func removeCard(req: Request) async throws -> Response {
@@ -312,6 +318,8 @@ struct ProfileController {
         }
         account.passwordHash = try await passwords.hash(form.password ?? "", on: pool)
         account.passwordChangedAt = req.now
+        account.passwordExpiresAt = nil
+        account.mustChangePassword = false
         let id = account.id!
         try await req.db.transaction { tx in
             try await account.update(on: tx)

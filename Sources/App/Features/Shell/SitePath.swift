@@ -41,6 +41,10 @@ enum SitePath: Sendable {
     case contract(String)
     case contractDownload(String)
     case contractRemove(String)
+    case contractRoles(String)
+    case contractRoleNew(String)
+    case contractRole(String, String)
+    case contractRoleRemove(String, String)
     case history
     case historyDocuments
     case historyDocumentFile
@@ -106,6 +110,10 @@ enum SitePath: Sendable {
         case .contract(let number): "/contracts/\(number)"
         case .contractDownload(let number): "/contracts/\(number)/download"
         case .contractRemove(let number): "/contracts/\(number)/remove"
+        case .contractRoles(let number): "/contracts/\(number)/roles"
+        case .contractRoleNew(let number): "/contracts/\(number)/roles/new"
+        case .contractRole(let number, let account): "/contracts/\(number)/roles/\(account)"
+        case .contractRoleRemove(let number, let account): "/contracts/\(number)/roles/\(account)/remove"
         case .history: "/history"
         case .historyDocuments: "/history/documents"
         case .historyDocumentFile: "/history/documents/file"
@@ -148,6 +156,10 @@ enum SitePath: Sendable {
         case .contract: ["contracts", ":number"]
         case .contractDownload: ["contracts", ":number", "download"]
         case .contractRemove: ["contracts", ":number", "remove"]
+        case .contractRoles: ["contracts", ":number", "roles"]
+        case .contractRoleNew: ["contracts", ":number", "roles", "new"]
+        case .contractRole: ["contracts", ":number", "roles", ":account"]
+        case .contractRoleRemove: ["contracts", ":number", "roles", ":account", "remove"]
         default: path.split(separator: "/").map(String.init)
         }
     }
