@@ -114,6 +114,9 @@ import Vapor
     @Test func aNewAddressGetsAnAccountWithATemporaryPassword() async throws {
         try await withPortal { world in
             let admin = try await administrator(world)
+            let contracts = try await admin.get("/profile/contracts")
+            #expect(contracts.body.contains("Пользователи договора (1)"))
+            #expect(contracts.body.contains("/contracts/\(Self.number)/roles/new"))
             let list = try await admin.get("/contracts/\(Self.number)/roles")
             #expect(list.status == .ok)
             #expect(list.body.contains(Self.admin) && list.body.contains("Администратор"))
@@ -157,6 +160,7 @@ import Vapor
             #expect(try await person.get("/payments").body.contains(Self.number))
             #expect(!(try await person.get("/readings").body.contains(Self.number)), "«Бухгалтер» sends no readings")
             #expect(try await person.get("/profile/contracts").body.contains("Бухгалтер"))
+            #expect(try await admin.get("/profile/contracts").body.contains("Пользователи договора (2)"))
             // The temporary password no longer works.
             let again = TestBrowser(world)
             try await again.get("/login")

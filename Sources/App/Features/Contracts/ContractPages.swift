@@ -11,6 +11,8 @@ struct ContractsPage: Sendable {
         var role: String
         /// The contract has no «Администратор»: «Запросить доступ» is offered (ROLE-4).
         var canRequestAccess = false
+        /// For the contract's administrator: everyone holding it, shown under the «клювик» (ROLE-5).
+        var holders: [(who: String, role: String, objects: String)]?
     }
 
     struct Pending: Sendable {
@@ -59,8 +61,19 @@ struct ContractsPage: Sendable {
             ? "<a href=\"\(SitePath.appealNew.path)?section=\(accessSection?.uuidString ?? "")&amp;contract=\(row.number)\">Запросить доступ</a>"
             : row.role == Role.administrator.title
                 ? "<a href=\"\(SitePath.contractRoles(row.number).path)\">Доступ к договору</a>" : .empty
+        let holders: HTML =
+            row.holders.map { list in
+                let items = list.map { holder -> HTML in
+                    "<li>\(holder.who) — \(holder.role); энергообъекты: \(holder.objects)</li>"
+                }
+                return """
+                    <details class="holders"><summary>Пользователи договора (\(String(list.count)))</summary>
+                    <ul>\(HTML.join(items, separator: ""))</ul>
+                    <p><a href="\(SitePath.contractRoleNew(row.number).path)">Добавить роль</a></p></details>
+                    """
+            } ?? .empty
         return
-            "<tr><td><a href=\"\(SitePath.contract(row.number).path)\">\(row.number)</a></td><td>\(row.name)</td><td>\(row.customer)</td><td>\(row.role)</td><td>\(request)</td></tr>"
+            "<tr><td><a href=\"\(SitePath.contract(row.number).path)\">\(row.number)</a></td><td>\(row.name)\(holders)</td><td>\(row.customer)</td><td>\(row.role)</td><td>\(request)</td></tr>"
     }
 
     var pendingList: HTML {

@@ -47,28 +47,44 @@ struct ContractsController {
     /// The account's contracts with its role on each, by number.
     static func contracts(of accountID: UUID, on db: any Database) async throws -> [ContractsPage.Row] {
         struct Row: Decodable {
+            let contractId: String
             let number: String
             let name: String
             let customerShortName: String
             let role: String
             let administrators: Int
         }
-        return try await db.sql.raw(
+        let rows = try await db.sql.raw(
             """
-            SELECT c.number, c.name, c.customer_short_name, l.role,
+            SELECT l.contract_id, c.number, c.name, c.customer_short_name, l.role,
                 (SELECT COUNT(*) FROM contract_links x WHERE x.contract_id = l.contract_id
                     AND x.role = \(bind: Role.administrator.rawValue)) AS administrators
             FROM contract_links l JOIN contracts c ON c.id = l.contract_id
             WHERE l.account_id = \(bind: accountID)
             ORDER BY c.number
             """
-        ).all(decoding: Row.self, with: .snakeCase).map {
-            .init(
-                number: $0.number, name: $0.name, customer: $0.customerShortName,
-                role: Role(rawValue: $0.role)?.title ?? $0.role,
-                canRequestAccess: $0.administrators == 0
-                    && AccessPolicy.allows(Role(rawValue: $0.role), .requestAdministratorRole))
+        ).all(decoding: Row.self, with: .snakeCase)
+        var result: [ContractsPage.Row] = []
+        for row in rows {
+            let role = Role(rawValue: row.role)
+            var holders: [(who: String, role: String, objects: String)]?
+            if AccessPolicy.allows(role, .assignRoles) {
+                holders = try await ContractRolesController.Holder.all(ofContract: row.contractId, on: db.sql).map {
+                    (
+                        $0.name.isEmpty ? ($0.email ?? $0.login ?? "—") : "\($0.name), \($0.email ?? $0.login ?? "")",
+                        Role(rawValue: $0.role)?.title ?? $0.role,
+                        $0.energyObjectIds == nil
+                            ? "все" : "\(ContractLink.energyObjects(in: $0.energyObjectIds)?.count ?? 0) из договора"
+                    )
+                }
+            }
+            result.append(
+                .init(
+                    number: row.number, name: row.name, customer: row.customerShortName, role: role?.title ?? row.role,
+                    canRequestAccess: row.administrators == 0 && AccessPolicy.allows(role, .requestAdministratorRole),
+                    holders: holders))
         }
+        return result
     }
 
     @Sendable func list(req: Request) async throws -> Response {
