@@ -19,11 +19,11 @@ OPERATOR = "operator@energosbyt.example"
 PASSWORD = "Пароль оператора 2026!"
 
 
-def make_operator(portal):
+def make_operator(portal, email=OPERATOR):
     binary = os.environ.get("LKK_BIN", os.path.join(ROOT, ".build", "debug", "lkk"))
     env = dict(os.environ, PORTAL_DATA_DIR=os.path.join(portal["workdir"], "data"))
     env.pop("DATABASE_URL", None)
-    out = subprocess.run([binary, "staff", "create", OPERATOR, "--role", "operator", "--name", "Петрова А. С."],
+    out = subprocess.run([binary, "staff", "create", email, "--role", "operator", "--name", "Петрова А. С."],
                          cwd=portal["workdir"], env=env, check=True, capture_output=True, text=True).stdout
     token = re.search(r"/admin/setup\?token=([A-Za-z0-9_-]+)", out)
     assert token, out
