@@ -116,6 +116,7 @@ import Vapor
             let admin = try await administrator(world)
             let contracts = try await admin.get("/profile/contracts")
             #expect(contracts.body.contains("Пользователи договора (1)"))
+            #expect(try await admin.get("/contracts/\(Self.number)").body.contains("<h2>Пользователи договора</h2>"))
             #expect(contracts.body.contains("/contracts/\(Self.number)/roles/new"))
             let list = try await admin.get("/contracts/\(Self.number)/roles")
             #expect(list.status == .ok)
@@ -160,6 +161,7 @@ import Vapor
             #expect(try await person.get("/payments").body.contains(Self.number))
             #expect(!(try await person.get("/readings").body.contains(Self.number)), "«Бухгалтер» sends no readings")
             #expect(try await person.get("/profile/contracts").body.contains("Бухгалтер"))
+            #expect(!(try await person.get("/contracts/\(Self.number)").body.contains("Пользователи договора")))
             #expect(try await admin.get("/profile/contracts").body.contains("Пользователи договора (2)"))
             // The temporary password no longer works.
             let again = TestBrowser(world)
@@ -227,6 +229,27 @@ import Vapor
             #expect(changed.location == "/contracts/\(Self.number)/roles?changed=1")
             #expect(!(try await colleague.get("/readings").body.contains(Self.number)))
             #expect(try await colleague.get("/payments").body.contains(Self.number))
+        }
+    }
+
+    @Test func aRoleGivenStaysWhenThePersonAlsoAddsTheContractByNumber() async throws {
+        try await withPortal { world in
+            let admin = try await administrator(world)
+            let colleague = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
+            try await admin.get("/contracts/\(Self.number)/roles/new")
+            _ = try await admin.post(
+                "/contracts/\(Self.number)/roles", ["role": "accountant", "email": "buh@romashka.ru", "objects": "all"])
+            _ = try await world.deliveredMail()
+            // The same person tries to add the contract by its number: it is already theirs, nothing changes.
+            try await colleague.get("/contracts/add")
+            let again = try await colleague.post(
+                "/contracts/add", ["number": Self.number, "email": "Buh@Romashka.example"])
+            #expect(again.status == .unprocessableEntity)
+            #expect(again.body.contains("Этот договор уже добавлен в ваш личный кабинет"))
+            #expect(try await world.deliveredMail().isEmpty)
+            let links = try await ContractLink.query(on: world.app.db).filter(\.$contractID == "K-1").all()
+            #expect(links.count == 2, "no second link for the same person")
+            #expect(links.contains { $0.role == .accountant }, "the role the administrator gave stays")
         }
     }
 

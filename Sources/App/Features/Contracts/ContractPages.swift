@@ -167,6 +167,8 @@ struct ConfirmContractPage: Sendable {
 struct ContractPage: Sendable {
     var context: ShellContext
     var card: ContractCard
+    /// For the contract's «Администратор»: everyone holding it, with role and energy objects (ROLE-5).
+    var holders: [(who: String, role: String, objects: String)]?
 
     /// A card with the contract's details and one page of two meters.
     static let mock = ContractPage(
@@ -216,10 +218,25 @@ struct ContractPage: Sendable {
                 <h2>Приборы учета</h2>
                 \(card.meters.isEmpty ? HTML(trusted: "<p class=\"empty\">Нет приборов учета.</p>") : meters)
                 </section>
+                \(holders.map { users($0, number: number) } ?? .empty)
                 <div class="page-actions">
                 <a class="button button-danger" href="\(SitePath.contractRemove(number).path)">Удалить договор</a>
                 </div>
                 """)
+    }
+
+    func users(_ list: [(who: String, role: String, objects: String)], number: String) -> HTML {
+        let rows = list.map { holder -> HTML in
+            "<tr><td>\(holder.who)</td><td>\(holder.role)</td><td>\(holder.objects)</td></tr>"
+        }
+        return """
+            <section class="contract-section">
+            <h2>Пользователи договора</h2>
+            <div class="table-scroll"><table class="table"><thead><tr><th scope="col">Пользователь</th><th scope="col">Роль</th><th scope="col">Энергообъекты</th></tr></thead>
+            <tbody>\(HTML.join(rows, separator: ""))</tbody></table></div>
+            <p><a class="button button-secondary" href="\(SitePath.contractRoleNew(number).path)">Добавить роль</a> <a href="\(SitePath.contractRoles(number).path)">Изменить роли</a></p>
+            </section>
+            """
     }
 
     func section(_ section: ContractCard.Section) -> HTML {

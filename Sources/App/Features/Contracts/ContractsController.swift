@@ -69,14 +69,7 @@ struct ContractsController {
             let role = Role(rawValue: row.role)
             var holders: [(who: String, role: String, objects: String)]?
             if AccessPolicy.allows(role, .assignRoles) {
-                holders = try await ContractRolesController.Holder.all(ofContract: row.contractId, on: db.sql).map {
-                    (
-                        $0.name.isEmpty ? ($0.email ?? $0.login ?? "—") : "\($0.name), \($0.email ?? $0.login ?? "")",
-                        Role(rawValue: $0.role)?.title ?? $0.role,
-                        $0.energyObjectIds == nil
-                            ? "все" : "\(ContractLink.energyObjects(in: $0.energyObjectIds)?.count ?? 0) из договора"
-                    )
-                }
+                holders = try await Self.holders(ofContract: row.contractId, on: db.sql)
             }
             result.append(
                 .init(
@@ -85,6 +78,20 @@ struct ContractsController {
                     holders: holders))
         }
         return result
+    }
+
+    /// Everyone holding a contract, as its administrator sees them.
+    static func holders(ofContract id: String, on sql: any SQLDatabase) async throws -> [(
+        who: String, role: String, objects: String
+    )] {
+        try await ContractRolesController.Holder.all(ofContract: id, on: sql).map {
+            (
+                $0.name.isEmpty ? ($0.email ?? $0.login ?? "—") : "\($0.name), \($0.email ?? $0.login ?? "")",
+                Role(rawValue: $0.role)?.title ?? $0.role,
+                $0.energyObjectIds == nil
+                    ? "все" : "\(ContractLink.energyObjects(in: $0.energyObjectIds)?.count ?? 0) из договора"
+            )
+        }
     }
 
     @Sendable func list(req: Request) async throws -> Response {
@@ -246,7 +253,11 @@ struct ContractsController {
         else {
             throw Abort(.notFound)
         }
-        return ContractPage(context: req.shellContext, card: card).render().response()
+        var view = ContractPage(context: req.shellContext, card: card)
+        if link.allows(.assignRoles) {
+            view.holders = try await Self.holders(ofContract: link.contractID, on: req.db.sql)
+        }
+        return view.render().response()
     }
 
     @Sendable func download(req: Request) async throws -> Response {
