@@ -28,6 +28,7 @@ import Vapor
                 "/appeals/new?section=\(section.id.uuidString)&contract=\(Self.number)")
             #expect(
                 prefilled.body.contains("<option value=\"\(section.id.uuidString)\" selected>Права доступа</option>"))
+            #expect(prefilled.body.contains("<h1>Направить обращение</h1>"))
             // Once the contract has an administrator, the request is no longer offered.
             _ = try await ProfileTests().signedIn(world, email: Self.admin)
             try await ContractTests().link(world, Self.admin, .administrator)

@@ -45,7 +45,7 @@ def test_roles_journey(portal, browser):
     browser.get(base + "/profile/contracts")
     row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "table.contracts tbody tr") if CONTRACT in r.text)
     row.find_element(By.LINK_TEXT, "Запросить доступ").click()
-    wait(browser).until(EC.title_contains("Новое обращение"))
+    wait(browser).until(EC.title_contains("Направить обращение"))
     assert Select(browser.find_element(By.ID, "f-section")).first_selected_option.text == "Права доступа"
     assert Select(browser.find_element(By.ID, "f-contract")).first_selected_option.get_attribute("value") == CONTRACT
     browser.find_element(By.XPATH, "//button[text()='Дальше']").click()

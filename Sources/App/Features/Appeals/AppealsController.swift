@@ -45,12 +45,15 @@ struct AppealsController {
         let account = try signedIn(req)
         let contracts = try await contracts(req, account)
         let sections = try await Appeals.Section.all(publishedOnly: true, on: req.db.sql)
-        return AppealNewPage(
+        var page = AppealNewPage(
             context: req.shellContext, sections: sections,
             contracts: contracts.map { .init(number: $0.number, name: $0.name) },
             section: req.queryValue("section") ?? "",
-            contract: req.queryValue("contract") ?? ""
-        ).render().response()
+            contract: req.queryValue("contract") ?? "")
+        if let access = try await Appeals.Section.accessRequest(on: req.db.sql), page.section == access.id.uuidString {
+            page.title = "Направить обращение"
+        }
+        return page.render().response()
     }
 
     /// The chosen section and contract, or the first step again with what is missing.

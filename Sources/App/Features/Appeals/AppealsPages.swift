@@ -54,6 +54,8 @@ struct AppealNewPage {
     var section: String = ""
     var contract: String = ""
     var errors: [String: String] = [:]
+    /// «Направить обращение» when it is opened from «Запросить доступ» (manual §11.2.1.1).
+    var title = "Новое обращение"
 
     static let mock = AppealNewPage(
         context: .mock,
@@ -70,9 +72,9 @@ struct AppealNewPage {
             return "<optgroup label=\"\(topic)\">\(HTML.join(options, separator: ""))</optgroup>"
         }
         return Layout.page(
-            title: "Новое обращение", context: context,
+            title: title, context: context,
             content: """
-                <h1>Новое обращение</h1>
+                <h1>\(title)</h1>
                 <form class="form narrow" method="get" action="\(SitePath.appealDetails.path)" novalidate>
                 <div class="field\(errors["section"] == nil ? "" : " field-invalid")"><label for="f-section">Тема и раздел</label>
                 <select id="f-section" name="section"><option value="">Выберите раздел</option>\(HTML.join(groups, separator: ""))</select>\(errors["section"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
