@@ -55,7 +55,7 @@ let package = Package(
             ]),
         .testTarget(name: "PortalDomainTests", dependencies: ["PortalDomain"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
-        .testTarget(name: "XLSXTests", dependencies: ["XLSX"], exclude: ["helper.py"]),
+        .testTarget(name: "XLSXTests", dependencies: ["XLSX", "TestTools"], exclude: ["helper.py"]),
         .target(name: "TestTools", path: "Tests/TestTools"),
         .testTarget(name: "PDFTests", dependencies: ["PDF", "TestTools"]),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "TestTools"]),

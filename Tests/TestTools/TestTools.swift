@@ -1,12 +1,14 @@
 import Foundation
 
-/// Runs a command-line tool (qpdf, poppler's tools, zbarimg, rsvg-convert) for the libraries' tests and
-/// returns its standard output; throws with its standard error when it fails.
+/// Runs a command-line tool (qpdf, poppler's tools, zbarimg, rsvg-convert, LibreOffice, Python) for the
+/// libraries' tests, in `cwd` if given, and returns its standard output; throws with its standard error when
+/// it fails.
 @discardableResult
-public func runTool(_ arguments: [String]) throws -> Data {
+public func runTool(_ arguments: [String], cwd: URL? = nil) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
+    if let cwd { process.currentDirectoryURL = cwd }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -26,8 +28,8 @@ public func runTool(_ arguments: [String]) throws -> Data {
 
 /// The text a tool printed.
 @discardableResult
-public func runToolText(_ arguments: [String]) throws -> String {
-    String(decoding: try runTool(arguments), as: UTF8.self)
+public func runToolText(_ arguments: [String], cwd: URL? = nil) throws -> String {
+    String(decoding: try runTool(arguments, cwd: cwd), as: UTF8.self)
 }
 
 public struct ToolError: Error, CustomStringConvertible {

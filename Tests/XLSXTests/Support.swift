@@ -1,34 +1,12 @@
 import Foundation
+import TestTools
 import Testing
 
 @testable import XLSX
 
-/// Runs a command and returns its standard output; fails the test with its standard error otherwise.
+/// Runs a command and returns its standard output; throws with its standard error otherwise.
 @discardableResult
-func run(_ arguments: [String], cwd: URL? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if let cwd { process.currentDirectoryURL = cwd }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ToolError("\(arguments.joined(separator: " ")) failed: \(String(decoding: errors, as: UTF8.self))")
-    }
-    return String(decoding: output, as: UTF8.self)
-}
-
-struct ToolError: Error, CustomStringConvertible {
-    let description: String
-    init(_ text: String) { description = text }
-}
+func run(_ arguments: [String], cwd: URL? = nil) throws -> String { try runToolText(arguments, cwd: cwd) }
 
 func temporaryFolder() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("xlsx-test-\(UUID().uuidString)")
