@@ -67,6 +67,12 @@ import VaporTesting
             (AppealsPage.mock.render().rendered, "Новый ответ"),
             (AppealNewPage.mock.render().rendered, "<optgroup label=\"ЛКК ЮЛ\">"),
             (AppealDetailsPage.mock.render().rendered, "Сумма переплаты, ₽"),
+            (HelpFAQPage.mock.render().rendered, "Можно ли передать показания файлом Excel?"),
+            (HelpFAQPage.mock.render().rendered, "Поисковая фраза"),
+            (
+                HelpContactsPage.mock.render().rendered,
+                "<dt>ФИО руководителя отделения</dt><dd>Смирнов Олег Петрович</dd>"
+            ),
             (ErrorPages.page(status: .notFound, context: .anonymous).rendered, "Страница не найдена"),
             (ErrorPages.page(status: .internalServerError, context: .anonymous).rendered, "Что-то пошло не так"),
         ]

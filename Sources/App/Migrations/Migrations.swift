@@ -23,5 +23,6 @@ enum PortalMigrations {
         CreateStaff(),
         CreateAppeals(),
         CreateTemporaryPasswords(),
+        CreateHelp(),
     ]
 }

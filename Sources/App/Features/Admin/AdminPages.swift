@@ -17,6 +17,7 @@ enum AdminLayout {
         Item(title: "Журнал действий", path: "/admin/audit", adminOnly: false),
         Item(title: "Сотрудники", path: "/admin/staff", adminOnly: true),
         Item(title: "Темы обращений", path: "/admin/catalogue", adminOnly: true),
+        Item(title: "Вопрос-ответ", path: "/admin/faq", adminOnly: true),
     ]
 
     static func page(title: String, staff: StaffMember?, csrf: String?, current: String = "", content: HTML) -> HTML {

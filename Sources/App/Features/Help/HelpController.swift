@@ -1,3 +1,4 @@
+import Markup
 import Vapor
 
 /// The start page, «Инструкция пользователя» and «Пользовательское соглашение».
@@ -23,5 +24,80 @@ struct HelpController {
 
     @Sendable func agreement(req: Request) async throws -> Response {
         AgreementPage(context: req.shellContext).render().response()
+    }
+}
+
+/// «Помощь» (manual §8; HLP-1, HLP-2): «Вопрос-ответ» and «Контакты».
+struct HelpSectionController {
+    func register(_ routes: any RoutesBuilder) {
+        routes.get(SitePath.help.route, use: faq)
+        routes.get(SitePath.helpContacts.route, use: contacts)
+    }
+
+    @Sendable func faq(req: Request) async throws -> Response {
+        guard req.account != nil else { throw Abort.redirect(to: SitePath.login.path) }
+        let sql = req.db.sql
+        let phrase = String((req.queryValue("q") ?? "").prefix(200))
+        let groups = try await FAQ.Group.all(publishedOnly: true, on: sql)
+        let group = req.queryValue("group").flatMap(UUID.init(uuidString:)).flatMap { id in
+            groups.contains { $0.id == id } ? id : nil
+        }
+        let questions = try await FAQ.Question.find(phrase: phrase, group: group, publishedOnly: true, on: sql)
+        if questions.isEmpty && !FAQ.stems(phrase).isEmpty {
+            try await FAQ.recordMiss(phrase, now: req.now, on: sql)
+        }
+        return HelpFAQPage(
+            context: req.shellContext, groups: groups, questions: questions, phrase: phrase,
+            group: group?.uuidString ?? ""
+        ).render().response()
+    }
+
+    struct ContactRow: Decodable {
+        let number: String
+        let name: String
+        let branchHead: String?
+        let branchPhone: String?
+        let branchAddress: String?
+        let curatorName: String?
+        let curatorPhone: String?
+        let curatorEmail: String?
+    }
+
+    /// The chosen contracts' contacts; fields billing did not send are left out (manual §8.2).
+    @Sendable func contacts(req: Request) async throws -> Response {
+        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
+        let contracts = try await HistoryData.contracts(of: account.id!, allowing: .viewContract, on: req.db.sql)
+        // Every `contract=` of the query (one per ticked box).
+        let asked = Set(
+            (req.url.query ?? "").split(separator: "&").compactMap {
+                URLQuery.formValue(named: "contract", in: $0.utf8)
+            })
+        let chosen = asked.isEmpty ? Set(contracts.prefix(1).map(\.number)) : asked
+        let ids = contracts.filter { chosen.contains($0.number) }.map(\.id)
+        let rows =
+            ids.isEmpty
+            ? []
+            : try await req.db.sql.raw(
+                """
+                SELECT number, name, branch_head, branch_phone, branch_address, curator_name, curator_phone, curator_email
+                FROM contracts WHERE id IN (\(binds: ids)) ORDER BY number
+                """
+            ).all(decoding: ContactRow.self, with: .snakeCase)
+        let contacts = rows.map { row in
+            let fields: [(String, String?)] = [
+                ("ФИО руководителя отделения", row.branchHead), ("Телефон отделения", row.branchPhone),
+                ("Адрес отделения", row.branchAddress), ("ФИО куратора", row.curatorName),
+                ("Телефон куратора", row.curatorPhone), ("E-mail куратора", row.curatorEmail),
+            ]
+            return HelpContactsPage.Contact(
+                number: row.number, name: row.name,
+                fields: fields.compactMap { field in
+                    field.1.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : (field.0, $0) }
+                })
+        }
+        return HelpContactsPage(
+            context: req.shellContext, contracts: contracts.map { .init(number: $0.number, name: $0.name) },
+            chosen: chosen, contacts: contacts
+        ).render().response()
     }
 }

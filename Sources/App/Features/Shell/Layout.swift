@@ -35,12 +35,13 @@ struct MenuItem: Sendable {
     var title: String
     var path: SitePath
 
-    /// «Обращения» and «Помощь» join here as their sections are built.
+    /// The sections of the top menu (manual §3).
     static let main: [MenuItem] = [
         MenuItem(title: "Оплата", path: .payments),
         MenuItem(title: "Показания", path: .readings),
         MenuItem(title: "История", path: .history),
         MenuItem(title: "Обращения", path: .appeals),
+        MenuItem(title: "Помощь", path: .help),
     ]
 
     /// The items under «Ещё».

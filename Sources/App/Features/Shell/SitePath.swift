@@ -60,6 +60,8 @@ enum SitePath: Sendable {
     case appeal(String)
     case appealReply(String)
     case appealFile(String, String)
+    case help
+    case helpContacts
     case manual
     case agreement
     case devMail
@@ -129,6 +131,8 @@ enum SitePath: Sendable {
         case .appeal(let number): "/appeals/\(number)"
         case .appealReply(let number): "/appeals/\(number)/reply"
         case .appealFile(let number, let id): "/appeals/\(number)/files/\(id)"
+        case .help: "/help"
+        case .helpContacts: "/help/contacts"
         case .manual: "/manual"
         case .agreement: "/agreement"
         case .devMail: "/dev/mail"

@@ -1,0 +1,113 @@
+import Fluent
+import Foundation
+import PortalDomain
+import SQLKit
+import Testing
+import Vapor
+
+@testable import App
+
+/// «Помощь»: «Вопрос-ответ» with its search and group filter, «Контакты», and the staff's editing.
+@Suite struct HelpTests {
+    @Test func stemsIgnoreCaseYoAndEndings() {
+        #expect(FAQ.stems("Показаний") == ["показан"])
+        #expect(FAQ.stems("показания") == ["показан"])
+        #expect(FAQ.stems("ПОКАЗАН") == ["показан"])
+        #expect(FAQ.stems("Ёмкость, счета!") == ["емкост", "счет"])
+        #expect(FAQ.stems("и а в") == [])
+        #expect(FAQ.searchText("Счет-фактура: «Ёлка»") == " счет фактура елка ")
+    }
+
+    @Test func questionsAreFoundByWordsWhateverTheirForm() async throws {
+        try await withPortal { world in
+            let browser = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
+            let all = try await browser.get("/help")
+            #expect(all.status == .ok)
+            #expect(all.body.contains("<h2>Показания</h2>"))
+            #expect(all.body.contains("Можно ли передать показания файлом Excel?"))
+            #expect(all.body.contains("Ссылка на вопрос"))
+            for phrase in ["показаний", "ПОКАЗАН", "excel показания", "файлом"] {
+                let found = try await browser.get("/help?q=\(TestBrowser.encode(phrase))")
+                #expect(found.body.contains("Можно ли передать показания файлом Excel?"), "\(phrase)")
+                #expect(!found.body.contains("Как оплатить счет картой?"), "\(phrase)")
+            }
+            let invoice = try await browser.get("/help?q=\(TestBrowser.encode("счета-фактуры"))")
+            #expect(invoice.body.contains("Где найти счет-фактуру и акт приема-передачи?"))
+            // The group filter.
+            let groups = try await FAQ.Group.all(publishedOnly: true, on: world.app.db.sql)
+            let payments = try #require(groups.first { $0.title == "Оплата и документы" })
+            let filtered = try await browser.get("/help?group=\(payments.id.uuidString)")
+            #expect(filtered.body.contains("Как оплатить счет картой?"))
+            #expect(!filtered.body.contains("Можно ли передать показания файлом Excel?"))
+            // Nothing found: an appeal is offered and the phrase is kept for the staff.
+            let none = try await browser.get("/help?q=\(TestBrowser.encode("абракадабра"))")
+            #expect(none.body.contains("По этой фразе ничего не найдено."))
+            #expect(none.body.contains("href=\"/appeals/new\">Создать обращение</a>"))
+            #expect(try await world.count("faq_misses") == 1)
+            #expect(try await TestBrowser(world).get("/help").location == "/login")
+        }
+    }
+
+    @Test func contactsShowOnlyWhatBillingSent() async throws {
+        try await withPortal { world in
+            let token = try await world.billingToken()
+            try await BillingSamples.load(world, token: token)
+            let browser = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
+            try await ContractTests().link(world, "buh@romashka.ru", .accountant)
+            let empty = try await browser.get("/help/contacts")
+            #expect(empty.body.contains("Сбытовая компания не передала контакты по этому договору."))
+            guard case .object(var contract) = BillingSamples.contract else { return }
+            contract["branchHead"] = "Смирнов Олег Петрович"
+            contract["curatorPhone"] = "+7 (343) 200-10-20"
+            contract["curatorEmail"] = "curator@energosbyt.example"
+            #expect(
+                try await world.api(.PUT, "contracts", token: token, body: ["items": [.object(contract)]]).status == .ok
+            )
+            let page = try await browser.get("/help/contacts?contract=\(ContractTests.number)")
+            #expect(page.body.contains("<dt>ФИО руководителя отделения</dt><dd>Смирнов Олег Петрович</dd>"))
+            #expect(page.body.contains("curator@energosbyt.example"))
+            #expect(!page.body.contains("Адрес отделения"), "a field billing did not send is left out")
+            // Another company's contract number shows nothing of it.
+            let stranger = try await ProfileTests().signedIn(world, email: "chuzhoy@example.ru")
+            #expect(
+                !(try await stranger.get("/help/contacts?contract=\(ContractTests.number)").body.contains("Смирнов")))
+        }
+    }
+
+    @Test func theSystemAdministratorEditsQuestionsAndSeesFruitlessSearches() async throws {
+        try await withPortal { world in
+            let customer = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
+            _ = try await customer.get("/help?q=\(TestBrowser.encode("емкость трансформатора"))")
+            let (operatorBrowser, operatorSecret, _) = try await AdminTests().enrolled(world)
+            try await AdminTests().signIn(
+                world, operatorBrowser, email: "operator@energosbyt.ru", secret: operatorSecret)
+            #expect(try await operatorBrowser.get("/admin/faq").status == .notFound)
+            let (admin, secret, _) = try await AdminTests().enrolled(world, email: "admin@energosbyt.ru", role: .admin)
+            try await AdminTests().signIn(world, admin, email: "admin@energosbyt.ru", secret: secret)
+            let page = try await admin.get("/admin/faq")
+            #expect(page.body.contains("<td>емкость трансформатора</td><td>1</td>"))
+            let group = try #require(try await FAQ.Group.all(publishedOnly: true, on: world.app.db.sql).first)
+            let added = try await admin.post(
+                "/admin/faq/questions",
+                [
+                    "group": group.id.uuidString, "question": "Что такое ёмкость трансформатора тока?",
+                    "answer": "Это не ёмкость, а коэффициент трансформации.", "position": "1",
+                ])
+            #expect(added.location == "/admin/faq")
+            #expect(
+                try await customer.get("/help?q=\(TestBrowser.encode("емкость"))").body.contains("Что такое ёмкость"))
+            let question = try #require(
+                try await FAQ.Question.find(phrase: "емкость", group: nil, publishedOnly: false, on: world.app.db.sql)
+                    .first)
+            try await admin.get("/admin/faq")
+            let hidden = try await admin.post(
+                "/admin/faq/questions/\(question.id.uuidString)",
+                [
+                    "group": group.id.uuidString, "question": question.question, "answer": question.answer,
+                    "position": "1",
+                ])
+            #expect(hidden.location == "/admin/faq")
+            #expect(!(try await customer.get("/help").body.contains("Что такое ёмкость")))
+        }
+    }
+}
