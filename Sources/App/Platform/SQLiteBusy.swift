@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 import SQLiteNIO
 
 /// Waiting for SQLite's single write lock.
@@ -47,6 +48,15 @@ extension Database {
                 return nil
             }
         }
+    }
+}
+
+extension SQLDatabase {
+    /// The next number of `table`'s `number` column (`MAX + 1`), for a row written in a
+    /// `conflictRetryingTransaction`, whose unique index settles two rows taking the same number.
+    func nextNumber(in table: String) async throws -> Int64 {
+        let last = try await raw("SELECT MAX(number) AS n FROM \(ident: table)").first()
+        return (try last?.decode(column: "n", as: Int64?.self) ?? 0) + 1
     }
 }
 

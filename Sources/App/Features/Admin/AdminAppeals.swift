@@ -22,23 +22,6 @@ struct AdminAppealsController {
         admin.post("catalogue", ":id", use: updateSection)
     }
 
-    private func signedIn(_ req: Request) throws -> StaffContext {
-        guard let staff = req.staff, staff.session.verified else { throw Abort.redirect(to: "/admin/login") }
-        return staff
-    }
-
-    private func dates(_ req: Request) -> RussianDateFormat { RussianDateFormat(timeZone: req.portal.config.timeZone) }
-
-    private func record(_ action: String, _ req: Request, subject: String, details: [String: String] = [:]) async throws
-    {
-        guard let staff = req.staff else { return }
-        var details = details
-        details["staff"] = staff.member.email
-        try await AuditLog.record(
-            action, actor: "staff:\(staff.member.id.uuidString)", subject: subject, ipAddress: req.clientAddress,
-            details: details, at: req.now, on: req.db)
-    }
-
     // MARK: - Inbox
 
     struct InboxRow: Decodable, Sendable {
@@ -63,7 +46,7 @@ struct AdminAppealsController {
     }
 
     @Sendable func inbox(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         var filters = InboxFilters()
         filters.status = req.queryValue("status") ?? ""
         filters.topic = req.queryValue("topic") ?? ""
@@ -111,7 +94,7 @@ struct AdminAppealsController {
         let topics = Set(try await Appeals.Section.all(publishedOnly: false, on: req.db.sql).map(\.topic)).sorted()
         return AdminInboxPage(
             staff: staff.member, csrf: staff.session.csrfToken, filters: filters, topics: topics, rows: rows,
-            now: req.now, dates: dates(req)
+            now: req.now, dates: req.dates
         ).render().response()
     }
 
@@ -152,13 +135,13 @@ struct AdminAppealsController {
             } ?? ("—", "—", ""),
             messages: try await Appeals.Message.all(of: card.id, on: sql),
             files: try await Appeals.FileRow.all(of: card.id, on: sql),
-            colleagues: try await StaffMember.all(on: sql).filter { !$0.blocked }, dates: dates(req))
+            colleagues: try await StaffMember.all(on: sql).filter { !$0.blocked }, dates: req.dates)
     }
 
     @Sendable func card(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let card = try await appeal(req)
-        try await record("staff.appeal.opened", req, subject: String(card.number))
+        try await req.recordStaff("staff.appeal.opened", subject: String(card.number))
         var page = try await cardPage(req, staff, card)
         page.notice = req.queryValue("done").map { _ in "Сохранено." }
         return page.render().response()
@@ -171,7 +154,7 @@ struct AdminAppealsController {
     }
 
     @Sendable func reply(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let card = try await appeal(req)
         let form = try req.content.decode(ReplyForm.self)
         var page = try await cardPage(req, staff, card)
@@ -189,7 +172,7 @@ struct AdminAppealsController {
     }
 
     @Sendable func close(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let card = try await appeal(req)
         let fields = try req.formFields()
         let resolution = (fields["resolution"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -241,15 +224,15 @@ struct AdminAppealsController {
                         to: email, from: config.mailFrom, at: now), now: now, on: tx)
             }
         }
-        try await record(
-            status == .closed ? "staff.appeal.closed" : "staff.appeal.replied", req, subject: String(card.number),
+        try await req.recordStaff(
+            status == .closed ? "staff.appeal.closed" : "staff.appeal.replied", subject: String(card.number),
             details: ["status": status.rawValue])
     }
 
     /// From a request for access (ЛКК ЮЛ → Права доступа): the appeal's author becomes the contract's
     /// «Администратор», and the appeal is answered and closed.
     @Sendable func grantAdministrator(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let card = try await appeal(req)
         let (now, config) = (req.now, req.portal.config)
         let (accountID, contractID, contractName) = (card.accountId, card.contractId, card.contractName)
@@ -257,8 +240,8 @@ struct AdminAppealsController {
             try await AdministratorRole.grant(
                 to: accountID, contractID: contractID, contractName: contractName, now: now, config: config, on: tx)
         }
-        try await record(
-            "staff.role.administrator.granted", req, subject: card.contractNumber,
+        try await req.recordStaff(
+            "staff.role.administrator.granted", subject: card.contractNumber,
             details: ["account": card.accountId.uuidString, "appeal": String(card.number)])
         if !card.isClosed {
             try await answer(
@@ -271,7 +254,7 @@ struct AdminAppealsController {
     }
 
     @Sendable func assign(req: Request) async throws -> Response {
-        _ = try signedIn(req)
+        _ = try req.verifiedStaff()
         let card = try await appeal(req)
         let fields = try req.formFields()
         guard let id = fields["assignee"].flatMap(UUID.init(uuidString:)),
@@ -282,12 +265,12 @@ struct AdminAppealsController {
             try await req.db.sql.update("appeals").set("status", to: Appeals.Status.inProgress.rawValue)
                 .where("id", .equal, card.id).run()
         }
-        try await record("staff.appeal.assigned", req, subject: String(card.number), details: ["to": member.email])
+        try await req.recordStaff("staff.appeal.assigned", subject: String(card.number), details: ["to": member.email])
         return req.redirect(to: "/admin/appeals/\(card.number)?done=1")
     }
 
     @Sendable func file(req: Request) async throws -> Response {
-        _ = try signedIn(req)
+        _ = try req.verifiedStaff()
         let card = try await appeal(req)
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
             let file = try await Appeals.FileData.find(id, appealID: card.id, on: req.db.sql)
@@ -297,14 +280,8 @@ struct AdminAppealsController {
 
     // MARK: - Catalogue
 
-    private func administrator(_ req: Request) throws -> StaffContext {
-        let staff = try signedIn(req)
-        guard staff.member.isAdmin else { throw Abort(.notFound) }
-        return staff
-    }
-
     @Sendable func catalogue(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         return AdminCataloguePage(
             staff: staff.member, csrf: staff.session.csrfToken,
             sections: try await Appeals.Section.all(publishedOnly: false, on: req.db.sql)
@@ -337,7 +314,7 @@ struct AdminAppealsController {
     }
 
     @Sendable func addSection(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         guard let values = sectionValues(try req.formFields()) else {
             var page = AdminCataloguePage(
                 staff: staff.member, csrf: staff.session.csrfToken,
@@ -351,12 +328,12 @@ struct AdminAppealsController {
                 SQLBind(UUID()), SQLBind(values.topic), SQLBind(values.title), SQLBind(values.spec),
                 SQLBind(values.position), SQLBind(true)
             ).run()
-        try await record("staff.catalogue.added", req, subject: "\(values.topic) / \(values.title)")
+        try await req.recordStaff("staff.catalogue.added", subject: "\(values.topic) / \(values.title)")
         return req.redirect(to: "/admin/catalogue")
     }
 
     @Sendable func updateSection(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         let fields = try req.formFields()
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
             try await Appeals.Section.find(id, on: req.db.sql) != nil
@@ -371,7 +348,7 @@ struct AdminAppealsController {
         try await req.db.sql.update("appeal_sections").set("topic", to: values.topic).set("title", to: values.title)
             .set("fields", to: values.spec).set("position", to: values.position)
             .set("published", to: fields["published"] != nil).where("id", .equal, id).run()
-        try await record("staff.catalogue.changed", req, subject: "\(values.topic) / \(values.title)")
+        try await req.recordStaff("staff.catalogue.changed", subject: "\(values.topic) / \(values.title)")
         return req.redirect(to: "/admin/catalogue")
     }
 }

@@ -33,36 +33,6 @@ struct AdminController {
         admin.get("audit", use: audit)
     }
 
-    // MARK: - Access
-
-    /// The signed-in member (both factors given); otherwise to the sign-in page.
-    private func signedIn(_ req: Request) throws -> StaffContext {
-        guard let staff = req.staff, staff.session.verified else { throw Abort.redirect(to: "/admin/login") }
-        return staff
-    }
-
-    /// A member of the «Администратор системы» role; anyone else gets 404 (the page's existence is not shown).
-    private func administrator(_ req: Request) throws -> StaffContext {
-        let staff = try signedIn(req)
-        guard staff.member.isAdmin else { throw Abort(.notFound) }
-        return staff
-    }
-
-    private func record(_ action: String, _ req: Request, subject: String? = nil, details: [String: String] = [:])
-        async throws
-    {
-        let actor = req.staff.map { "staff:\($0.member.id.uuidString)" } ?? "staff"
-        var details = details
-        if let email = req.staff?.member.email { details["staff"] = email }
-        try await AuditLog.record(
-            action, actor: actor, subject: subject, ipAddress: req.clientAddress, details: details, at: req.now,
-            on: req.db)
-    }
-
-    private var dates: (Request) -> RussianDateFormat {
-        { RussianDateFormat(timeZone: $0.portal.config.timeZone) }
-    }
-
     struct LoginTokenKey: StorageKey { typealias Value = (String, HTTPCookies.Value?) }
 
     /// The sign-in and setup forms' CSRF token: a cookie of its own on `/admin`, echoed in the form; made
@@ -147,7 +117,7 @@ struct AdminController {
             let failed = staff.session.failedCodes + 1
             if failed >= StaffSession.codeAttempts {
                 try await sql.delete(from: "staff_sessions").where("id", .equal, staff.session.id).run()
-                try await record("staff.signin.code-refused", req, subject: staff.member.email)
+                try await req.recordStaff("staff.signin.code-refused", subject: staff.member.email)
                 let response = req.redirect(to: "/admin/login")
                 response.cookies[StaffSession.cookieName(req.portal.config)] = StaffSession.expired(
                     config: req.portal.config)
@@ -179,7 +149,7 @@ struct AdminController {
     @Sendable func logout(req: Request) async throws -> Response {
         if let staff = req.staff {
             try await req.db.sql.delete(from: "staff_sessions").where("id", .equal, staff.session.id).run()
-            try await record("staff.signout", req, subject: staff.member.email)
+            try await req.recordStaff("staff.signout", subject: staff.member.email)
         }
         let response = req.redirect(to: "/admin/login")
         response.cookies[StaffSession.cookieName(req.portal.config)] = StaffSession.expired(config: req.portal.config)
@@ -238,22 +208,22 @@ struct AdminController {
     // MARK: - Pages
 
     @Sendable func home(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let left = try await StaffAccounts.unusedRecoveryCodes(of: staff.member.id, on: req.db.sql)
         return AdminHomePage(staff: staff.member, csrf: staff.session.csrfToken, recoveryLeft: left).render()
             .response()
     }
 
     @Sendable func staffList(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         return AdminStaffPage(
             staff: staff.member, csrf: staff.session.csrfToken, members: try await StaffMember.all(on: req.db.sql),
-            dates: dates(req)
+            dates: req.dates
         ).render().response()
     }
 
     @Sendable func invite(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         let fields = try req.formFields()
         var form = AdminStaffPage.Form(
             email: fields["email"] ?? "", name: fields["name"] ?? "", role: fields["role"] ?? "")
@@ -264,7 +234,7 @@ struct AdminController {
         if form.name.trimmingCharacters(in: .whitespaces).isEmpty { form.errors["name"] = "Заполните поле" }
         if role == nil { form.errors["role"] = "Выберите роль" }
         var page = AdminStaffPage(
-            staff: staff.member, csrf: staff.session.csrfToken, members: [], form: form, dates: dates(req))
+            staff: staff.member, csrf: staff.session.csrfToken, members: [], form: form, dates: req.dates)
         if form.errors.isEmpty, let role {
             do {
                 let token = try await StaffAccounts.invite(
@@ -272,7 +242,7 @@ struct AdminController {
                 let email = EmailAddress.normalize(form.email) ?? form.email
                 page.invited = (email, req.portal.config.publicOrigin + "/admin/setup?token=" + token)
                 page.form = .init()
-                try await record("staff.invited", req, subject: email, details: ["role": role.rawValue])
+                try await req.recordStaff("staff.invited", subject: email, details: ["role": role.rawValue])
             } catch StaffAccounts.Failure.taken {
                 page.form.errors["email"] = "Сотрудник с таким e-mail уже есть"
             }
@@ -282,26 +252,26 @@ struct AdminController {
     }
 
     @Sendable func changeStaff(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         let sql = req.db.sql
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), id != staff.member.id,
             let member = try await StaffMember.find(id: id, on: sql)
         else { throw Abort(.notFound) }
-        var page = AdminStaffPage(staff: staff.member, csrf: staff.session.csrfToken, members: [], dates: dates(req))
+        var page = AdminStaffPage(staff: staff.member, csrf: staff.session.csrfToken, members: [], dates: req.dates)
         switch req.parameters.get("change") {
         case "block":
             try await sql.update("staff_accounts").set("blocked", to: true).where("id", .equal, id).run()
             try await sql.delete(from: "staff_sessions").where("staff_id", .equal, id).run()
-            try await record("staff.blocked", req, subject: member.email)
+            try await req.recordStaff("staff.blocked", subject: member.email)
         case "unblock":
             try await sql.update("staff_accounts").set("blocked", to: false).where("id", .equal, id).run()
-            try await record("staff.unblocked", req, subject: member.email)
+            try await req.recordStaff("staff.unblocked", subject: member.email)
         case "reset":
             let token = try await StaffAccounts.invite(
                 email: member.email, name: member.name, role: member.staffRole ?? .operator, now: req.now, on: sql,
                 replacing: true)
             page.invited = (member.email, req.portal.config.publicOrigin + "/admin/setup?token=" + token)
-            try await record("staff.reset", req, subject: member.email)
+            try await req.recordStaff("staff.reset", subject: member.email)
         default:
             throw Abort(.notFound)
         }
@@ -329,7 +299,7 @@ struct AdminController {
 
     /// Accounts found by e-mail or login, or holding a contract with this number or ИНН; read-only.
     @Sendable func customers(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let query = (req.queryValue("q") ?? "").trimmingCharacters(in: .whitespaces)
         var found: [AdminCustomersPage.Account] = []
         if !query.isEmpty {
@@ -362,16 +332,16 @@ struct AdminController {
                     contracts: contracts.filter { $0.accountId == row.id }.map { ($0.number, $0.name, $0.inn, $0.role) }
                 )
             }
-            try await record("staff.customers.search", req, subject: query, details: ["found": String(found.count)])
+            try await req.recordStaff("staff.customers.search", subject: query, details: ["found": String(found.count)])
         }
         return AdminCustomersPage(
-            staff: staff.member, csrf: staff.session.csrfToken, query: query, accounts: found, dates: dates(req)
+            staff: staff.member, csrf: staff.session.csrfToken, query: query, accounts: found, dates: req.dates
         ).render().response()
     }
 
     /// From the customer's profile: give or withdraw «Администратор» on one of the account's contracts.
     @Sendable func changeRole(req: Request) async throws -> Response {
-        _ = try signedIn(req)
+        _ = try req.verifiedStaff()
         let fields = try req.formFields()
         let sql = req.db.sql
         struct Found: Decodable {
@@ -393,16 +363,16 @@ struct AdminController {
                     to: accountID, contractID: contract.id, contractName: contract.name, now: now, config: config,
                     on: tx)
             }
-            try await record(
-                "staff.role.administrator.granted", req, subject: number, details: ["account": accountID.uuidString])
+            try await req.recordStaff(
+                "staff.role.administrator.granted", subject: number, details: ["account": accountID.uuidString])
         case "withdraw":
             _ = try await req.db.transaction { tx in
                 try await AdministratorRole.withdraw(
                     from: accountID, contractID: contract.id, contractName: contract.name, now: now, config: config,
                     on: tx)
             }
-            try await record(
-                "staff.role.administrator.withdrawn", req, subject: number, details: ["account": accountID.uuidString])
+            try await req.recordStaff(
+                "staff.role.administrator.withdrawn", subject: number, details: ["account": accountID.uuidString])
         default:
             throw Abort(.badRequest)
         }
@@ -410,7 +380,7 @@ struct AdminController {
     }
 
     @Sendable func outbox(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let status = req.queryValue("status") ?? ""
         let filter: SQLQueryString =
             AdminOutboxPage.statuses.contains { $0.0 == status } && !status.isEmpty
@@ -422,18 +392,18 @@ struct AdminController {
             """
         ).all(decoding: AdminOutboxPage.Letter.self, with: .snakeCase)
         return AdminOutboxPage(
-            staff: staff.member, csrf: staff.session.csrfToken, status: status, letters: letters, dates: dates(req)
+            staff: staff.member, csrf: staff.session.csrfToken, status: status, letters: letters, dates: req.dates
         ).render().response()
     }
 
     @Sendable func audit(req: Request) async throws -> Response {
-        let staff = try signedIn(req)
+        let staff = try req.verifiedStaff()
         let action = req.queryValue("action") ?? ""
         let actor = req.queryValue("actor") ?? ""
         let entries = try await AuditLog.recent(limit: 200, action: action, actor: actor, on: req.db)
         return AdminAuditPage(
             staff: staff.member, csrf: staff.session.csrfToken, action: action, actor: actor, entries: entries,
-            dates: dates(req)
+            dates: req.dates
         ).render().response()
     }
 }

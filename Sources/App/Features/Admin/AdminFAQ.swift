@@ -15,12 +15,6 @@ struct AdminFAQController {
         admin.post("faq", "questions", ":id", use: saveQuestion)
     }
 
-    private func administrator(_ req: Request) throws -> StaffContext {
-        guard let staff = req.staff, staff.session.verified else { throw Abort.redirect(to: "/admin/login") }
-        guard staff.member.isAdmin else { throw Abort(.notFound) }
-        return staff
-    }
-
     struct Miss: Decodable, Sendable {
         let phrase: String
         let times: Int
@@ -42,19 +36,12 @@ struct AdminFAQController {
     }
 
     @Sendable func page(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         return try await view(req, staff).render().response()
     }
 
-    private func record(_ action: String, _ req: Request, subject: String) async throws {
-        guard let staff = req.staff else { return }
-        try await AuditLog.record(
-            action, actor: "staff:\(staff.member.id.uuidString)", subject: String(subject.prefix(200)),
-            ipAddress: req.clientAddress, details: ["staff": staff.member.email], at: req.now, on: req.db)
-    }
-
     @Sendable func saveGroup(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         let fields = try req.formFields()
         let title = (fields["title"] ?? "").trimmingCharacters(in: .whitespaces)
         let position = max(0, min(999, Int(fields["position"] ?? "") ?? 100))
@@ -71,12 +58,12 @@ struct AdminFAQController {
             try await sql.insert(into: "faq_groups").columns("id", "title", "position", "published")
                 .values(SQLBind(UUID()), SQLBind(title), SQLBind(position), SQLBind(true)).run()
         }
-        try await record("staff.faq.group", req, subject: title)
+        try await req.recordStaff("staff.faq.group", subject: title)
         return req.redirect(to: "/admin/faq")
     }
 
     @Sendable func saveQuestion(req: Request) async throws -> Response {
-        let staff = try administrator(req)
+        let staff = try req.systemAdministrator()
         let fields = try req.formFields()
         let question = (fields["question"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let answer = (fields["answer"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -105,7 +92,7 @@ struct AdminFAQController {
                     SQLBind(true), SQLBind(searchText)
                 ).run()
         }
-        try await record("staff.faq.question", req, subject: question)
+        try await req.recordStaff("staff.faq.question", subject: question)
         return req.redirect(to: "/admin/faq")
     }
 }

@@ -77,8 +77,31 @@ struct StaffContext: Sendable {
 }
 
 extension Request {
-    /// The signed-in member of staff on an `/admin` page (after both factors), or nil.
+    /// The member of staff whose session this `/admin` request carries (after the password), or nil.
     var staff: StaffContext? { storage[StaffSessionMiddleware.Key.self] }
+
+    /// The signed-in member (both factors given); otherwise to the sign-in page.
+    func verifiedStaff() throws -> StaffContext {
+        guard let staff, staff.session.verified else { throw Abort.redirect(to: "/admin/login") }
+        return staff
+    }
+
+    /// A member of the «Администратор системы» role; anyone else gets 404 (the page's existence is not shown).
+    func systemAdministrator() throws -> StaffContext {
+        let staff = try verifiedStaff()
+        guard staff.member.isAdmin else { throw Abort(.notFound) }
+        return staff
+    }
+
+    /// Writes a staff action to the audit log: who (the member, by id and e-mail), what, on what, from where.
+    func recordStaff(_ action: String, subject: String? = nil, details: [String: String] = [:]) async throws {
+        var details = details
+        if let email = staff?.member.email { details["staff"] = email }
+        try await AuditLog.record(
+            action, actor: staff.map { "staff:\($0.member.id.uuidString)" } ?? "staff",
+            subject: subject.map { String($0.prefix(200)) }, ipAddress: clientAddress, details: details, at: now,
+            on: db)
+    }
 }
 
 /// On every `/admin` route: reads the staff cookie, ends a session past its limits or of a blocked member,

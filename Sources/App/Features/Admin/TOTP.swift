@@ -34,16 +34,11 @@ enum TOTP {
         guard code.count == digits, code.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         let now = counter(at: date)
         for candidate in [now - 1, now, now + 1] where candidate > (lastUsed ?? Int64.min) {
-            if constantTimeEqual(TOTP.code(secret: secret, counter: candidate), code) { return candidate }
+            if CSRFMiddleware.constantTimeEquals(TOTP.code(secret: secret, counter: candidate), code) {
+                return candidate
+            }
         }
         return nil
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// A new random secret of 20 bytes (160 bits, RFC 4226's recommendation).

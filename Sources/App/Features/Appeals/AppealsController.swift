@@ -27,8 +27,6 @@ struct AppealsController {
         return account
     }
 
-    private func dates(_ req: Request) -> RussianDateFormat { RussianDateFormat(timeZone: req.portal.config.timeZone) }
-
     /// The contracts on which the account may write: every role may (Table 3: «Просмотр договора»).
     private func contracts(_ req: Request, _ account: Account) async throws -> [HistoryData.Contract] {
         try await HistoryData.contracts(of: account.id!, allowing: .viewContract, on: req.db.sql)
@@ -38,7 +36,7 @@ struct AppealsController {
         let account = try signedIn(req)
         let rows = try await Appeals.ListRow.all(of: account.id!, on: req.db.sql)
         let notice = req.queryValue("sent").flatMap { Int64($0) }.map { "Обращение № \($0) отправлено." }
-        return AppealsPage(context: req.shellContext, rows: rows, dates: dates(req), notice: notice).render().response()
+        return AppealsPage(context: req.shellContext, rows: rows, dates: req.dates, notice: notice).render().response()
     }
 
     @Sendable func newPage(req: Request) async throws -> Response {
@@ -183,12 +181,12 @@ struct AppealsController {
         let sql = req.db.sql
         return AppealCardPage(
             context: req.shellContext, card: card, messages: try await Appeals.Message.all(of: card.id, on: sql),
-            files: try await Appeals.FileRow.all(of: card.id, on: sql), dates: dates(req))
+            files: try await Appeals.FileRow.all(of: card.id, on: sql), dates: req.dates)
     }
 
     @Sendable func card(req: Request) async throws -> Response {
         let account = try signedIn(req)
-        var card = try await appeal(req, account)
+        let card = try await appeal(req, account)
         if card.customerUnread > 0 {
             // Opening the appeal reads its replies: the menu counter goes down at once.
             let (id, accountID) = (card.id, account.id!)
@@ -196,8 +194,8 @@ struct AppealsController {
                 try await tx.sql.update("appeals").set("customer_unread", to: 0).where("id", .equal, id).run()
                 try await Appeals.recount(accountID: accountID, on: tx.sql)
             }
-            account.unreadAppeals = try await Account.find(account.id, on: req.db)?.unreadAppeals ?? 0
-            card = try await appeal(req, account)
+            // The counter counts appeals with unread replies, and this one has none now.
+            account.unreadAppeals = max(0, account.unreadAppeals - 1)
         }
         var page = try await cardPage(req, card)
         if req.queryValue("replied") == "1" { page.notice = "Сообщение отправлено." }

@@ -186,8 +186,7 @@ enum Appeals {
         files: [Upload], now: Date, on sql: any SQLDatabase
     ) async throws -> (id: UUID, number: Int64) {
         let id = UUID()
-        let last = try await sql.raw("SELECT MAX(number) AS n FROM appeals").first()
-        let number = (try last?.decode(column: "n", as: Int64?.self) ?? 0) + 1
+        let number = try await sql.nextNumber(in: "appeals")
         let filled = String(decoding: try JSONEncoder.sorted.encode(fields), as: UTF8.self)
         try await sql.insert(into: "appeals")
             .columns(

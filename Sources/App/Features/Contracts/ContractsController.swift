@@ -44,8 +44,11 @@ struct ContractsController {
 
     // MARK: - «Профиль» → «Договоры»
 
-    /// The account's contracts with its role on each, by number.
-    static func contracts(of accountID: UUID, on db: any Database) async throws -> [ContractsPage.Row] {
+    /// The account's contracts with its role on each, by number; with `holders`, the users of each contract
+    /// the account administers (only «Профиль» → «Договоры» shows them).
+    static func contracts(of accountID: UUID, holders withHolders: Bool = false, on db: any Database) async throws
+        -> [ContractsPage.Row]
+    {
         struct Row: Decodable {
             let contractId: String
             let number: String
@@ -68,7 +71,7 @@ struct ContractsController {
         for row in rows {
             let role = Role(rawValue: row.role)
             var holders: [(who: String, role: String, objects: String)]?
-            if AccessPolicy.allows(role, .assignRoles) {
+            if withHolders && AccessPolicy.allows(role, .assignRoles) {
                 holders = try await Self.holders(ofContract: row.contractId, on: db.sql)
             }
             result.append(
@@ -96,7 +99,7 @@ struct ContractsController {
 
     @Sendable func list(req: Request) async throws -> Response {
         let account = try signedIn(req)
-        let rows = try await Self.contracts(of: account.id!, on: req.db)
+        let rows = try await Self.contracts(of: account.id!, holders: true, on: req.db)
         let pending = try await ContractAddition.query(on: req.db).filter(\.$accountID == account.id!)
             .filter(\.$createdAt > req.now.addingTimeInterval(-Self.linkLifetime)).sort(\.$createdAt).all()
         let page = ContractsPage(
@@ -105,7 +108,7 @@ struct ContractsController {
             pending: pending.map {
                 .init(
                     number: $0.number, email: $0.email,
-                    until: RussianDateFormat(timeZone: req.portal.config.timeZone).dateTime(
+                    until: req.dates.dateTime(
                         $0.createdAt.addingTimeInterval(Self.linkLifetime)))
             },
             notice: req.queryValue("added") != nil ? ContractsPage.addedNotice : nil,

@@ -246,8 +246,7 @@ enum Orders {
     ) async throws -> (id: UUID, number: Int64) {
         let sql = db.sql
         let id = UUID()
-        let last = try await sql.raw("SELECT MAX(number) AS n FROM orders").first()
-        let number = (try last?.decode(column: "n", as: Int64?.self) ?? 0) + 1
+        let number = try await sql.nextNumber(in: "orders")
         try await sql.insert(into: "orders")
             .columns(
                 "id", "number", "account_id", "contract_id", "kind", "status", "period_from", "period_to",

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Markup
 import PortalDomain
 import SQLKit
 import Vapor
@@ -134,7 +135,7 @@ struct HistoryController {
         calendar.timeZone = req.portal.config.timeZone
         let start = calendar.date(from: DateComponents(year: month.year, month: month.month, day: 1))!
         let end = calendar.date(from: DateComponents(year: month.next.year, month: month.next.month, day: 1))!
-        let dates = RussianDateFormat(timeZone: req.portal.config.timeZone)
+        let dates = req.dates
         let received = try await HistoryData.ReceivedRow.all(of: chosen, in: month, on: sql).map {
             (
                 $0.paidOn,
@@ -210,7 +211,7 @@ struct HistoryController {
         if let contractID = view.contractID, !view.filters.meter.isEmpty {
             readings = try await HistoryData.Reading.all(
                 ofContract: contractID, meter: view.filters.meter, from: view.filters.from, to: view.filters.to,
-                format: RussianDateFormat(timeZone: req.portal.config.timeZone), on: req.db.sql)
+                format: req.dates, on: req.db.sql)
         }
         return HistoryReadingsPage(
             context: req.shellContext, contracts: choices(view.contracts), filters: view.filters,
@@ -226,7 +227,7 @@ struct HistoryController {
         let readings = try await HistoryData.Reading.all(
             ofContract: contractID, meter: view.filters.meter.isEmpty ? nil : view.filters.meter,
             from: view.filters.from, to: view.filters.to,
-            format: RussianDateFormat(timeZone: req.portal.config.timeZone), on: req.db.sql
+            format: req.dates, on: req.db.sql
         ).filter { shown.contains($0.objectId) }
         let writer = try WorkbookWriter()
         let sheet = try writer.addSheet(
@@ -274,7 +275,7 @@ struct HistoryController {
         let (rows, total) = try await HistoryData.OrderRow.page(of: account.id!, page: page, on: req.db.sql)
         return HistoryOrdersPage(
             context: req.shellContext, contracts: choices(contracts), rows: rows, total: total, page: page,
-            form: form, notice: notice, dates: RussianDateFormat(timeZone: req.portal.config.timeZone))
+            form: form, notice: notice, dates: req.dates)
     }
 
     @Sendable func order(req: Request) async throws -> Response {
@@ -374,10 +375,7 @@ extension Response {
 
     /// An ASCII fallback name and the real one percent-encoded in UTF-8.
     static func disposition(_ kind: String, fileName: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(
-            CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
-        allowed.insert(charactersIn: "-._~")
-        let encoded = fileName.addingPercentEncoding(withAllowedCharacters: allowed) ?? "document"
+        let encoded = URLQuery.component(fileName)
         let ext = (fileName as NSString).pathExtension.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
         return "\(kind); filename=\"document\(ext.isEmpty ? "" : "." + ext)\"; filename*=UTF-8''\(encoded)"
     }

@@ -1,5 +1,6 @@
 import Documents
 import Foundation
+import Markup
 import PortalDomain
 import SQLKit
 import Vapor
@@ -261,55 +262,28 @@ extension HistoryData {
             ofContract id: String, meter: String?, from: BillingPeriod, to: BillingPeriod, format: RussianDateFormat,
             on sql: any SQLDatabase
         ) async throws -> [Reading] {
-            let accepted = try await AcceptedRow.all(ofContract: id, meter: meter, from: from, to: to, on: sql).map {
+            let rows =
+                try await ReadingRow.all(.accepted, ofContract: id, meter: meter, from: from, to: to, on: sql)
+                + ReadingRow.all(.submitted, ofContract: id, meter: meter, from: from, to: to, on: sql)
+            return rows.map {
                 Reading(
                     meterId: $0.meterId, meterNumber: $0.meterNumber, objectId: $0.objectId, objectName: $0.objectName,
                     quantity: $0.quantity, zone: $0.zone, period: $0.period, valueMilli: $0.valueMilli,
-                    source: "billing",
-                    date: HistoryData.date($0.readOn))
-            }
-            let sent = try await SubmittedRow.all(ofContract: id, meter: meter, from: from, to: to, on: sql).map {
-                Reading(
-                    meterId: $0.meterId, meterNumber: $0.meterNumber, objectId: $0.objectId, objectName: $0.objectName,
-                    quantity: $0.quantity, zone: $0.zone, period: $0.period, valueMilli: $0.valueMilli,
-                    source: $0.source, date: format.date($0.submittedAt))
-            }
-            return (accepted + sent).sorted {
+                    source: $0.source, date: $0.readOn.map(HistoryData.date) ?? $0.submittedAt.map(format.date) ?? "")
+            }.sorted {
                 ($1.period, $0.meterNumber, $0.quantity, $0.zone) < ($0.period, $1.meterNumber, $1.quantity, $1.zone)
             }
         }
     }
 
-    /// Readings billing accepted.
-    struct AcceptedRow: Decodable, Sendable {
-        let meterId: String
-        let meterNumber: String
-        let objectId: String
-        let objectName: String
-        let quantity: String
-        let zone: String
-        let period: String
-        let valueMilli: Int64
-        let readOn: String
-
-        static func all(
-            ofContract id: String, meter: String?, from: BillingPeriod, to: BillingPeriod, on sql: any SQLDatabase
-        ) async throws -> [AcceptedRow] {
-            let meterCondition: SQLQueryString = meter.map { " AND m.id = \(bind: $0)" } ?? ""
-            return try await sql.raw(
-                """
-                SELECT m.id AS meter_id, m.number AS meter_number, o.id AS object_id, o.name AS object_name,
-                    k.quantity, k.zone, a.period, a.value_milli, a.read_on
-                FROM accepted_readings a JOIN meter_channels k ON k.id = a.channel_id
-                    JOIN meters m ON m.id = k.meter_id JOIN energy_objects o ON o.id = m.energy_object_id
-                WHERE a.contract_id = \(bind: id) AND a.period >= \(bind: from.description) AND a.period <= \(bind: to.description)\(meterCondition)
-                """
-            ).all(decoding: AcceptedRow.self, with: .snakeCase)
+    /// A reading as stored: accepted by billing (`read_on`, the day it read the meter) or sent through the
+    /// portal for the open period and not yet accepted (`submitted_at`).
+    struct ReadingRow: Decodable, Sendable {
+        enum Table: String {
+            case accepted = "accepted_readings"
+            case submitted = "submitted_readings"
         }
-    }
 
-    /// Readings sent through the portal for the open period, not yet accepted.
-    struct SubmittedRow: Decodable, Sendable {
         let meterId: String
         let meterNumber: String
         let objectId: String
@@ -318,22 +292,28 @@ extension HistoryData {
         let zone: String
         let period: String
         let valueMilli: Int64
+        /// `billing`, `form` or `file`.
         let source: String
-        let submittedAt: Date
+        let readOn: String?
+        let submittedAt: Date?
 
         static func all(
-            ofContract id: String, meter: String?, from: BillingPeriod, to: BillingPeriod, on sql: any SQLDatabase
-        ) async throws -> [SubmittedRow] {
+            _ table: Table, ofContract id: String, meter: String?, from: BillingPeriod, to: BillingPeriod,
+            on sql: any SQLDatabase
+        ) async throws -> [ReadingRow] {
             let meterCondition: SQLQueryString = meter.map { " AND m.id = \(bind: $0)" } ?? ""
+            let dated: SQLQueryString =
+                table == .accepted
+                ? "'billing' AS source, r.read_on, NULL AS submitted_at" : "r.source, NULL AS read_on, r.submitted_at"
             return try await sql.raw(
                 """
                 SELECT m.id AS meter_id, m.number AS meter_number, o.id AS object_id, o.name AS object_name,
-                    k.quantity, k.zone, s.period, s.value_milli, s.source, s.submitted_at
-                FROM submitted_readings s JOIN meter_channels k ON k.id = s.channel_id
+                    k.quantity, k.zone, r.period, r.value_milli, \(dated)
+                FROM \(unsafeRaw: table.rawValue) r JOIN meter_channels k ON k.id = r.channel_id
                     JOIN meters m ON m.id = k.meter_id JOIN energy_objects o ON o.id = m.energy_object_id
-                WHERE s.contract_id = \(bind: id) AND s.period >= \(bind: from.description) AND s.period <= \(bind: to.description)\(meterCondition)
+                WHERE r.contract_id = \(bind: id) AND r.period >= \(bind: from.description) AND r.period <= \(bind: to.description)\(meterCondition)
                 """
-            ).all(decoding: SubmittedRow.self, with: .snakeCase)
+            ).all(decoding: ReadingRow.self, with: .snakeCase)
         }
     }
 }
@@ -413,11 +393,6 @@ extension HistoryData {
 
     /// `[("contract", "1")]` → `?contract=1`, each value percent-encoded.
     static func query(_ items: [(String, String)]) -> String {
-        guard !items.isEmpty else { return "" }
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return "?"
-            + items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(
-                separator: "&")
+        items.isEmpty ? "" : "?" + items.map { "\($0.0)=\(URLQuery.component($0.1))" }.joined(separator: "&")
     }
 }

@@ -375,7 +375,7 @@ struct ProfileController {
     @Sendable func sessions(req: Request) async throws -> Response {
         let account = try signedIn(req)
         let current = req.sessions.current?.id
-        let format = RussianDateFormat(timeZone: req.portal.config.timeZone)
+        let format = req.dates
         let rows = try await PortalSession.query(on: req.db).filter(\.$accountID == account.id!)
             .sort(\.$lastSeenAt, .descending).all()
             .filter { Sessions.isAlive($0, now: req.now, config: req.portal.config) }

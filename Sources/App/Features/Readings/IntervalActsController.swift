@@ -170,7 +170,7 @@ struct IntervalActsController {
             let fileName: String
             let createdAt: Date
         }
-        let format = RussianDateFormat(timeZone: req.portal.config.timeZone)
+        let format = req.dates
         let query = sql.select().columns("id", "meter_id", "kind", "period", "file_name", "created_at")
             .from("interval_acts").where("contract_id", .equal, contract.id)
         if kind == .intervalMeter {

@@ -1,4 +1,5 @@
 import Markup
+import PortalDomain
 import Vapor
 
 extension HTML {
@@ -11,6 +12,9 @@ extension HTML {
 }
 
 extension Request {
+    /// Dates and times as the supplier's customers read them, in its time zone.
+    var dates: RussianDateFormat { RussianDateFormat(timeZone: portal.config.timeZone) }
+
     /// The shell for this request.
     var shellContext: ShellContext {
         var context = ShellContext(
