@@ -108,7 +108,7 @@ struct AdminFAQPage {
     func render() -> HTML {
         let groupForms = groups.map { group -> HTML in
             """
-            <form class="filters" method="post" action="/admin/faq/groups/\(group.id.uuidString)">\(AdminForms.csrf(csrf))
+            <form class="filters" method="post" action="/admin/faq/groups/\(group.id.uuidString)">\(Forms.csrf(csrf))
             <div class="field"><label for="g-\(group.id.uuidString)">Группа</label><input id="g-\(group.id.uuidString)" name="title" value="\(group.title)"></div>
             <div class="field"><label for="gp-\(group.id.uuidString)">Порядок</label><input id="gp-\(group.id.uuidString)" name="position" inputmode="numeric" value="\(String(group.position))"></div>
             <div class="field field-check"><input id="gv-\(group.id.uuidString)" name="published" type="checkbox" value="on"\(flag: "checked", group.published)><label for="gv-\(group.id.uuidString)">Показывать</label></div>
@@ -123,7 +123,7 @@ struct AdminFAQPage {
                 <h1>Вопрос-ответ</h1>
                 \(Forms.alert(error))
                 <section class="card"><h2>Группы</h2>\(HTML.join(groupForms, separator: ""))
-                <form class="filters" method="post" action="/admin/faq/groups">\(AdminForms.csrf(csrf))
+                <form class="filters" method="post" action="/admin/faq/groups">\(Forms.csrf(csrf))
                 <div class="field"><label for="g-new">Новая группа</label><input id="g-new" name="title"></div>
                 <button class="button button-secondary" type="submit">Добавить</button></form></section>
                 <section class="card"><h2>Новый вопрос</h2>\(question(form: nil))</section>
@@ -145,7 +145,7 @@ struct AdminFAQPage {
                 "<div class=\"field field-check\"><input id=\"qv-\(id)\" name=\"published\" type=\"checkbox\" value=\"on\"\($0.published ? HTML(trusted: " checked") : .empty)><label for=\"qv-\(id)\">Показывать</label></div>"
             } ?? .empty
         return """
-            <form class="form narrow card" method="post" action="/admin/faq/questions\(item == nil ? "" : "/" + id)">\(AdminForms.csrf(csrf))
+            <form class="form narrow card" method="post" action="/admin/faq/questions\(item == nil ? "" : "/" + id)">\(Forms.csrf(csrf))
             <div class="field"><label for="qg-\(id)">Группа</label><select id="qg-\(id)" name="group">\(HTML.join(options, separator: ""))</select></div>
             <div class="field"><label for="qq-\(id)">Вопрос</label><input id="qq-\(id)" name="question" value="\(item?.question ?? "")"></div>
             <div class="field"><label for="qa-\(id)">Ответ</label><textarea id="qa-\(id)" name="answer" rows="4">\(item?.answer ?? "")</textarea></div>

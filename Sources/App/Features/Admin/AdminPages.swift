@@ -32,35 +32,15 @@ enum AdminLayout {
             : """
             <nav class="menu" id="site-menu" aria-label="Разделы администрирования"><ul>\(HTML.join(items, separator: ""))</ul></nav>
             <div class="account-icons"><span class="account-name">\(staff?.name ?? "") (\(staff?.staffRole?.title ?? ""))</span>
-            <form method="post" action="/admin/logout" class="inline-form">\(AdminForms.csrf(csrf ?? ""))<button class="link-button" type="submit">Выйти</button></form></div>
+            <form method="post" action="/admin/logout" class="inline-form">\(Forms.csrf(csrf ?? ""))<button class="link-button" type="submit">Выйти</button></form></div>
             """
-        return """
-            <!DOCTYPE html>
-            <html lang="ru">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title) — Администрирование ЛКК ЮЛ</title>
-            <link rel="stylesheet" href="/css/portal.css">
-            <link rel="icon" href="/icons/favicon.svg" type="image/svg+xml">
-            <script type="module" src="/js/portal.js"></script>
-            </head>
-            <body>
-            <header class="topbar"><a class="brand" href="/admin"><span class="brand-mark" aria-hidden="true">⚡</span><span class="brand-text">Администрирование<small>личного кабинета клиента – юридического лица</small></span></a>
-            \(nav)
-            </header>
-            <main class="page" id="main">
-            \(content)
-            </main>
-            </body>
-            </html>
-            """
-    }
-}
-
-enum AdminForms {
-    static func csrf(_ token: String) -> HTML {
-        "<input type=\"hidden\" name=\"\(CSRFMiddleware.fieldName)\" value=\"\(token)\">"
+        return Layout.document(
+            title: "\(title) — Администрирование ЛКК ЮЛ",
+            header: """
+                <header class="topbar"><a class="brand" href="/admin"><span class="brand-mark" aria-hidden="true">⚡</span><span class="brand-text">Администрирование<small>личного кабинета клиента – юридического лица</small></span></a>
+                \(nav)
+                </header>
+                """, main: content)
     }
 }
 
@@ -76,7 +56,7 @@ struct AdminLoginPage {
                 <h1>Вход для сотрудников</h1>
                 \(Forms.alert(error))
                 <form class="form narrow" method="post" action="/admin/login" novalidate>
-                \(AdminForms.csrf(csrf))
+                \(Forms.csrf(csrf))
                 \(Forms.input(name: "email", label: "E-mail", type: "email", value: email, autocomplete: "username", autofocus: true))
                 \(Forms.input(name: "password", label: "Пароль", type: "password", autocomplete: "current-password"))
                 <div class="page-actions"><button class="button" type="submit">Дальше</button></div>
@@ -107,7 +87,7 @@ struct AdminCodePage {
                 <h1>Подтверждение входа</h1>
                 <p>Введите шестизначный код, который показывает приложение-аутентификатор на вашем телефоне.</p>
                 <form class="form narrow" method="post" action="/admin/login/code" novalidate>
-                \(AdminForms.csrf(csrf))
+                \(Forms.csrf(csrf))
                 \(field)
                 <div class="page-actions"><button class="button" type="submit">Войти</button></div>
                 </form>
@@ -137,7 +117,7 @@ struct AdminSetupPage {
                 <p>\(member.name), \(member.email) — \(member.staffRole?.title ?? member.role).</p>
                 \(Forms.alert(errors["form"]))
                 <form class="form narrow" method="post" action="/admin/setup" novalidate>
-                \(AdminForms.csrf(csrf))
+                \(Forms.csrf(csrf))
                 <input type="hidden" name="token" value="\(token)">
                 <h2>1. Пароль</h2>
                 \(Forms.input(name: "password", label: "Новый пароль", type: "password", error: errors["password"], autocomplete: "new-password"))
@@ -219,7 +199,7 @@ struct AdminStaffPage {
                 <tbody>\(each: members, row)</tbody></table></div>
                 <section class="card"><h2>Пригласить сотрудника</h2>
                 <form class="form narrow" method="post" action="/admin/staff" novalidate>
-                \(AdminForms.csrf(csrf))
+                \(Forms.csrf(csrf))
                 \(Forms.input(name: "email", label: "E-mail", type: "email", value: form.email, error: form.errors["email"]))
                 \(Forms.input(name: "name", label: "ФИО", value: form.name, error: form.errors["name"]))
                 <div class="field"><label for="f-role">Роль</label><select id="f-role" name="role">\(HTML.join(roleOptions, separator: ""))</select></div>
@@ -236,8 +216,8 @@ struct AdminStaffPage {
             own
             ? .empty
             : """
-            <form method="post" action="/admin/staff/\(member.id.uuidString)/\(member.blocked ? "unblock" : "block")" class="inline-form">\(AdminForms.csrf(csrf))<button class="link-button" type="submit">\(member.blocked ? "Разблокировать" : "Заблокировать")</button></form>
-            <form method="post" action="/admin/staff/\(member.id.uuidString)/reset" class="inline-form">\(AdminForms.csrf(csrf))<button class="link-button" type="submit">Новая ссылка для настройки</button></form>
+            <form method="post" action="/admin/staff/\(member.id.uuidString)/\(member.blocked ? "unblock" : "block")" class="inline-form">\(Forms.csrf(csrf))<button class="link-button" type="submit">\(member.blocked ? "Разблокировать" : "Заблокировать")</button></form>
+            <form method="post" action="/admin/staff/\(member.id.uuidString)/reset" class="inline-form">\(Forms.csrf(csrf))<button class="link-button" type="submit">Новая ссылка для настройки</button></form>
             """
         return
             "<tr><td>\(member.name)<br><span class=\"muted\">\(member.email)</span></td><td>\(member.staffRole?.title ?? member.role)</td><td>\(state)</td><td>\(member.lastSignInAt.map(dates.dateTime) ?? "—")</td><td>\(block)</td></tr>"
@@ -282,7 +262,7 @@ struct AdminCustomersPage {
         let contracts = account.contracts.map { contract -> HTML in
             let administrator = contract.role == PortalDomain.Role.administrator.rawValue
             let change: HTML = """
-                <form method="post" action="/admin/roles" class="inline-form">\(AdminForms.csrf(csrf))<input type="hidden" name="account" value="\(account.id.uuidString)"><input type="hidden" name="contract" value="\(contract.number)"><input type="hidden" name="change" value="\(administrator ? "withdraw" : "grant")"><button class="link-button" type="submit">\(administrator ? "Снять «Администратор»" : "Назначить «Администратор»")</button></form>
+                <form method="post" action="/admin/roles" class="inline-form">\(Forms.csrf(csrf))<input type="hidden" name="account" value="\(account.id.uuidString)"><input type="hidden" name="contract" value="\(contract.number)"><input type="hidden" name="change" value="\(administrator ? "withdraw" : "grant")"><button class="link-button" type="submit">\(administrator ? "Снять «Администратор»" : "Назначить «Администратор»")</button></form>
                 """
             return
                 "<tr><td>№ \(contract.number)</td><td>\(contract.name)</td><td>\(contract.inn)</td><td>\(Role(rawValue: contract.role)?.title ?? contract.role)</td><td>\(change)</td></tr>"
@@ -483,7 +463,7 @@ struct AdminAppealPage {
             : """
             <section class="card"><h2>Ответ</h2>
             <form class="form narrow" method="post" action="/admin/appeals/\(number)/reply" enctype="multipart/form-data" novalidate>
-            \(AdminForms.csrf(csrf))
+            \(Forms.csrf(csrf))
             <div class="field\(errors["text"] == nil ? "" : " field-invalid")"><label for="f-text">Текст ответа</label><textarea id="f-text" name="text" rows="6">\(text)</textarea>\(errors["text"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
             <div class="field\(errors["files"] == nil ? "" : " field-invalid")"><label for="f-files">Добавить файл</label><input id="f-files" name="files[]" type="file" multiple>\(errors["files"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
             \(Forms.checkbox(name: "documents", label: "Запросить документы (статус «Требуются документы»)", checked: false))
@@ -492,13 +472,13 @@ struct AdminAppealPage {
             \(card.topic == "ЛКК ЮЛ" && card.section == "Права доступа" ? grantForm(number) : .empty)
             <section class="card"><h2>Закрыть обращение</h2>
             <form class="form narrow" method="post" action="/admin/appeals/\(number)/close" novalidate>
-            \(AdminForms.csrf(csrf))
+            \(Forms.csrf(csrf))
             \(Forms.input(name: "resolution", label: "Резолюция", error: errors["resolution"]))
             <div class="page-actions"><button class="button button-secondary" type="submit">Закрыть</button></div>
             </form></section>
             <section class="card"><h2>Исполнитель</h2>
             <form class="filters" method="post" action="/admin/appeals/\(number)/assign">
-            \(AdminForms.csrf(csrf))
+            \(Forms.csrf(csrf))
             <div class="field"><label for="f-assignee">Сотрудник</label><select id="f-assignee" name="assignee">\(HTML.join(options, separator: ""))</select></div>
             <button class="button button-secondary" type="submit">Назначить</button>
             </form></section>
@@ -522,7 +502,7 @@ extension AdminAppealPage {
         """
         <section class="card"><h2>Роль «Администратор»</h2>
         <p>Назначить автору обращения роль «Администратор» на договоре № \(card.contractNumber). Если у договора уже есть администратор, он станет «Руководителем».</p>
-        <form method="post" action="/admin/appeals/\(number)/grant-administrator" class="inline-form">\(AdminForms.csrf(csrf))<button class="button" type="submit">Назначить «Администратор»</button></form>
+        <form method="post" action="/admin/appeals/\(number)/grant-administrator" class="inline-form">\(Forms.csrf(csrf))<button class="button" type="submit">Назначить «Администратор»</button></form>
         </section>
         """
     }
@@ -569,7 +549,7 @@ struct AdminCataloguePage {
             } ?? .empty
         return """
             <form class="form narrow" method="post" action="\(action)" novalidate>
-            \(AdminForms.csrf(csrf))
+            \(Forms.csrf(csrf))
             <div class="field"><label for="t-\(id)">Тема</label><input id="t-\(id)" name="topic" value="\(topic)"></div>
             <div class="field"><label for="s-\(id)">Раздел</label><input id="s-\(id)" name="title" value="\(title)"></div>
             <div class="field"><label for="f-\(id)">Поля</label><textarea id="f-\(id)" name="fields" rows="3">\(fields)</textarea></div>

@@ -50,7 +50,7 @@ struct AppealsPage {
 struct AppealNewPage {
     var context: ShellContext
     var sections: [Appeals.Section]
-    var contracts: [HistoryPageContract]
+    var contracts: [ContractOption]
     var section: String = ""
     var contract: String = ""
     var errors: [String: String] = [:]
@@ -79,7 +79,7 @@ struct AppealNewPage {
                 <div class="field\(errors["section"] == nil ? "" : " field-invalid")"><label for="f-section">Тема и раздел</label>
                 <select id="f-section" name="section"><option value="">Выберите раздел</option>\(HTML.join(groups, separator: ""))</select>\(errors["section"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
                 <div class="field\(errors["contract"] == nil ? "" : " field-invalid")"><label for="f-contract">Договор</label>
-                <select id="f-contract" name="contract">\(HistoryTabs.contractOptions(contracts, selected: contract, all: false))</select>\(errors["contract"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
+                <select id="f-contract" name="contract">\(Forms.contractOptions(contracts, selected: contract, all: false))</select>\(errors["contract"].map { message -> HTML in "<p class=\"field-error\">\(message)</p>" })</div>
                 <div class="page-actions"><a class="button button-secondary" href="\(SitePath.appeals.path)">Отмена</a> <button class="button" type="submit">Дальше</button></div>
                 </form>
                 """)
@@ -90,7 +90,7 @@ struct AppealNewPage {
 struct AppealDetailsPage {
     var context: ShellContext
     var section: Appeals.Section
-    var contract: HistoryPageContract
+    var contract: ContractOption
     var values: [String: String] = [:]
     var text = ""
     var errors: [String: String] = [:]

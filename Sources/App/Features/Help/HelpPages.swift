@@ -89,7 +89,7 @@ struct HelpContactsPage {
     }
 
     var context: ShellContext
-    var contracts: [HistoryPageContract]
+    var contracts: [ContractOption]
     var chosen: Set<String>
     var contacts: [Contact]
 

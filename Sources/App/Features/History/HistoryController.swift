@@ -34,8 +34,8 @@ struct HistoryController {
         return account
     }
 
-    private func choices(_ contracts: [HistoryData.Contract]) -> [HistoryPageContract] {
-        contracts.map { HistoryPageContract(number: $0.number, name: $0.name) }
+    private func choices(_ contracts: [HistoryData.Contract]) -> [ContractOption] {
+        contracts.map { ContractOption(number: $0.number, name: $0.name) }
     }
 
     private func currentMonth(_ req: Request) -> BillingPeriod {

@@ -18,14 +18,6 @@ enum HistoryTabs {
         return "<nav class=\"tabs\" aria-label=\"Разделы истории\">\(HTML.join(links, separator: ""))</nav>"
     }
 
-    static func contractOptions(_ contracts: [HistoryPageContract], selected: String, all: Bool) -> HTML {
-        let options = contracts.map { contract -> HTML in
-            "<option value=\"\(contract.number)\"\(flag: "selected", contract.number == selected)>№ \(contract.number) — \(contract.name)</option>"
-        }
-        let first: HTML = all ? "<option value=\"\">Все договоры</option>" : .empty
-        return HTML.join([first] + options, separator: "")
-    }
-
     /// «Страница 2 из 5» with the links before and after.
     static func pager(page: Int, total: Int, pageSize: Int, href: (Int) -> String) -> HTML {
         let pages = max(1, (total + pageSize - 1) / pageSize)
@@ -37,17 +29,11 @@ enum HistoryTabs {
     }
 }
 
-/// A contract in a filter.
-struct HistoryPageContract: Sendable, Equatable {
-    var number: String
-    var name: String
-}
-
 // MARK: - «Документы»
 
 struct HistoryDocumentsPage {
     var context: ShellContext
-    var contracts: [HistoryPageContract]
+    var contracts: [ContractOption]
     var filters: HistoryData.DocumentFilters
     var rows: [HistoryData.DocumentRow]
     var total: Int
@@ -74,7 +60,7 @@ struct HistoryDocumentsPage {
                 \(Forms.alert(notice, kind: "success"))
                 <form class="filters" method="get" action="\(SitePath.historyDocuments.path)">
                 <div class="field"><label for="f-contract">Договор</label>
-                <select id="f-contract" name="contract">\(HistoryTabs.contractOptions(contracts, selected: filters.contract, all: true))</select></div>
+                <select id="f-contract" name="contract">\(Forms.contractOptions(contracts, selected: filters.contract, all: true))</select></div>
                 <div class="field"><label for="f-type">Тип документа</label>
                 <select id="f-type" name="type"><option value="">Все</option>\(each: DocumentType.allCases, typeOption)</select></div>
                 <div class="field"><label for="f-from">Период с</label>
@@ -149,7 +135,7 @@ struct HistorySendPage {
 
 struct HistoryPaymentsPage {
     var context: ShellContext
-    var contracts: [HistoryPageContract]
+    var contracts: [ContractOption]
     var contract: String
     var month: BillingPeriod
     var payments: [HistoryData.Payment]
@@ -175,7 +161,7 @@ struct HistoryPaymentsPage {
                 \(HistoryTabs.html(current: .historyPayments))
                 <form class="filters" method="get" action="\(SitePath.historyPayments.path)">
                 <div class="field"><label for="f-contract">Договор</label>
-                <select id="f-contract" name="contract">\(HistoryTabs.contractOptions(contracts, selected: contract, all: true))</select></div>
+                <select id="f-contract" name="contract">\(Forms.contractOptions(contracts, selected: contract, all: true))</select></div>
                 <div class="field"><label for="f-month">Период</label>
                 <input id="f-month" name="month" type="month" value="\(month.description)"></div>
                 <button class="button button-secondary" type="submit">Применить</button>
@@ -212,7 +198,7 @@ struct HistoryReadingsPage {
     }
 
     var context: ShellContext
-    var contracts: [HistoryPageContract]
+    var contracts: [ContractOption]
     var filters: HistoryData.ReadingFilters
     /// Every object the link reaches, for the «Адрес ЭО» filter.
     var allObjects: [Object]
@@ -246,7 +232,7 @@ struct HistoryReadingsPage {
                 \(HistoryTabs.html(current: .historyReadings))
                 <form class="filters" method="get" action="\(SitePath.historyReadings.path)">
                 <div class="field"><label for="f-contract">Договор</label>
-                <select id="f-contract" name="contract">\(HistoryTabs.contractOptions(contracts, selected: filters.contract, all: false))</select></div>
+                <select id="f-contract" name="contract">\(Forms.contractOptions(contracts, selected: filters.contract, all: false))</select></div>
                 <div class="field"><label for="f-object">Адрес ЭО</label>
                 <select id="f-object" name="object"><option value="">Все</option>\(each: allObjects, objectOption)</select></div>
                 <div class="field"><label for="f-from">С</label>
@@ -302,7 +288,7 @@ struct HistoryReadingsPage {
 struct HistoryOrdersPage {
     var context: ShellContext
     /// Contracts on which the role may request an акт сверки.
-    var contracts: [HistoryPageContract]
+    var contracts: [ContractOption]
     var rows: [HistoryData.OrderRow]
     var total: Int
     var page: Int
@@ -353,7 +339,7 @@ struct HistoryOrdersPage {
             <form class="filters" method="post" action="\(SitePath.historyOrders.path)" novalidate>
             \(Forms.csrf(context.csrf ?? ""))
             <div class="field\(form.errors["contract"] == nil ? "" : " field-invalid")"><label for="f-contract">Договор</label>
-            <select id="f-contract" name="contract"\(invalid("contract"))>\(HistoryTabs.contractOptions(contracts, selected: form.contract, all: false))</select>\(error("contract"))</div>
+            <select id="f-contract" name="contract"\(invalid("contract"))>\(Forms.contractOptions(contracts, selected: form.contract, all: false))</select>\(error("contract"))</div>
             <div class="field\(form.errors["from"] == nil ? "" : " field-invalid")"><label for="f-from">С</label>
             <input id="f-from" name="from" type="month" value="\(form.from)" required\(invalid("from"))>\(error("from"))</div>
             <div class="field\(form.errors["to"] == nil ? "" : " field-invalid")"><label for="f-to">По</label>

@@ -34,6 +34,15 @@ enum Forms {
             """
     }
 
+    /// The `<option>`s of a choice of contracts, «Все договоры» first when `all`.
+    static func contractOptions(_ contracts: [ContractOption], selected: String, all: Bool) -> HTML {
+        let options = contracts.map { contract -> HTML in
+            "<option value=\"\(contract.number)\"\(flag: "selected", contract.number == selected)>№ \(contract.number) — \(contract.name)</option>"
+        }
+        let first: HTML = all ? "<option value=\"\">Все договоры</option>" : .empty
+        return HTML.join([first] + options, separator: "")
+    }
+
     /// A message for the whole form, above its fields.
     static func alert(_ message: String?, kind: String = "error") -> HTML {
         guard let message else { return .empty }
@@ -53,4 +62,10 @@ enum Pager {
         }
         return "<nav class=\"pager\" aria-label=\"\(label)\">\(HTML.join(links, separator: " "))</nav>"
     }
+}
+
+/// A contract in a choice of contracts (filters, forms).
+struct ContractOption: Sendable, Equatable {
+    var number: String
+    var name: String
 }

@@ -54,25 +54,35 @@ struct MenuItem: Sendable {
 enum Layout {
     /// The whole page: head, header with the menu, the content, the footer.
     static func page(title: String, context: ShellContext, content: HTML) -> HTML {
+        document(
+            title: "\(title) — Личный кабинет клиента", header: header(context),
+            main: """
+                \(context.testPayments ? testPaymentsWarning : .empty)
+                \(context.account.map { $0.emailConfirmed ? .empty : unconfirmedWarning })
+                \(content)
+                """, footer: footer())
+    }
+
+    /// The HTML document every page of the portal and of the admin module is: the head with the style sheet
+    /// and script, `header`, `main`, `footer`.
+    static func document(title: String, header: HTML, main: HTML, footer: HTML = .empty) -> HTML {
         """
         <!DOCTYPE html>
         <html lang="ru">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(title) — Личный кабинет клиента</title>
+        <title>\(title)</title>
         <link rel="stylesheet" href="/css/portal.css">
         <link rel="icon" href="/icons/favicon.svg" type="image/svg+xml">
         <script type="module" src="/js/portal.js"></script>
         </head>
         <body>
-        \(header(context))
+        \(header)
         <main class="page" id="main">
-        \(context.testPayments ? testPaymentsWarning : .empty)
-        \(context.account.map { $0.emailConfirmed ? .empty : unconfirmedWarning })
-        \(content)
+        \(main)
         </main>
-        \(footer())
+        \(footer)
         </body>
         </html>
         """
