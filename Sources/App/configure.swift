@@ -46,6 +46,7 @@ public func configure(
     app.portal.jobs.register(SandboxAcquirer.jobKind, SandboxAcquirer.deliver)
     app.portal.jobs.register(PaymentProcessing.pollJob, PaymentProcessing.poll)
     app.portal.jobs.register(Orders.jobKind, Orders.run)
+    app.portal.jobs.register(Notifications.mailJob, Notifications.mail)
 
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port

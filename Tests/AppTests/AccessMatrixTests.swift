@@ -43,6 +43,9 @@ import Vapor
         "POST /profile/sessions/:id/end": "the account's own session",
         "POST /profile/cards/:id/remove": "the account's own saved card",
         "GET /dev/mail/:name": "the development mailbox",
+        "POST /notifications/:id/confirm": "the account's own notification (NotificationsTests: another's is 404)",
+        "POST /notifications/:id/follow": "the account's own notification (NotificationsTests: another's is 404)",
+        "POST /notifications/:id/close": "the account's own notification (NotificationsTests: another's is 404)",
     ]
     static let outsidePrefixes = ["/admin", "/api/", "/sandbox-acquirer/"]
 

@@ -83,10 +83,10 @@ import VaporTesting
             let found = try #require(try await PortalSessionMiddleware.find(tokenHash: "h1", on: world.app.db))
             let fluentSession = try #require(try await PortalSession.find(session.id, on: world.app.db))
             let fluentAccount = try #require(try await Account.find(account.id, on: world.app.db))
-            #expect(found.0.id == fluentSession.id && found.0.csrfToken == "c1" && found.0.accountID == account.id)
-            #expect(found.0.createdAt == fluentSession.createdAt && found.0.lastSeenAt == fluentSession.lastSeenAt)
-            #expect(found.0.userAgent == nil && found.0.ipAddress == "10.0.0.7")
-            let hand = try #require(found.1)
+            #expect(found.session.id == fluentSession.id && found.session.csrfToken == "c1" && found.session.accountID == account.id)
+            #expect(found.session.createdAt == fluentSession.createdAt && found.session.lastSeenAt == fluentSession.lastSeenAt)
+            #expect(found.session.userAgent == nil && found.session.ipAddress == "10.0.0.7")
+            let hand = try #require(found.account)
             for field in [\Account.email, \.lastName, \.firstName, \.middleName, \.phone, \.organization] {
                 #expect(hand[keyPath: field] == fluentAccount[keyPath: field])
             }
@@ -99,7 +99,7 @@ import VaporTesting
             #expect(updated.phone == "+79007654321" && updated.email == "hand@romashka.ru")
 
             let before = try #require(try await PortalSessionMiddleware.find(tokenHash: "h2", on: world.app.db))
-            #expect(before.0.userAgent == "UA" && before.0.accountID == nil && before.1 == nil)
+            #expect(before.session.userAgent == "UA" && before.session.accountID == nil && before.account == nil)
             #expect(try await PortalSessionMiddleware.find(tokenHash: "h3", on: world.app.db) == nil)
 
             // The account gone, the session is found without it (the middleware then signs it out).
@@ -109,7 +109,7 @@ import VaporTesting
                 ipAddress: nil
             ).create(on: world.app.db)
             let orphan = try #require(try await PortalSessionMiddleware.find(tokenHash: "h4", on: world.app.db))
-            #expect(orphan.1 == nil && orphan.0.accountID != nil)
+            #expect(orphan.account == nil && orphan.session.accountID != nil)
         }
     }
 

@@ -24,5 +24,6 @@ enum PortalMigrations {
         CreateAppeals(),
         CreateTemporaryPasswords(),
         CreateHelp(),
+        CreateNotifications(),
     ]
 }

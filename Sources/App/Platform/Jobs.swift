@@ -215,7 +215,8 @@ public final class JobWorker: Sendable {
     }
 }
 
-/// Removes what has expired: sessions, rate-limit windows, old finished jobs.
+/// Removes what has expired (sessions, rate-limit windows, old finished jobs) and announces a readings window
+/// opening or closing today.
 enum Housekeeping {
     static func run(_ app: Application) async throws {
         let now = app.portal.clock.now()
@@ -224,5 +225,6 @@ enum Housekeeping {
         try await JobQueue.sweep(on: app.db, now: now)
         try await PendingCodes.sweep(on: app.db, now: now)
         try await ContractAddition.sweep(on: app.db, now: now)
+        try await EventNotifications.readingWindows(now: now, timeZone: app.portal.config.timeZone, on: app.db)
     }
 }

@@ -20,14 +20,17 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         request.storage[SessionState.Key.self] = state
         if let token = request.cookies[config.sessionCookieName]?.string, Sessions.isWellFormed(token) {
             let now = request.now
-            if let (row, account) = try await Self.find(tokenHash: Sessions.hash(token), on: request.db) {
+            if let found = try await Self.find(tokenHash: Sessions.hash(token), now: now, on: request.db) {
+                let row = found.session
                 if Sessions.isAlive(row, now: now, config: config) {
                     if now.timeIntervalSince(row.lastSeenAt) > Self.touchInterval {
                         row.lastSeenAt = now
                         try await row.update(on: request.db)
                     }
                     state.current = row
-                    state.account = account
+                    state.account = found.account
+                    state.unreadNotifications = found.unreadNotifications
+                    state.openBanners = found.openBanners
                 } else {
                     try await row.delete(on: request.db)
                     state.cookie = .expire
@@ -57,18 +60,33 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         return response
     }
 
-    /// The session with this token hash and its account (nil before sign-in, or if it was deleted), in one
-    /// query on the token's unique index. The text is written once rather than built by Fluent's query
-    /// builder on every request: building and serialising the join's 24 aliased columns was a tenth of the
-    /// portal's CPU on «Оплата» (`perf`). Both rows are decoded into Fluent's models by Fluent.
-    static func find(tokenHash: String, on db: any Database) async throws -> (PortalSession, Account?)? {
-        guard let row = try await db.sql.raw("\(unsafeRaw: findSQL)\(bind: tokenHash)").first() else { return nil }
+    /// The session with this token hash, its account (nil before sign-in, or if it was deleted) and the
+    /// account's notification counts (the bell's unread, the banners still open), in one query on the token's
+    /// unique index. The text is written once rather than built by Fluent's query builder on every request:
+    /// building and serialising the join's 24 aliased columns was a tenth of the portal's CPU on «Оплата»
+    /// (`perf`). Both rows are decoded into Fluent's models by Fluent.
+    static func find(tokenHash: String, now: Date = Date(), on db: any Database) async throws -> Found? {
+        let query: SQLQueryString = """
+            \(unsafeRaw: findSQL), (\(Notifications.unreadCountSQL(account: "s.account_id", now: now))) AS n_unread, \
+            (\(Notifications.openBannersSQL(account: "s.account_id", now: now))) AS n_banners \
+            FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = \(bind: tokenHash)
+            """
+        guard let row = try await db.sql.raw(query).first() else { return nil }
         let session = PortalSession()
         try session.output(from: PrefixedOutput(row: row, prefix: ""))
-        guard !(try row.decodeNil(column: accountPrefix + "id")) else { return (session, nil) }
+        guard !(try row.decodeNil(column: accountPrefix + "id")) else { return Found(session: session) }
         let account = Account()
         try account.output(from: PrefixedOutput(row: row, prefix: accountPrefix))
-        return (session, account)
+        return Found(
+            session: session, account: account, unreadNotifications: try row.decode(column: "n_unread", as: Int.self),
+            openBanners: try row.decode(column: "n_banners", as: Int.self))
+    }
+
+    struct Found {
+        var session: PortalSession
+        var account: Account?
+        var unreadNotifications = 0
+        var openBanners = 0
     }
 
     static let accountPrefix = "a_"
@@ -77,7 +95,7 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     static let findSQL =
         "SELECT s.*, "
         + Account.keys.map { "a.\($0.description) AS \(accountPrefix)\($0.description)" }
-        .joined(separator: ", ") + " FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = "
+        .joined(separator: ", ")
 
     /// The columns of one table in a joined row, named `prefix` + column, as Fluent reads a model's output.
     struct PrefixedOutput: DatabaseOutput {
@@ -103,6 +121,9 @@ final class SessionState: @unchecked Sendable {
     var unsaved: String?
     /// The session's account, read with it.
     var account: Account?
+    /// The account's unread notifications (the bell's count) and open banners, read with it.
+    var unreadNotifications = 0
+    var openBanners = 0
     var cookie: CookieChange = .keep
 }
 
@@ -116,6 +137,10 @@ struct Sessions {
         }
         return state
     }
+
+    /// The bell's count and the banners still open, read with the session.
+    var unreadNotifications: Int { state.unreadNotifications }
+    var openBanners: Int { state.openBanners }
 
     /// The live session of this request, if any.
     var current: PortalSession? { state.current }

@@ -211,6 +211,9 @@ struct AdminAppealsController {
             if card.assigneeId == nil { update.set("assignee_id", to: staffID) }
             try await update.where("id", .equal, card.id).run()
             try await Appeals.recount(accountID: card.accountId, on: sql)
+            try await EventNotifications.appealReply(
+                number: card.number, closed: status == .closed, message: message, account: card.accountId, now: now,
+                on: tx)
             try await BillingFeed.append(
                 .appealMessage, entityID: message.uuidString,
                 data: [

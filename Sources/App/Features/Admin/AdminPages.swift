@@ -13,6 +13,7 @@ enum AdminLayout {
     static let menu: [Item] = [
         Item(title: "Обращения", path: "/admin/appeals", adminOnly: false),
         Item(title: "Клиенты", path: "/admin/customers", adminOnly: false),
+        Item(title: "Уведомления", path: "/admin/notifications", adminOnly: false),
         Item(title: "Письма", path: "/admin/outbox", adminOnly: false),
         Item(title: "Журнал действий", path: "/admin/audit", adminOnly: false),
         Item(title: "Сотрудники", path: "/admin/staff", adminOnly: true),

@@ -87,6 +87,7 @@ enum AdministratorRole {
                 "contractId": .string(contractID), "accountId": .string(accountID.uuidString),
                 "email": .string(email ?? ""), "role": .string(role.rawValue),
             ], now: now, on: db.sql)
+        try await EventNotifications.role(role, contract: contractID, account: accountID, now: now, on: db)
         if let email {
             try await Outbox.enqueue(
                 letter(contractName: contractName, role: role, link: link, to: email, from: config.mailFrom, at: now),

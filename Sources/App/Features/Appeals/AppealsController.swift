@@ -22,25 +22,20 @@ struct AppealsController {
         routes.get(SitePath.appealFile("", "").route, use: file)
     }
 
-    private func signedIn(_ req: Request) throws -> Account {
-        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        return account
-    }
-
     /// The contracts on which the account may write: every role may (Table 3: «Просмотр договора»).
     private func contracts(_ req: Request, _ account: Account) async throws -> [HistoryData.Contract] {
         try await HistoryData.contracts(of: account.id!, allowing: .viewContract, on: req.db.sql)
     }
 
     @Sendable func list(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let rows = try await Appeals.ListRow.all(of: account.id!, on: req.db.sql)
         let notice = req.queryValue("sent").flatMap { Int64($0) }.map { "Обращение № \($0) отправлено." }
         return AppealsPage(context: req.shellContext, rows: rows, dates: req.dates, notice: notice).render().response()
     }
 
     @Sendable func newPage(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let contracts = try await contracts(req, account)
         let sections = try await Appeals.Section.all(publishedOnly: true, on: req.db.sql)
         var page = AppealNewPage(
@@ -61,7 +56,7 @@ struct AppealsController {
     }
 
     private func choice(_ req: Request, section: String?, contract: String?) async throws -> Choice {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let contracts = try await contracts(req, account)
         let sections = try await Appeals.Section.all(publishedOnly: true, on: req.db.sql)
         let chosen = sections.first { $0.id.uuidString == section }
@@ -130,7 +125,7 @@ struct AppealsController {
     }
 
     @Sendable func create(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let form = try req.content.decode(MessageForm.self)
         let raw = form.field ?? [:]
         let section: Appeals.Section
@@ -185,7 +180,7 @@ struct AppealsController {
     }
 
     @Sendable func card(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let card = try await appeal(req, account)
         if card.customerUnread > 0 {
             // Opening the appeal reads its replies: the menu counter goes down at once.
@@ -203,7 +198,7 @@ struct AppealsController {
     }
 
     @Sendable func reply(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let card = try await appeal(req, account)
         let form = try req.content.decode(MessageForm.self)
         var page = try await cardPage(req, card)
@@ -238,7 +233,7 @@ struct AppealsController {
     }
 
     @Sendable func file(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let card = try await appeal(req, account)
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
             let file = try await Appeals.FileData.find(id, appealID: card.id, on: req.db.sql)

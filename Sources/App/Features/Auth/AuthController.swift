@@ -89,7 +89,9 @@ struct AuthController {
         }
         try await req.sessions.signIn(accountID: account.id!)
         try await AuditLog.record("signin", request: req)
-        return req.redirect(to: SitePath.home.path)
+        // «Модальное окно» (manual §10.2) is shown after sign-in.
+        let modals = try await Notifications.pendingModals(account: account.id!, now: req.now, on: req.db.sql)
+        return req.redirect(to: modals.isEmpty ? SitePath.home.path : SitePath.notificationsModal.path)
     }
 
     @Sendable func logout(req: Request) async throws -> Response {

@@ -21,6 +21,10 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
         }
         request.storage[Key.self] = account
         let path = request.url.path
+        if request.sessions.openBanners > 0 && request.method == .GET {
+            request.storage[NotificationBannersKey.self] = try await Notifications.banners(
+                account: account.id!, now: request.now, on: request.db.sql)
+        }
         if !Self.openPaths.contains(path) && !path.hasPrefix("/dev/") {
             if !account.hasPersonalData { return request.redirect(to: SitePath.welcome.path) }
             if account.phone == nil && path != SitePath.welcomePhone.path {
@@ -35,7 +39,19 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
     }
 }
 
+/// The banners («Уведомление в топе») of this request's page, read only when the session's count says some
+/// are open.
+struct NotificationBannersKey: StorageKey { typealias Value = [Notifications.Item] }
+
 extension Request {
     /// The signed-in account, if any.
     var account: Account? { storage[CurrentAccountMiddleware.Key.self] }
+}
+
+extension Request {
+    /// The signed-in account; a visitor who is not signed in is sent to «Вход».
+    func signedIn() throws -> Account {
+        guard let account else { throw Abort.redirect(to: SitePath.login.path) }
+        return account
+    }
 }

@@ -121,6 +121,7 @@ enum PeriodClosing {
                 amounts[row.contract_id, default: 0] += kopecks
                 volumes[row.contract_id, default: 0] += consumed
             }
+            let newReadings = try await EventNotifications.newIDs(accepted, of: .readings, on: tx)
             try await BillingIntake.upsert(
                 accepted, into: "accepted_readings", columns: BillingEntity.readings.columns, on: sql)
 
@@ -157,6 +158,7 @@ enum PeriodClosing {
             }
             try await BillingIntake.upsert(
                 invoices, into: "payment_documents", columns: BillingEntity.paymentDocuments.columns, on: sql)
+            let newDocuments = try await EventNotifications.newIDs(documents, of: .documents, on: tx)
             try await BillingIntake.upsert(
                 documents, into: "documents", columns: BillingEntity.documents.columns, on: sql)
             try await BillingIntake.upsert(
@@ -176,6 +178,9 @@ enum PeriodClosing {
             try await sql.update("energy_objects").set("status", to: ReadingStatus.waiting.rawValue).run()
             try await sql.update("meters").set("status", to: ReadingStatus.waiting.rawValue).run()
             try await markClosed(period, now: now, on: sql)
+            // The readings accepted and the documents issued reach the people they concern.
+            try await EventNotifications.billingRecords(newReadings, of: .readings, now: now, on: tx)
+            try await EventNotifications.billingRecords(newDocuments, of: .documents, now: now, on: tx)
             return Result(period: period, readings: accepted.count, invoices: invoices.count)
         }
     }

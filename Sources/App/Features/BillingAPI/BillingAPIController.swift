@@ -34,8 +34,13 @@ struct BillingAPIController {
         case .success(let valid): rows = valid
         case .failure(let rejected): throw BillingAPIError(rejected.problems)
         }
+        let now = req.now
         let outcome = try await req.db.retryingTransaction { tx in
-            try await BillingIntake.write(rows, as: entity, on: tx.sql)
+            let fresh = try await EventNotifications.newIDs(rows, of: entity, on: tx)
+            let outcome = try await BillingIntake.write(rows, as: entity, on: tx.sql)
+            // New payments, accepted readings and documents reach the people they concern.
+            try await EventNotifications.billingRecords(fresh, of: entity, now: now, on: tx)
+            return outcome
         }
         req.logger.info("billing api: \(entity.path) received \(outcome.received), created \(outcome.created)")
         return try Self.json([

@@ -86,7 +86,7 @@ struct BillingEntity: Sendable {
 
     static let all: [BillingEntity] = [
         contracts, energyObjects, meters, meterChannels, readings, paymentDocuments, advances, payments, documents,
-        documentLines,
+        documentLines, readingWindows,
     ]
 
     static func named(_ path: String) -> BillingEntity? { all.first { $0.path == path } }
@@ -255,4 +255,21 @@ struct BillingEntity: Sendable {
             .init("vatKopecks", "vat_kopecks", .integer(-999_999_999_999_99...999_999_999_999_99)),
         ],
         contractFrom: "documentId")
+
+    static let readingWindows = BillingEntity(
+        path: "reading-windows", table: "reading_windows",
+        title: "The days readings are taken for a period; the portal announces the first and the last",
+        fields: [
+            idField,
+            .init("period", "period", .period, "The billing period the readings are for"),
+            .init("opensOn", "opens_on", .date, "The first day readings are taken"),
+            .init("closesOn", "closes_on", .date, "The last day readings are taken"),
+        ],
+        uniqueKeys: [["period"]],
+        check: { row in
+            if case .text(let opens) = row["opens_on"], case .text(let closes) = row["closes_on"], closes < opens {
+                return [("closesOn", "must not be before opensOn")]
+            }
+            return []
+        })
 }

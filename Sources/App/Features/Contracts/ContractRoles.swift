@@ -179,6 +179,7 @@ struct ContractRolesController {
                     "\n\nДля входа в личный кабинет:\nЛогин: \(madeLogin)\nПароль: \(madePassword)\n\nПароль временный: он действует 72 часа, при первом входе личный кабинет попросит заполнить данные о себе и задать свой пароль."
             }
             try await Outbox.enqueue(letter, now: now, on: tx)
+            try await EventNotifications.role(role, contract: contractID, account: accountID, now: now, on: tx)
         }
         try await AuditLog.record(
             "contract.role.given", subject: context.number,
@@ -231,6 +232,7 @@ struct ContractRolesController {
                     "contractId": .string(contractID), "accountId": .string(holder.accountId.uuidString),
                     "email": .string(holder.email ?? ""), "role": .string(role.rawValue),
                 ], now: now, on: tx.sql)
+            try await EventNotifications.role(role, contract: contractID, account: holder.accountId, now: now, on: tx)
         }
         try await AuditLog.record(
             "contract.role.changed", subject: context.number,
@@ -249,6 +251,7 @@ struct ContractRolesController {
                 .contractUnlinked, entityID: contractID,
                 data: ["contractId": .string(contractID), "accountId": .string(holder.accountId.uuidString)],
                 now: now, on: tx.sql)
+            try await EventNotifications.role(nil, contract: contractID, account: holder.accountId, now: now, on: tx)
         }
         try await AuditLog.record(
             "contract.role.removed", subject: context.number, details: ["account": holder.accountId.uuidString],

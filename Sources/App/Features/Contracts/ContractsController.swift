@@ -22,11 +22,6 @@ struct ContractsController {
         routes.post(SitePath.contractRemove("").route, use: remove)
     }
 
-    private func signedIn(_ req: Request) throws -> Account {
-        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        return account
-    }
-
     /// The account's link to contract `number` if its role allows `action`; anything else is a 404, so that
     /// contract numbers cannot be probed (ARCHITECTURE.md, authorization).
     static func link(_ req: Request, number: String, action: ContractAction) async throws -> ContractLink {
@@ -98,7 +93,7 @@ struct ContractsController {
     }
 
     @Sendable func list(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let rows = try await Self.contracts(of: account.id!, holders: true, on: req.db)
         let pending = try await ContractAddition.query(on: req.db).filter(\.$accountID == account.id!)
             .filter(\.$createdAt > req.now.addingTimeInterval(-Self.linkLifetime)).sort(\.$createdAt).all()
@@ -124,12 +119,12 @@ struct ContractsController {
     }
 
     @Sendable func addPage(req: Request) async throws -> Response {
-        _ = try signedIn(req)
+        _ = try req.signedIn()
         return AddContractPage(context: req.shellContext, csrf: req.sessions.csrfToken()).render().response()
     }
 
     @Sendable func add(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let form = try req.content.decode(AddForm.self)
         var page = AddContractPage(
             context: req.shellContext, csrf: req.sessions.csrfToken(), number: form.number ?? "",

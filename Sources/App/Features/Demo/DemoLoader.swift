@@ -42,6 +42,16 @@ enum DemoLoader {
             progress?(min(count, start + slice))
         }
         try await PeriodClosing.markClosed(demo.openPeriod.previous, now: now, on: db.sql)
+        // Readings for the open month are taken from the 20th to its last day.
+        let period = demo.openPeriod
+        try await BillingIntake.upsert(
+            [
+                [
+                    "id": .text("rw-\(period)"), "period": .text(period.description),
+                    "opens_on": .text(DemoBilling.day(period, 20)),
+                    "closes_on": .text(DemoBilling.day(period, period.dayCount)),
+                ]
+            ], into: BillingEntity.readingWindows.table, columns: BillingEntity.readingWindows.columns, on: db.sql)
     }
 
     /// Contracts `range` as rows ready to write, in the order parents before children; every record passes the

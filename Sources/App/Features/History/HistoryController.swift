@@ -29,11 +29,6 @@ struct HistoryController {
         routes.get(SitePath.historyOrderFile("").route, use: orderFile)
     }
 
-    private func signedIn(_ req: Request) throws -> Account {
-        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        return account
-    }
-
     private func choices(_ contracts: [HistoryData.Contract]) -> [ContractOption] {
         contracts.map { ContractOption(number: $0.number, name: $0.name) }
     }
@@ -45,7 +40,7 @@ struct HistoryController {
     // MARK: - «Документы»
 
     @Sendable func documents(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let contracts = try await HistoryData.contracts(of: account.id!, allowing: .viewDocumentHistory, on: req.db.sql)
         var filters = HistoryData.DocumentFilters()
         filters.contract = req.queryValue("contract") ?? ""
@@ -64,7 +59,7 @@ struct HistoryController {
 
     /// The document `id` if the account's role on its contract allows the document history; a 404 otherwise.
     private func document(_ req: Request, id: String?) async throws -> DocumentFiles.Header {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard let id, !id.isEmpty, id.count <= 64,
             let header = try await DocumentFiles.Header.find(id, on: req.db.sql),
             let link = try await ContractLink.query(on: req.db).filter(\.$accountID == account.id!)
@@ -95,7 +90,7 @@ struct HistoryController {
     }
 
     @Sendable func send(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let fields = try req.formFields()
         let header = try await document(req, id: fields["id"])
         let typed = fields["email"] ?? ""
@@ -125,7 +120,7 @@ struct HistoryController {
     // MARK: - «Платежи»
 
     @Sendable func payments(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let contracts = try await HistoryData.contracts(of: account.id!, allowing: .viewPaymentHistory, on: req.db.sql)
         let contract = req.queryValue("contract") ?? ""
         let chosen = try HistoryData.pick(contract, among: contracts).map(\.id)
@@ -175,7 +170,7 @@ struct HistoryController {
 
     /// The filters of the readings tab and the objects they show, as the link allows.
     private func readingsView(_ req: Request) async throws -> ReadingsView {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let sql = req.db.sql
         let contracts = try await HistoryData.contracts(of: account.id!, allowing: .viewReadingHistory, on: sql)
         let number = req.queryValue("contract") ?? ""
@@ -254,7 +249,7 @@ struct HistoryController {
     // MARK: - «Заказы»
 
     @Sendable func orders(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         var form = HistoryOrdersPage.Form()
         let last = currentMonth(req).previous
         form.from = last.monthsBefore(11).description
@@ -279,7 +274,7 @@ struct HistoryController {
     }
 
     @Sendable func order(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let fields = try req.formFields()
         let contracts = try await HistoryData.contracts(
             of: account.id!, allowing: .requestReconciliationAct, on: req.db.sql)
@@ -330,7 +325,7 @@ struct HistoryController {
 
     /// A ready order's PDF, for the account that placed it while it still holds the contract.
     @Sendable func orderFile(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
             let row = try await req.db.sql.raw(
                 """

@@ -27,11 +27,6 @@ struct ProfileController {
     }
 
     /// The signed-in account, or a redirect to the sign-in page.
-    private func signedIn(_ req: Request) throws -> Account {
-        guard let account = req.account else { throw Abort.redirect(to: SitePath.login.path) }
-        return account
-    }
-
     private func page(_ req: Request, _ account: Account) async throws -> ProfilePage {
         let name = [account.lastName, account.firstName, account.middleName].compactMap { $0 }.joined(separator: " ")
         var page = ProfilePage(
@@ -54,7 +49,7 @@ struct ProfileController {
 
     /// Removes one of the account's saved cards; another account's card is not found.
     @Sendable func removeCard(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
         let removed = try await req.db.sql.delete(from: "saved_cards").where("id", .equal, id)
             .where("account_id", .equal, account.id!).returning("id").all()
@@ -64,13 +59,13 @@ struct ProfileController {
     }
 
     @Sendable func show(req: Request) async throws -> Response {
-        try await page(req, try signedIn(req)).render().response()
+        try await page(req, try req.signedIn()).render().response()
     }
 
     // MARK: - Personal data, phone, settings
 
     @Sendable func editPage(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         return ProfileEditPage(
             context: req.shellContext, csrf: req.sessions.csrfToken(),
             values: AuthController.values(of: account)
@@ -78,7 +73,7 @@ struct ProfileController {
     }
 
     @Sendable func edit(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let (values, errors) = AuthController.personalData(try req.content.decode(AuthController.WelcomeForm.self))
         guard errors.isEmpty else {
             return ProfileEditPage(
@@ -92,7 +87,7 @@ struct ProfileController {
     }
 
     @Sendable func phone(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let typed = try req.content.decode(AuthController.PhoneForm.self).phone ?? ""
         guard let phone = PhoneNumber.normalize(typed) else {
             var page = try await page(req, account)
@@ -111,7 +106,7 @@ struct ProfileController {
     }
 
     @Sendable func settings(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let form = try req.content.decode(SettingsForm.self)
         account.notifyByEmail = form.notifyByEmail != nil
         account.marketing = form.marketing != nil
@@ -131,7 +126,7 @@ struct ProfileController {
     /// address for sign-in and recovery. «Адрес занят» is said only within the rate limit, after the
     /// password, so that a signed-in person cannot test addresses one after another.
     @Sendable func email(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let form = try req.content.decode(EmailForm.self)
         let typed = form.email ?? ""
         var page = try await page(req, account)
@@ -191,7 +186,7 @@ struct ProfileController {
 
     /// «Подтвердить» beside an unconfirmed address: a code to it.
     @Sendable func send(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard !account.emailConfirmed, let email = account.email else { return req.redirect(to: SitePath.profile.path) }
         if let wait = try await Throttle.check(req, [("email-change:\(account.id!)", 10)], window: 3600) {
             var page = try await page(req, account)
@@ -217,7 +212,7 @@ struct ProfileController {
 
     /// The code's form for the address the code went to; nothing is sent from here.
     @Sendable func confirmPage(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard let (session, row) = try await pendingChange(req, account) else {
             return req.redirect(to: SitePath.profile.path)
         }
@@ -228,7 +223,7 @@ struct ProfileController {
     struct CodeForm: Content { var code: String? }
 
     @Sendable func confirm(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard let (session, row) = try await pendingChange(req, account) else {
             return req.redirect(to: SitePath.profile.path)
         }
@@ -261,7 +256,7 @@ struct ProfileController {
         do {
             try await account.update(on: req.db)
         } catch let error as any DatabaseError where error.isConstraintFailure {
-            var profile = try await self.page(req, try signedIn(req))
+            var profile = try await self.page(req, try req.signedIn())
             profile.errors["email"] = Self.takenMessage
             return profile.render().response(status: .unprocessableEntity)
         }
@@ -273,7 +268,7 @@ struct ProfileController {
     }
 
     @Sendable func resend(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard let (session, row) = try await pendingChange(req, account) else {
             return req.redirect(to: SitePath.profile.path)
         }
@@ -300,7 +295,7 @@ struct ProfileController {
     }
 
     @Sendable func password(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let form = try req.content.decode(PasswordForm.self)
         var page = try await page(req, account)
         let pool = req.application.threadPool
@@ -336,7 +331,7 @@ struct ProfileController {
     // MARK: - Deleting the account
 
     @Sendable func deletePage(req: Request) async throws -> Response {
-        _ = try signedIn(req)
+        _ = try req.signedIn()
         return DeleteAccountPage(context: req.shellContext, csrf: req.sessions.csrfToken()).render()
             .response()
     }
@@ -344,7 +339,7 @@ struct ProfileController {
     struct DeleteForm: Content { var password: String? }
 
     @Sendable func delete(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let password = try req.content.decode(DeleteForm.self).password ?? ""
         var page = DeleteAccountPage(context: req.shellContext, csrf: req.sessions.csrfToken())
         if let wait = try await Throttle.check(req, [("password-change:\(account.id!)", 10)], window: 900) {
@@ -360,6 +355,7 @@ struct ProfileController {
         try await req.db.transaction { tx in
             try await PendingCode.query(on: tx).filter(\.$accountID == id).delete()
             try await PortalSession.query(on: tx).filter(\.$accountID == id).delete()
+            try await tx.sql.delete(from: "notification_recipients").where("account_id", .equal, id).run()
             try await account.delete(on: tx)
         }
         try await req.sessions.signOut()
@@ -373,7 +369,7 @@ struct ProfileController {
     // MARK: - Sessions
 
     @Sendable func sessions(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         let current = req.sessions.current?.id
         let format = req.dates
         let rows = try await PortalSession.query(on: req.db).filter(\.$accountID == account.id!)
@@ -391,7 +387,7 @@ struct ProfileController {
 
     /// «Завершить»: this session is a sign-out; another one is removed and its browser signed out.
     @Sendable func endSession(req: Request) async throws -> Response {
-        let account = try signedIn(req)
+        let account = try req.signedIn()
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
         if id == req.sessions.current?.id {
             try await AuditLog.record("signout", request: req)

@@ -18,6 +18,8 @@ struct ShellContext: Sendable {
     var csrf: String?
     /// A staging stand in production mode whose card payments go to the sandbox: every page says so.
     var testPayments = false
+    /// «Уведомление в топе» still open, stacked above the page.
+    var banners: [Notifications.Item] = []
 
     init(currentPath: String, account: Account?, csrf: String? = nil) {
         self.currentPath = currentPath
@@ -58,6 +60,7 @@ enum Layout {
             title: "\(title) — Личный кабинет клиента", header: header(context),
             main: """
                 \(context.testPayments ? testPaymentsWarning : .empty)
+                \(banners(context))
                 \(context.account.map { $0.emailConfirmed ? .empty : unconfirmedWarning })
                 \(content)
                 """, footer: footer())
@@ -136,11 +139,34 @@ enum Layout {
             : .empty
         return """
             <div class="account-icons">
-            <a class="icon-link" href="/notifications" title="Уведомления" aria-label="Уведомления">\(Icons.bell)\(badge)</a>
+            <a class="icon-link" href="\(SitePath.notifications.path)" title="Уведомления" aria-label="Уведомления">\(Icons.bell)\(badge)</a>
             <a class="icon-link" href="\(SitePath.profile.path)" title="Профиль" aria-label="Профиль">\(Icons.person)<span class="account-name">\(account.displayName)</span></a>
             <form method="post" action="\(SitePath.logout.path)" class="inline-form">\(Forms.csrf(csrf))<button class="link-button" type="submit">Выйти</button></form>
             </div>
             """
+    }
+
+    /// «Уведомление в топе» (manual §10.3): each until it is closed or its display period ends.
+    static func banners(_ context: ShellContext) -> HTML {
+        guard !context.banners.isEmpty else { return .empty }
+        let items = context.banners.map { item -> HTML in
+            let id = item.id.uuidString
+            let link: HTML =
+                item.linkUrl == nil
+                ? .empty
+                : "<form method=\"post\" action=\"\(SitePath.notificationFollow(id).path)\" class=\"inline-form\">\(Forms.csrf(context.csrf ?? ""))<button class=\"button button-secondary\" type=\"submit\">\(item.linkLabel)</button></form>"
+            let close: HTML =
+                item.needsConfirmation
+                ? "<button class=\"button\" type=\"submit\">Подтвердить</button>"
+                : "<button class=\"banner-close\" type=\"submit\" aria-label=\"Закрыть уведомление «\(item.subject)»\">×</button>"
+            return """
+                <section class="banner" aria-label="\(item.subject)">
+                <div class="banner-text"><p class="banner-subject">\(item.subject)</p>\(Notifications.render(item.body))</div>
+                <div class="banner-actions">\(link)<form method="post" action="\(SitePath.notificationClose(id).path)" class="inline-form">\(Forms.csrf(context.csrf ?? ""))<input type="hidden" name="back" value="\(context.currentPath)">\(close)</form></div>
+                </section>
+                """
+        }
+        return "<div class=\"banners\">\(HTML.join(items, separator: ""))</div>"
     }
 
     /// SHELL-2, manual §11.1.2: payments wait for a confirmed e-mail.
@@ -182,6 +208,18 @@ enum Icons {
         """
     static let trash: HTML = """
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3h6l1 2h4v2H4V5h4Zm-3 6h12l-1 12H7Zm4 2v8h2v-8Zm4 0v8h2v-8Z"/></svg>
+        """
+    /// «Нераскрытый конверт»: a notification not read yet.
+    static let envelopeClosed: HTML = """
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm9 8.2L20.6 7H3.4Z"/></svg>
+        """
+    /// «Раскрытый конверт»: read.
+    static let envelopeOpen: HTML = """
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2.5 21.5 9v11a1 1 0 0 1-1 1h-17a1 1 0 0 1-1-1V9Zm0 2.4L5 9.6l7 4.6 7-4.6ZM4.5 11.4V19h15v-7.6L12 16.3Z"/></svg>
+        """
+    /// The «Галочка» that unfolds a notification.
+    static let chevron: HTML = """
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M6.4 8.6 12 14.2l5.6-5.6L19 10l-7 7-7-7Z"/></svg>
         """
     static let person: HTML = """
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 12a5 5 0 1 0-5-5 5 5 0 0 0 5 5Zm0 2c-4.42 0-8 2.24-8 5v2h16v-2c0-2.76-3.58-5-8-5Z"/></svg>

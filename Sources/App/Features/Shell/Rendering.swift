@@ -21,10 +21,11 @@ extension Request {
             currentPath: url.path,
             account: account.map {
                 ShellContext.Account(
-                    displayName: $0.shortName, unreadNotifications: 0, unreadAppeals: $0.unreadAppeals,
+                    displayName: $0.shortName, unreadNotifications: sessions.unreadNotifications, unreadAppeals: $0.unreadAppeals,
                     emailConfirmed: $0.emailConfirmed)
             },
             csrf: sessions.current?.csrfToken)
+        context.banners = storage[NotificationBannersKey.self] ?? []
         let config = portal.config
         context.testPayments = config.mode == .production && config.sandboxPayments
         return context

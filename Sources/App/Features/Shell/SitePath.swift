@@ -63,7 +63,14 @@ enum SitePath: Sendable {
     case help
     case helpContacts
     case manual
+    case manualPDF
     case agreement
+    case agreementAccept
+    case notifications
+    case notificationsModal
+    case notificationConfirm(String)
+    case notificationFollow(String)
+    case notificationClose(String)
     case devMail
     case devMailMessage(String)
     case health
@@ -134,7 +141,14 @@ enum SitePath: Sendable {
         case .help: "/help"
         case .helpContacts: "/help/contacts"
         case .manual: "/manual"
+        case .manualPDF: "/manual.pdf"
         case .agreement: "/agreement"
+        case .agreementAccept: "/agreement/accept"
+        case .notifications: "/notifications"
+        case .notificationsModal: "/notifications/modal"
+        case .notificationConfirm(let id): "/notifications/\(id)/confirm"
+        case .notificationFollow(let id): "/notifications/\(id)/follow"
+        case .notificationClose(let id): "/notifications/\(id)/close"
         case .devMail: "/dev/mail"
         case .devMailMessage(let name): "/dev/mail/\(name)"
         case .health: "/health"
@@ -155,6 +169,9 @@ enum SitePath: Sendable {
         case .paymentReturn: ["payments", "return", ":id"]
         case .historyOrderFile: ["history", "orders", ":id", "file"]
         case .appeal: ["appeals", ":number"]
+        case .notificationConfirm: ["notifications", ":id", "confirm"]
+        case .notificationFollow: ["notifications", ":id", "follow"]
+        case .notificationClose: ["notifications", ":id", "close"]
         case .appealReply: ["appeals", ":number", "reply"]
         case .appealFile: ["appeals", ":number", "files", ":id"]
         case .contract: ["contracts", ":number"]
