@@ -105,7 +105,7 @@ enum Notifications {
     }
 
     static func unreadCount(account: UUID, now: Date, on sql: any SQLDatabase) async throws -> Int {
-        try await sql.raw("\(unreadCountSQL(account: "\(bind: account)", now: now)) AS n").first()?
+        try await sql.raw("SELECT (\(unreadCountSQL(account: "\(bind: account)", now: now))) AS n").first()?
             .decode(column: "n", as: Int.self) ?? 0
     }
 
@@ -365,6 +365,11 @@ enum Notifications {
     ) async throws {
         guard !audience.isEmpty else { return }
         let sql = db.sql
+        // Nobody concerned (a contract no account holds yet): nothing to write.
+        let reached =
+            try await sql.raw("SELECT COUNT(*) AS n FROM (\(audience.query)) x").first()?
+            .decode(column: "n", as: Int.self) ?? 0
+        guard reached > 0 else { return }
         let draft = Draft(
             kind: .bell, subject: subject, body: body, linkURL: link ?? "", linkTitle: link == nil ? "" : "Открыть",
             showsFrom: now, audience: .event, sendEmail: sendEmail)
