@@ -20,6 +20,7 @@ func routes(_ app: Application, passwords: Passwords) throws {
     AdminAppealsController().register(app)
     AdminFAQController().register(app)
     AdminNotificationsController().register(app)
+    AdminAgreementController().register(app)
     SandboxCheckoutController().register(app)
     SystemController().register(app)
     BillingAPIController().register(app)

@@ -111,3 +111,63 @@ import Vapor
         }
     }
 }
+
+/// «Пользовательское соглашение» in versions: a new one is accepted before going on, and kept.
+@Suite struct AgreementTests {
+    @Test func aNewVersionIsAcceptedAtTheNextSignInAndKept() async throws {
+        try await withPortal { world in
+            let customer = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
+            let first = try await customer.get("/agreement")
+            #expect(first.body.contains("Редакция № 1 от"))
+            #expect(first.body.contains("<h2>1. Термины</h2>"))
+            #expect(try await customer.get("/agreement/accept").location == "/", "nothing to accept yet")
+
+            // Only the system administrator publishes.
+            let (operatorBrowser, operatorSecret, _) = try await AdminTests().enrolled(world)
+            try await AdminTests().signIn(
+                world, operatorBrowser, email: "operator@energosbyt.ru", secret: operatorSecret)
+            #expect(try await operatorBrowser.get("/admin/agreement").status == .notFound)
+            let (admin, secret, _) = try await AdminTests().enrolled(
+                world, email: "boss@energosbyt.ru", role: .admin)
+            try await AdminTests().signIn(world, admin, email: "boss@energosbyt.ru", secret: secret)
+            let page = try await admin.get("/admin/agreement")
+            #expect(page.body.contains("Опубликовать новую редакцию"))
+            let same = try await admin.post("/admin/agreement", ["body": Self.current(page.body)])
+            #expect(same.status == .unprocessableEntity)
+            #expect(same.body.contains("Текст не изменился: новая редакция не нужна"))
+            let text = "Новая редакция.\n\n## 1. Термины\n\nПользователь — <b>человек</b>."
+            #expect(try await admin.post("/admin/agreement", ["body": text]).location == "/admin/agreement?published=2")
+
+            // The customer is asked before anything else, and cannot skip it.
+            let asked = try await customer.get("/payments")
+            #expect(asked.location == "/agreement/accept")
+            let acceptPage = try await customer.get("/agreement/accept")
+            #expect(acceptPage.body.contains("Новая редакция пользовательского соглашения"))
+            #expect(acceptPage.body.contains("Пользователь — &lt;b&gt;человек&lt;/b&gt;."))
+            let refused = try await customer.post("/agreement/accept", ["version": "2"])
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.contains("Чтобы продолжить, примите пользовательское соглашение"))
+            #expect(try await customer.get("/payments").location == "/agreement/accept")
+            #expect(try await customer.get("/agreement").status == .ok, "the text stays readable")
+            let stale = try await customer.post("/agreement/accept", ["version": "1", "agree": "on"])
+            #expect(stale.status == .unprocessableEntity, "an older version read does not accept the new one")
+            #expect(try await customer.post("/agreement/accept", ["version": "2", "agree": "on"]).location == "/")
+            #expect(try await customer.get("/payments").status == .ok)
+            #expect(try await world.count("agreement_acceptances", where: "version = 2") == 1)
+
+            // Who accepted which version and when: the list of versions and the customer's card.
+            let versions = try await admin.get("/admin/agreement")
+            #expect(versions.body.contains("<td>№ 2</td>"))
+            let card = try await admin.get("/admin/customers?q=buh%40romashka.ru")
+            #expect(card.body.contains("редакция № 2 принята"))
+        }
+    }
+
+    static func current(_ html: String) -> String {
+        guard let start = html.range(of: "name=\"body\" rows=\"20\">"), let end = html.range(of: "</textarea>")
+        else { return "" }
+        return String(html[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

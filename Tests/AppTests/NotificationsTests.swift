@@ -61,7 +61,7 @@ import Vapor
     }
 
     @Test func textIsParagraphsAndLinksAndNothingElse() {
-        let html = Notifications.render(
+        let html = PlainText.html(
             "Первый <b>абзац</b>\nвторая строка\n\nПодробнее: https://energosbyt.example/tariffs?a=1&b=2. <script>x</script>"
         ).description
         #expect(html.contains("<p>Первый &lt;b&gt;абзац&lt;/b&gt;<br>вторая строка</p>"))
@@ -70,7 +70,7 @@ import Vapor
                 "<a href=\"https://energosbyt.example/tariffs?a=1&amp;b=2\" rel=\"noopener\">https://energosbyt.example/tariffs?a=1&amp;b=2</a>. &lt;script&gt;"
             ))
         #expect(!html.contains("<script>") && !html.contains("<b>"))
-        let quoted = Notifications.render("https://a.example/\"onmouseover=alert(1)").description
+        let quoted = PlainText.html("https://a.example/\"onmouseover=alert(1)").description
         #expect(!quoted.contains("\"onmouseover"))
         #expect(Notifications.isAllowedLink("/payments") && Notifications.isAllowedLink("https://a.example/x"))
         for bad in ["javascript:alert(1)", "//evil.example", "/\\evil.example", "data:text/html,x", "ftp://a.example"] {

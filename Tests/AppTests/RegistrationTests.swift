@@ -51,6 +51,8 @@ import Vapor
             #expect(
                 try await world.count(
                     "accounts", where: "email = 'buh@romashka.ru' AND email_confirmed = \(world.sqlTrue)") == 1)
+            // «Я принимаю пользовательское соглашение» is kept as the acceptance of the version in force.
+            #expect(try await world.count("agreement_acceptances", where: "version = 1") == 1)
 
             // Until both steps are done, every page leads back to the missing one.
             #expect(try await browser.get("/").location == "/welcome")

@@ -26,6 +26,7 @@ import VaporTesting
         #expect(html.contains("aria-label=\"Уведомления\""))
         #expect(html.contains("aria-label=\"Профиль\""))
         #expect(html.contains(">3</span>"))
+        #expect(html.contains("href=\"/notifications\""))
         #expect(html.contains("<button class=\"link-button\" type=\"submit\">Выйти</button>"))
         #expect(html.contains("&lt;script&gt;x&lt;/script&gt;"))
         #expect(!html.contains("<script>x"))
@@ -50,6 +51,11 @@ import VaporTesting
             (HomePage.mock.render().rendered, "Личный кабинет клиента – юридического лица"),
             (ManualPage.mock.render().rendered, "<h1>Инструкция пользователя</h1>"),
             (AgreementPage.mock.render().rendered, "<h1>Пользовательское соглашение</h1>"),
+            (AgreementPage.mock.render().rendered, "<h2>1. Термины</h2>"),
+            (AgreementAcceptPage.mock.render().rendered, "Я принимаю пользовательское соглашение"),
+            (NotificationsPage.mock.render().rendered, "envelope envelope-closed"),
+            (NotificationsPage.mock.render().rendered, ">Подтвердить</button>"),
+            (NotificationModalPage.mock.render().rendered, "1 из 2"),
             (DevMailPage.mock.render().rendered, "Код подтверждения"),
             (PaymentsPage.mock.render().rendered, "12\u{202F}345,67"),
             (PaymentsPage.mock.render().rendered, "График счетов и оплат"),

@@ -1,7 +1,8 @@
 """Roles in real browsers: the demo customer asks for «Администратор» on a contract that has none, an operator
 grants it in the admin module, the new administrator gives «Бухгалтер» to a new address, that person signs
-in with the letter's login and password, fills «Давайте познакомимся», sets a password, sees the contract
-on «Оплата» and not on «Показания», and loses it when the administrator removes the role."""
+in with the letter's login and password, fills «Давайте познакомимся», sets a password, accepts the
+agreement, sees the contract on «Оплата» and not on «Показания», and loses it when the administrator removes
+the role."""
 import re
 import time
 
@@ -116,6 +117,12 @@ def test_roles_journey(portal, browser):
         fill(colleague, "f-repeat", NEW_PASSWORD)
         colleague.find_element(By.XPATH, "//button[text()='Изменить пароль']").click()
         wait(colleague).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".alert-info"), "Пароль изменен"))
+        # Nobody accepted the agreement for this address: the colleague does before going on.
+        colleague.get(base + "/payments")
+        wait(colleague).until(EC.url_contains("/agreement/accept"))
+        colleague.find_element(By.CSS_SELECTOR, "label[for='f-agree']").click()
+        colleague.find_element(By.XPATH, "//button[text()='Принять']").click()
+        wait(colleague).until(EC.url_to_be(base + "/"))
         colleague.get(base + "/payments")
         assert CONTRACT in colleague.page_source
         colleague.get(base + "/readings")

@@ -25,5 +25,6 @@ enum PortalMigrations {
         CreateTemporaryPasswords(),
         CreateHelp(),
         CreateNotifications(),
+        CreateAgreements(),
     ]
 }

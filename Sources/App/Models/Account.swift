@@ -25,6 +25,8 @@ final class Account: Model, @unchecked Sendable {
     @OptionalField(key: "password_expires_at") var passwordExpiresAt: Date?
     /// The password was made by someone else: a new one is asked for before anything else.
     @Field(key: "must_change_password") var mustChangePassword: Bool
+    /// A version of «Пользовательское соглашение» was published that this account has not accepted yet.
+    @Field(key: "agreement_pending") var agreementPending: Bool
     @Field(key: "marketing") var marketing: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "password_changed_at") var passwordChangedAt: Date
@@ -39,6 +41,7 @@ final class Account: Model, @unchecked Sendable {
         notifyByEmail = true
         unreadAppeals = 0
         mustChangePassword = false
+        agreementPending = false
         createdAt = now
         passwordChangedAt = now
     }

@@ -324,12 +324,14 @@ struct AdminController {
                     JOIN contracts c ON c.id = l.contract_id WHERE l.account_id IN (\(binds: ids)) ORDER BY c.number
                     """
                 ).all(decoding: CustomerContractRow.self, with: .snakeCase)
+            let accepted = try await Agreement.acceptances(of: ids, on: sql)
             found = rows.map { row in
                 AdminCustomersPage.Account(
                     id: row.id, email: row.email, login: row.login,
                     name: [row.lastName, row.firstName, row.middleName].compactMap { $0 }.joined(separator: " "),
                     createdAt: row.createdAt,
-                    contracts: contracts.filter { $0.accountId == row.id }.map { ($0.number, $0.name, $0.inn, $0.role) }
+                    contracts: contracts.filter { $0.accountId == row.id }.map { ($0.number, $0.name, $0.inn, $0.role) },
+                    agreements: accepted.filter { $0.accountId == row.id }.map { ($0.version, $0.acceptedAt) }
                 )
             }
             try await req.recordStaff("staff.customers.search", subject: query, details: ["found": String(found.count)])

@@ -458,7 +458,7 @@ struct AdminNotificationForm {
         let buttons: HTML = "<div class=\"page-actions\">\(confirm)\(link)</div>"
         return """
             <section class="card" aria-labelledby="preview-title"><h2 id="preview-title">Предпросмотр: \(draft.kind.title)</h2>
-            <div class="\(draft.kind == .top ? "banner" : "modal")"><div class="banner-text"><p class="banner-subject">\(item.subject)</p>\(Notifications.render(item.body))</div>\(buttons)</div>
+            <div class="\(draft.kind == .top ? "banner" : "modal")"><div class="banner-text"><p class="banner-subject">\(item.subject)</p>\(PlainText.html(item.body))</div>\(buttons)</div>
             <p>Получат: \(String(audienceSize ?? 0)) учетных записей.</p>
             </section>
             """
@@ -497,7 +497,7 @@ struct AdminNotificationCard {
                 <dt>Прочитали</dt><dd>\(String(counts.read))</dd>
                 <dt>Подтвердили</dt><dd>\(String(counts.confirmed))</dd>
                 </dl>
-                \(Notifications.render(row.body))
+                \(PlainText.html(row.body))
                 \(withdraw)
                 </section>
                 """)

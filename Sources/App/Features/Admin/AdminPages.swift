@@ -19,6 +19,7 @@ enum AdminLayout {
         Item(title: "Сотрудники", path: "/admin/staff", adminOnly: true),
         Item(title: "Темы обращений", path: "/admin/catalogue", adminOnly: true),
         Item(title: "Вопрос-ответ", path: "/admin/faq", adminOnly: true),
+        Item(title: "Соглашение", path: "/admin/agreement", adminOnly: true),
     ]
 
     static func page(title: String, staff: StaffMember?, csrf: String?, current: String = "", content: HTML) -> HTML {
@@ -233,6 +234,8 @@ struct AdminCustomersPage {
         let name: String
         let createdAt: Date
         var contracts: [(number: String, name: String, inn: String, role: String)]
+        /// The versions of «Пользовательское соглашение» accepted, newest first, with when.
+        var agreements: [(version: Int, at: Date)] = []
     }
 
     var staff: StaffMember
@@ -278,6 +281,7 @@ struct AdminCustomersPage {
         return """
             <section class="card"><h2>\(account.name.isEmpty ? "Без имени" : account.name)</h2>
             <p>E-mail: \(account.email ?? "—"); логин: \(account.login ?? "—"); зарегистрирован \(dates.dateTime(account.createdAt))</p>
+            <p>Пользовательское соглашение: \(account.agreements.isEmpty ? "не принято" : account.agreements.map { "редакция № \($0.version) принята \(dates.dateTime($0.at))" }.joined(separator: "; "))</p>
             \(table)</section>
             """
     }

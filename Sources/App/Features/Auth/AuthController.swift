@@ -194,6 +194,7 @@ struct AuthController {
         let now = req.now
         let email = row.email
         let marketing = row.marketing
+        let address = req.clientAddress
         // Read first, then written; the account is made in the body, which may run again on SQLite.
         let account: Account?
         do {
@@ -203,6 +204,11 @@ struct AuthController {
                 let account = Account(email: email, passwordHash: hash, marketing: marketing, now: now)
                 try await account.create(on: tx)
                 try await row.delete(on: tx)
+                // The registration form's «Я принимаю пользовательское соглашение» accepted the version in force.
+                if let version = try await Agreement.current(on: tx.sql) {
+                    try await Agreement.accept(
+                        account: account.id!, version: version.version, ipAddress: address, now: now, on: tx)
+                }
                 return account
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {

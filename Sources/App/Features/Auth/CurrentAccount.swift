@@ -10,7 +10,7 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
     /// Pages a person may open before finishing registration.
     static let openPaths: Set<String> = [
         SitePath.welcome.path, SitePath.welcomePhone.path, SitePath.logout.path, SitePath.manual.path,
-        SitePath.agreement.path, SitePath.health.path, SitePath.metrics.path,
+        SitePath.agreement.path, SitePath.manualPDF.path, SitePath.health.path, SitePath.metrics.path,
     ]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -33,6 +33,10 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
             // A password someone else made (a role given to a new address) is replaced before anything else.
             if account.mustChangePassword && path != SitePath.profile.path && path != SitePath.profilePassword.path {
                 return request.redirect(to: SitePath.profile.path + "?password=required")
+            }
+            // A new version of the agreement is accepted before anything else.
+            if account.agreementPending && !account.mustChangePassword && path != SitePath.agreementAccept.path {
+                return request.redirect(to: SitePath.agreementAccept.path)
             }
         }
         return try await next.respond(to: request)

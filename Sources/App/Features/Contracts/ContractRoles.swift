@@ -151,6 +151,8 @@ struct ContractRolesController {
                 account.login = madeLogin
                 account.passwordExpiresAt = now.addingTimeInterval(Self.temporaryPasswordLifetime)
                 account.mustChangePassword = true
+                // Nobody accepted the agreement for this address: its owner does at the first sign-in.
+                account.agreementPending = true
                 try await account.create(on: tx)
                 accountID = account.id!
             }

@@ -9,6 +9,8 @@ struct HelpController {
         routes.get(use: home)
         routes.get(SitePath.manual.route, use: manual)
         routes.get(SitePath.agreement.route, use: agreement)
+        routes.get(SitePath.agreementAccept.route, use: acceptPage)
+        routes.post(SitePath.agreementAccept.route, use: accept)
     }
 
     /// The portal's address opens the sign-in page (manual §2.1); a signed-in person sees the start page.
@@ -23,7 +25,37 @@ struct HelpController {
     }
 
     @Sendable func agreement(req: Request) async throws -> Response {
-        AgreementPage(context: req.shellContext).render().response()
+        AgreementPage(context: req.shellContext, version: try await Agreement.current(on: req.db.sql), dates: req.dates)
+            .render().response()
+    }
+
+    /// A version published since the account last accepted one: read and accept it to go on.
+    @Sendable func acceptPage(req: Request) async throws -> Response {
+        let account = try req.signedIn()
+        guard account.agreementPending, let version = try await Agreement.current(on: req.db.sql) else {
+            return req.redirect(to: SitePath.home.path)
+        }
+        return AgreementAcceptPage(context: req.shellContext, version: version, dates: req.dates).render().response()
+    }
+
+    @Sendable func accept(req: Request) async throws -> Response {
+        let account = try req.signedIn()
+        guard let version = try await Agreement.current(on: req.db.sql) else {
+            return req.redirect(to: SitePath.home.path)
+        }
+        let fields = try req.formFields()
+        // The version read is the one accepted; a newer one published meanwhile is asked for again.
+        guard fields["agree"] != nil, Int(fields["version"] ?? "") == version.version else {
+            return AgreementAcceptPage(
+                context: req.shellContext, version: version, dates: req.dates,
+                error: "Чтобы продолжить, примите пользовательское соглашение"
+            ).render().response(status: .unprocessableEntity)
+        }
+        try await Agreement.accept(
+            account: account.id!, version: version.version, ipAddress: req.clientAddress, now: req.now, on: req.db)
+        try await AuditLog.record("agreement.accepted", subject: String(version.version), request: req)
+        let modals = try await Notifications.pendingModals(account: account.id!, now: req.now, on: req.db.sql)
+        return req.redirect(to: modals.isEmpty ? SitePath.home.path : SitePath.notificationsModal.path)
     }
 }
 

@@ -432,37 +432,6 @@ enum Notifications {
         }
     }
 
-    // MARK: - Text
-
-    /// A notification's text as HTML: paragraphs split by blank lines, lines kept, and web addresses made
-    /// links. Everything is escaped: the staff's text cannot add markup.
-    static func render(_ body: String) -> HTML {
-        let paragraphs = body.replacingOccurrences(of: "\r\n", with: "\n")
-            .components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
-        return HTML.join(
-            paragraphs.map { paragraph -> HTML in
-                let lines = paragraph.split(separator: "\n").map { linked(String($0)) }
-                return "<p>\(HTML.join(lines, separator: HTML(trusted: "<br>")))</p>"
-            }, separator: "")
-    }
-
-    /// `text` with its `http(s)://…` and `/path` addresses as links.
-    static func linked(_ text: String) -> HTML {
-        var parts: [HTML] = []
-        var rest = Substring(text)
-        while let range = rest.range(of: "https?://[^\\s<>\"']+", options: [.regularExpression, .caseInsensitive]) {
-            var address = String(rest[range])
-            while let last = address.last, ".,;:!?)»".contains(last) { address.removeLast() }
-            let end = rest.index(range.lowerBound, offsetBy: address.count)
-            parts.append("\(String(rest[rest.startIndex..<range.lowerBound]))")
-            parts.append("<a href=\"\(address)\" rel=\"noopener\">\(address)</a>")
-            rest = rest[end...]
-        }
-        parts.append("\(String(rest))")
-        return HTML.join(parts, separator: "")
-    }
-
     /// A link button's address: one of the portal's own paths, or an `http(s)` address.
     static func isAllowedLink(_ address: String) -> Bool {
         if address.hasPrefix("/") { return !address.hasPrefix("//") && !address.contains("\\") }

@@ -164,7 +164,7 @@ struct NotificationsPage {
             isOpen
             ? """
             <div class="notice-body" id="nb-\(id)">
-            \(Notifications.render(item.body))
+            \(PlainText.html(item.body))
             <div class="page-actions">
             \(item.needsConfirmation && item.confirmedAt == nil ? confirmForm(id) : .empty)
             \(linkForm)
@@ -227,7 +227,7 @@ struct NotificationModalPage {
                 <div class="modal-backdrop">
                 <section class="modal" role="dialog" aria-modal="true" aria-labelledby="modal-title">
                 <h1 id="modal-title">\(item.subject)</h1>
-                \(Notifications.render(item.body))
+                \(PlainText.html(item.body))
                 <div class="page-actions">
                 <form method="post" action="\(SitePath.notificationConfirm(id).path)" class="inline-form">\(csrf)<input type="hidden" name="from" value="modal"><input type="hidden" name="n" value="\(String(index))"><button class="button" type="submit">Подтвердить</button></form>
                 \(link)

@@ -161,7 +161,7 @@ enum Layout {
                 : "<button class=\"banner-close\" type=\"submit\" aria-label=\"Закрыть уведомление «\(item.subject)»\">×</button>"
             return """
                 <section class="banner" aria-label="\(item.subject)">
-                <div class="banner-text"><p class="banner-subject">\(item.subject)</p>\(Notifications.render(item.body))</div>
+                <div class="banner-text"><p class="banner-subject">\(item.subject)</p>\(PlainText.html(item.body))</div>
                 <div class="banner-actions">\(link)<form method="post" action="\(SitePath.notificationClose(id).path)" class="inline-form">\(Forms.csrf(context.csrf ?? ""))<input type="hidden" name="back" value="\(context.currentPath)">\(close)</form></div>
                 </section>
                 """
