@@ -74,7 +74,7 @@ public func configure(
     app.asyncCommands.use(StaffCommands(), as: "staff")
     app.asyncCommands.use(DemoCommand(passwords: passwords), as: "demo")
     app.asyncCommands.use(LoadTestAccountsCommand(passwords: passwords), as: "demo-accounts")
-    try routes(app, passwords: passwords)
+    try routes(app, passwords: passwords, publicDirectory: publicDirectory)
 
     if config.database.isSQLite {
         // WAL lets page reads go on while a job or a form writes.

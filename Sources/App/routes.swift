@@ -1,10 +1,10 @@
 import Vapor
 
 /// Each feature registers its own routes.
-func routes(_ app: Application, passwords: Passwords) throws {
+func routes(_ app: Application, passwords: Passwords, publicDirectory: String) throws {
     let auth = AuthController(passwords: passwords)
     auth.register(app)
-    HelpController(auth: auth).register(app)
+    HelpController(auth: auth, publicDirectory: publicDirectory).register(app)
     ProfileController(passwords: passwords).register(app)
     ContractsController().register(app)
     ContractRolesController(passwords: passwords).register(app)

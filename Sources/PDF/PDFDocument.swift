@@ -35,6 +35,8 @@ public final class PDFDocument {
     let info: Info
     let margin = (left: 42.0, right: 36.0, top: 40.0, bottom: 48.0)
     var pages: [[Operation]] = [[]]
+    /// The images placed, each written once.
+    var images: [PDFImage] = []
     /// Distance of the next line's top from the top of the page.
     var cursor: Double
     let regular: EmbeddedFont
@@ -170,6 +172,19 @@ public final class PDFDocument {
         cursor += table.spaceAfter
     }
 
+    /// An image scaled to the text width (or `maxHeight`, whichever is smaller), centred, on this page if it
+    /// fits and on the next otherwise; `frame` draws a thin border around it.
+    public func image(_ image: PDFImage, maxHeight: Double = 420, frame: Bool = true, spaceAfter: Double = 6) {
+        let scale = min(contentWidth / Double(image.width), maxHeight / Double(image.height))
+        let (width, height) = (Double(image.width) * scale, Double(image.height) * scale)
+        ensure(height)
+        images.append(image)
+        let x = margin.left + (contentWidth - width) / 2
+        draw(.image(images.count - 1, x, cursor, width, height))
+        if frame { draw(.stroke(x, cursor, width, height, 0.5)) }
+        cursor += height + spaceAfter
+    }
+
     /// The finished file. The document can no longer be added to.
     public func finish() -> Data {
         let count = pages.count
@@ -206,6 +221,8 @@ public final class PDFDocument {
         case line(Double, Double, Double, Double, Double)
         case stroke(Double, Double, Double, Double, Double)
         case fill(Double, Double, Double, Double, Double)
+        /// Image `index` of `images` in the box x, y, width, height.
+        case image(Int, Double, Double, Double, Double)
     }
 }
 

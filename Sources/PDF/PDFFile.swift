@@ -29,6 +29,16 @@ struct PDFFile {
         return number
     }
 
+    /// A stream whose content is already encoded (a JPEG under `/DCTDecode`): written as it is.
+    mutating func addRawStream(_ content: [UInt8], dictionary: String) -> Int {
+        let number = reserve()
+        var body = Array("<< /Length \(content.count) \(dictionary) >>\nstream\n".utf8)
+        body += content
+        body += Array("\nendstream".utf8)
+        objects[number - 1] = body
+        return number
+    }
+
     mutating func setStream(_ number: Int, _ content: [UInt8], dictionary: String = "") {
         let packed = Flate.compress(content)
         var body = Array("<< /Length \(packed.count) /Filter /FlateDecode \(dictionary) >>\nstream\n".utf8)

@@ -18,7 +18,17 @@ struct PDFSerializer {
             names[ObjectIdentifier(font)] = ("F\(index + 1)", subset)
             fontEntries.append("/F\(index + 1) \(object) 0 R")
         }
-        let resources = "<< /Font << \(fontEntries.joined(separator: " ")) >> >>"
+        var imageEntries: [String] = []
+        for (index, image) in document.images.enumerated() {
+            let object = file.addRawStream(
+                image.data,
+                dictionary:
+                    "/Type /XObject /Subtype /Image /Width \(image.width) /Height \(image.height) /ColorSpace \(image.colorSpace) /BitsPerComponent 8 /Filter /DCTDecode"
+            )
+            imageEntries.append("/Im\(index + 1) \(object) 0 R")
+        }
+        let xObjects = imageEntries.isEmpty ? "" : " /XObject << \(imageEntries.joined(separator: " ")) >>"
+        let resources = "<< /Font << \(fontEntries.joined(separator: " ")) >>\(xObjects) >>"
         var kids: [String] = []
         for operations in document.pages {
             let content = file.addStream(Array(contentStream(operations, names: names).utf8))
@@ -111,6 +121,8 @@ struct PDFSerializer {
                 out += "\(n(width)) w \(n(x)) \(n(height - y - h)) \(n(w)) \(n(h)) re S\n"
             case .fill(let x, let y, let w, let h, let gray):
                 out += "\(n(gray)) g \(n(x)) \(n(height - y - h)) \(n(w)) \(n(h)) re f 0 g\n"
+            case .image(let index, let x, let y, let w, let h):
+                out += "q \(n(w)) 0 0 \(n(h)) \(n(x)) \(n(height - y - h)) cm /Im\(index + 1) Do Q\n"
             }
         }
         return out

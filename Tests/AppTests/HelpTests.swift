@@ -171,3 +171,35 @@ import Vapor
             .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
     }
 }
+
+/// «Инструкция пользователя»: the sections in the manual's order with their screenshots, and the PDF.
+@Suite struct ManualTests {
+    @Test func theGuideHasEverySectionWithItsFiguresAndAPDF() async throws {
+        try await withPortal { world in
+            let page = try await TestBrowser(world).get("/manual")
+            #expect(page.status == .ok)
+            var position = page.body.startIndex
+            for section in Manual.sections {
+                let found = try #require(
+                    page.body.range(of: "<h2>\(section.title)</h2>", range: position..<page.body.endIndex))
+                position = found.upperBound
+            }
+            for (index, name) in Manual.figures.enumerated() {
+                #expect(page.body.contains("src=\"/images/manual/\(name).jpg\""))
+                #expect(page.body.contains("<figcaption>Рисунок \(index + 1) – "))
+                #expect(try await TestBrowser(world).get("/images/manual/\(name).jpg").status == .ok, "\(name)")
+            }
+            #expect(page.body.contains("href=\"/manual.pdf\""))
+            let pdf = try await TestBrowser(world).get("/manual.pdf")
+            #expect(pdf.status == .ok)
+            #expect(pdf.headers.contentType == HTTPMediaType(type: "application", subType: "pdf"))
+            #expect(pdf.headers.first(name: .contentDisposition)?.contains("filename*=UTF-8''") == true)
+            #expect(pdf.data.starts(with: Data("%PDF-1.7".utf8)))
+            // Signed in and not, from the sign-in page and «Ещё».
+            #expect(try await TestBrowser(world).get("/login").body.contains("href=\"/manual\""))
+            let customer = try await ProfileTests().signedIn(world)
+            #expect(
+                try await customer.get("/payments").body.contains("<a href=\"/manual\">Инструкция пользователя</a>"))
+        }
+    }
+}

@@ -95,12 +95,14 @@ import Vapor
             var preview = Self.form("Плановое отключение")
             preview["action"] = "preview"
             let shown = try await staff.post("/admin/notifications", preview)
-            #expect(shown.body.contains("Предпросмотр: Колокольчик") && shown.body.contains("Получат: 1 учетных записей"))
+            #expect(
+                shown.body.contains("Предпросмотр: Колокольчик") && shown.body.contains("Получат: 1 учетных записей"))
             #expect(try await world.count("notifications", where: "audience <> 'event'") == 0)
 
             let simple = try await publish(world, staff, Self.form("Плановое отключение"))
             let confirm = try await publish(world, staff, Self.form("Новые тарифы", confirm: true))
-            let link = try await publish(world, staff, Self.form("Передайте показания", confirm: true, link: "/readings"))
+            let link = try await publish(
+                world, staff, Self.form("Передайте показания", confirm: true, link: "/readings"))
             let home = try await customer.get("/")
             #expect(unread(home) == 3)
             #expect(home.body.contains("href=\"/notifications\""))
@@ -129,7 +131,8 @@ import Vapor
             #expect(counts.body.contains("1 / 1 / 0") && counts.body.contains("1 / 1 / 1"))
 
             // Expired: no longer counted, still listed.
-            let until = AdminNotificationForm.local(world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
+            let until = AdminNotificationForm.local(
+                world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
             _ = try await publish(world, staff, Self.form("Только час", until: until))
             #expect(unread(try await customer.get("/")) == 1)
             try await pass(world, hours: 2, customer: customer, staff: staff)
@@ -142,13 +145,17 @@ import Vapor
                 try await staff.post("/admin/notifications/\(simple.uuidString)/withdraw", [:]).location
                     == "/admin/notifications/\(simple.uuidString)")
             #expect(!(try await customer.get("/notifications").body.contains("Плановое отключение")))
-            #expect(try await customer.post("/notifications/\(simple.uuidString)/confirm", ["from": "list"]).status == .notFound)
+            #expect(
+                try await customer.post("/notifications/\(simple.uuidString)/confirm", ["from": "list"]).status
+                    == .notFound)
             #expect(try await staff.get("/admin/notifications/\(simple.uuidString)").body.contains("Отозвано"))
 
             // Another account's notification is not found, and the page asks for sign-in.
             let stranger = try await ProfileTests().signedIn(world, email: "chuzhoy@example.ru")
             #expect(try await stranger.post("/notifications/\(link.uuidString)/follow", [:]).status == .notFound)
-            #expect(try await stranger.get("/notifications?open=\(confirm.uuidString)").body.contains("Уведомлений пока нет."))
+            #expect(
+                try await stranger.get("/notifications?open=\(confirm.uuidString)").body.contains(
+                    "Уведомлений пока нет."))
             #expect(try await TestBrowser(world).get("/notifications").location == "/login")
         }
     }
@@ -186,9 +193,10 @@ import Vapor
             #expect(try await reach(.category, "3") == [])
             #expect(try await reach(.contracts, ContractTests.number) == customers)
             #expect(try await reach(.contracts, ContractTests.number, role: .accountant) == ["boss@romashka.ru"])
-            #expect(try await reach(.accounts, "Nobody@Example.ru\nenergo@romashka.ru") == [
-                "nobody@example.ru", "energo@romashka.ru",
-            ])
+            #expect(
+                try await reach(.accounts, "Nobody@Example.ru\nenergo@romashka.ru") == [
+                    "nobody@example.ru", "energo@romashka.ru",
+                ])
             // The form names what it cannot find.
             let (staff, secret, _) = try await AdminTests().enrolled(world, email: "second@energosbyt.ru")
             try await AdminTests().signIn(world, staff, email: "second@energosbyt.ru", secret: secret)
@@ -245,7 +253,8 @@ import Vapor
     @Test func bannersStayUntilClosedOrTheirPeriodEnds() async throws {
         try await withPortal { world in
             let (customer, staff) = try await setUp(world)
-            let until = AdminNotificationForm.local(world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
+            let until = AdminNotificationForm.local(
+                world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
             let closing = try await publish(world, staff, Self.form("Работы на сайте", kind: .top))
             _ = try await publish(world, staff, Self.form("Прием показаний до 25-го", kind: .top, until: until))
             let page = try await customer.get("/payments")
@@ -312,25 +321,32 @@ import Vapor
 
             // A document: «Бухгалтер» sees it.
             let document: JSONValue = [
-                "id": "D-2", "contractId": "K-1", "type": "invoiceFacture", "number": "СФ-2/11", "issuedOn": "2026-12-05",
+                "id": "D-2", "contractId": "K-1", "type": "invoiceFacture", "number": "СФ-2/11",
+                "issuedOn": "2026-12-05",
                 "period": "2026-11",
             ]
             #expect(try await world.api(.PUT, "documents", token: token, body: ["items": [document]]).status == .ok)
-            let documents = try await customer.get("/notifications?open=\(try await id(world, like: "Новые документы"))")
+            let documents = try await customer.get(
+                "/notifications?open=\(try await id(world, like: "Новые документы"))")
             #expect(documents.body.contains("Счет-фактура № СФ-2/11 от 05.12.2026"))
 
             // The readings window: everyone who sends readings, once.
             let today = world.clock.now()
             let day = ISO8601DateFormatter.day(today, in: world.app.portal.config.timeZone)
-            let window: JSONValue = ["id": "W-1", "period": "2026-12", "opensOn": .string(day), "closesOn": "2026-12-31"]
+            let window: JSONValue = [
+                "id": "W-1", "period": "2026-12", "opensOn": .string(day), "closesOn": "2026-12-31",
+            ]
             #expect(try await world.api(.PUT, "reading-windows", token: token, body: ["items": [window]]).status == .ok)
             for _ in 0..<2 {
-                try await EventNotifications.readingWindows(now: today, timeZone: world.app.portal.config.timeZone, on: world.app.db)
+                try await EventNotifications.readingWindows(
+                    now: today, timeZone: world.app.portal.config.timeZone, on: world.app.db)
             }
             #expect(try await world.count("notifications", where: "event_key = 'readings-window-open:W-1'") == 1)
             #expect(try await energo.get("/notifications").body.contains("Открыт прием показаний за"))
             #expect(!(try await customer.get("/notifications").body.contains("Открыт прием показаний")))
-            let badWindow: JSONValue = ["id": "W-2", "period": "2027-01", "opensOn": "2027-01-20", "closesOn": "2027-01-10"]
+            let badWindow: JSONValue = [
+                "id": "W-2", "period": "2027-01", "opensOn": "2027-01-20", "closesOn": "2027-01-10",
+            ]
             #expect(
                 try await world.api(.PUT, "reading-windows", token: token, body: ["items": [badWindow]]).status
                     == .unprocessableEntity)
@@ -338,8 +354,11 @@ import Vapor
             // A role given, and an appeal's reply, to the person concerned.
             let energoID = try #require(
                 try await Account.query(on: world.app.db).filter(\.$email == "energo@romashka.ru").first()?.id)
-            try await EventNotifications.role(.manager, contract: "K-1", account: energoID, now: today, on: world.app.db)
-            #expect(try await energo.get("/notifications").body.contains("Роль на договоре № \(ContractTests.number): «Руководитель»"))
+            try await EventNotifications.role(
+                .manager, contract: "K-1", account: energoID, now: today, on: world.app.db)
+            #expect(
+                try await energo.get("/notifications").body.contains(
+                    "Роль на договоре № \(ContractTests.number): «Руководитель»"))
             try await EventNotifications.appealReply(
                 number: 7, closed: false, message: UUID(), account: energoID, now: today, on: world.app.db)
             #expect(try await energo.get("/notifications").body.contains("Ответ на обращение № 7"))

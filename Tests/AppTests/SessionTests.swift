@@ -83,8 +83,12 @@ import VaporTesting
             let found = try #require(try await PortalSessionMiddleware.find(tokenHash: "h1", on: world.app.db))
             let fluentSession = try #require(try await PortalSession.find(session.id, on: world.app.db))
             let fluentAccount = try #require(try await Account.find(account.id, on: world.app.db))
-            #expect(found.session.id == fluentSession.id && found.session.csrfToken == "c1" && found.session.accountID == account.id)
-            #expect(found.session.createdAt == fluentSession.createdAt && found.session.lastSeenAt == fluentSession.lastSeenAt)
+            #expect(
+                found.session.id == fluentSession.id && found.session.csrfToken == "c1"
+                    && found.session.accountID == account.id)
+            #expect(
+                found.session.createdAt == fluentSession.createdAt
+                    && found.session.lastSeenAt == fluentSession.lastSeenAt)
             #expect(found.session.userAgent == nil && found.session.ipAddress == "10.0.0.7")
             let hand = try #require(found.account)
             for field in [\Account.email, \.lastName, \.firstName, \.middleName, \.phone, \.organization] {

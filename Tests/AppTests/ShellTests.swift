@@ -118,7 +118,7 @@ import VaporTesting
     /// public folder's answers stay as `FileMiddleware` gives them.
     @Test func publicFilesAndThePathsBesideThem() async throws {
         let files = PublicFilesMiddleware(publicDirectory: try #require(Resources.publicDirectory(configured: nil)))
-        #expect(files.topLevel == ["css", "icons", "js"])
+        #expect(files.topLevel == ["css", "icons", "images", "js"])
         for path in ["/css/portal.css", "/js/portal.js", "//icons/favicon.svg", "/css", "/a%20b", "/x/../css/a"] {
             #expect(files.mayNameAFile(path), "\(path)")
         }

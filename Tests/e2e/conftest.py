@@ -149,6 +149,20 @@ def screenshot(driver, name):
     driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
 
 
+MANUAL = os.path.join(ROOT, "Sources", "App", "Public", "images", "manual")
+
+
+def manual_screenshot(driver, name):
+    """A screenshot for «Инструкция пользователя»: the visible part of the page as JPEG in `Public/images/manual`,
+    so the manual's figures follow the pages. Chromium encodes it (DevTools), so nothing else is needed."""
+    import base64
+
+    os.makedirs(MANUAL, exist_ok=True)
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "jpeg", "quality": 70})
+    with open(os.path.join(MANUAL, name + ".jpg"), "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+
+
 def downloaded_xlsx(folder, what, seconds=20):
     """The path of the first `.xlsx` the browser saved into `folder` (waits for it)."""
     deadline = time.time() + seconds

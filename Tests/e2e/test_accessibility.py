@@ -13,7 +13,7 @@ SIGNED_OUT = ["/login", "/register", "/recover", "/manual", "/agreement", "/admi
 SIGNED_IN = ["/", "/payments", "/readings", "/readings/upload", "/profile", "/profile/sessions",
              "/profile/contracts", "/contracts/add", "/contracts/74070100000001", "/history/documents",
              "/history/payments", "/history/readings", "/history/orders", "/appeals", "/appeals/new", "/help",
-             "/help?q=%D0%BF%D0%BE%D0%BA%D0%B0%D0%B7%D0%B0%D0%BD%D0%B8%D1%8F", "/help/contacts"]
+             "/help?q=%D0%BF%D0%BE%D0%BA%D0%B0%D0%B7%D0%B0%D0%BD%D0%B8%D1%8F", "/help/contacts", "/notifications"]
 
 
 @pytest.mark.parametrize("width", [1366, 390])

@@ -30,6 +30,35 @@ def make_operator(portal, email=OPERATOR):
     return token.group(1)
 
 
+def signed_in_operator(portal, email=OPERATOR):
+    """A browser of a new operator: enrolled from `lkk staff create`'s link (the QR code's key read from the
+    page, codes computed with pyotp, ten recovery codes shown), then signed in with the password and a code."""
+    base = portal["base"]
+    token = make_operator(portal, email)
+    staff = make_driver(1366, 900)
+    staff.get(base + "/admin/setup?token=" + token)
+    secret = staff.find_element(By.CSS_SELECTOR, "code.secret").text.replace(" ", "")
+    assert staff.find_element(By.CSS_SELECTOR, ".qr svg")
+    totp = pyotp.TOTP(secret)
+    staff.find_element(By.ID, "f-password").send_keys(PASSWORD)
+    staff.find_element(By.ID, "f-repeat").send_keys(PASSWORD)
+    staff.find_element(By.ID, "f-code").send_keys(totp.now())
+    screenshot(staff, "admin-setup")
+    staff.find_element(By.XPATH, "//button[text()='Сохранить']").click()
+    WebDriverWait(staff, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.recovery-codes")))
+    assert len(staff.find_elements(By.CSS_SELECTOR, "ul.recovery-codes li")) == 10
+    staff.find_element(By.LINK_TEXT, "Войти").click()
+    staff.find_element(By.ID, "f-email").send_keys(email)
+    staff.find_element(By.ID, "f-password").send_keys(PASSWORD)
+    staff.find_element(By.XPATH, "//button[text()='Дальше']").click()
+    WebDriverWait(staff, 15).until(EC.url_contains("/admin/login/code"))
+    # The enrolment used this step's code: the next step's is still within the accepted window.
+    staff.find_element(By.ID, "f-code").send_keys(totp.at(time.time() + 30))
+    staff.find_element(By.XPATH, "//button[text()='Войти']").click()
+    WebDriverWait(staff, 15).until(EC.url_to_be(base + "/admin"))
+    return staff
+
+
 def test_an_appeal_answered_by_an_operator(portal, browser):
     base = portal["base"]
     sign_in_as_demo(browser, base)
@@ -56,29 +85,8 @@ def test_an_appeal_answered_by_an_operator(portal, browser):
     screenshot(browser, "appeals-list")
 
     # The operator: enrolment from the link, then sign-in with the password and a code.
-    token = make_operator(portal)
-    staff = make_driver(1366, 900)
+    staff = signed_in_operator(portal)
     try:
-        staff.get(base + "/admin/setup?token=" + token)
-        secret = staff.find_element(By.CSS_SELECTOR, "code.secret").text.replace(" ", "")
-        assert staff.find_element(By.CSS_SELECTOR, ".qr svg")
-        totp = pyotp.TOTP(secret)
-        staff.find_element(By.ID, "f-password").send_keys(PASSWORD)
-        staff.find_element(By.ID, "f-repeat").send_keys(PASSWORD)
-        staff.find_element(By.ID, "f-code").send_keys(totp.now())
-        screenshot(staff, "admin-setup")
-        staff.find_element(By.XPATH, "//button[text()='Сохранить']").click()
-        WebDriverWait(staff, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.recovery-codes")))
-        assert len(staff.find_elements(By.CSS_SELECTOR, "ul.recovery-codes li")) == 10
-        staff.find_element(By.LINK_TEXT, "Войти").click()
-        staff.find_element(By.ID, "f-email").send_keys(OPERATOR)
-        staff.find_element(By.ID, "f-password").send_keys(PASSWORD)
-        staff.find_element(By.XPATH, "//button[text()='Дальше']").click()
-        WebDriverWait(staff, 15).until(EC.url_contains("/admin/login/code"))
-        # The enrolment used this step's code: the next step's is still within the accepted window.
-        staff.find_element(By.ID, "f-code").send_keys(totp.at(time.time() + 30))
-        staff.find_element(By.XPATH, "//button[text()='Войти']").click()
-        WebDriverWait(staff, 15).until(EC.url_to_be(base + "/admin"))
 
         staff.find_element(By.LINK_TEXT, "Обращения").click()
         staff.find_element(By.LINK_TEXT, number).click()

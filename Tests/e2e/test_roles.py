@@ -6,13 +6,12 @@ the role."""
 import re
 import time
 
-import pyotp
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import console_errors, make_driver, screenshot
-from test_appeals import make_operator, PASSWORD as STAFF_PASSWORD
+from test_appeals import signed_in_operator
 from test_contracts import fill, sign_in_as_demo
 
 CONTRACT = "74070100000001"
@@ -57,24 +56,8 @@ def test_roles_journey(portal, browser):
     number = re.search(r"sent=(\d+)", browser.current_url).group(1)
 
     # An operator grants «Администратор» from the appeal.
-    token = make_operator(portal, "roles-operator@energosbyt.example")
-    staff = make_driver(1366, 900)
+    staff = signed_in_operator(portal, "roles-operator@energosbyt.example")
     try:
-        staff.get(base + "/admin/setup?token=" + token)
-        totp = pyotp.TOTP(staff.find_element(By.CSS_SELECTOR, "code.secret").text.replace(" ", ""))
-        fill(staff, "f-password", STAFF_PASSWORD)
-        fill(staff, "f-repeat", STAFF_PASSWORD)
-        fill(staff, "f-code", totp.now())
-        staff.find_element(By.XPATH, "//button[text()='Сохранить']").click()
-        wait(staff).until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.recovery-codes")))
-        staff.get(base + "/admin/login")
-        fill(staff, "f-email", "roles-operator@energosbyt.example")
-        fill(staff, "f-password", STAFF_PASSWORD)
-        staff.find_element(By.XPATH, "//button[text()='Дальше']").click()
-        wait(staff).until(EC.url_contains("/admin/login/code"))
-        fill(staff, "f-code", totp.at(time.time() + 30))
-        staff.find_element(By.XPATH, "//button[text()='Войти']").click()
-        wait(staff).until(EC.url_to_be(base + "/admin"))
         staff.get(base + f"/admin/appeals/{number}")
         staff.find_element(By.XPATH, "//button[text()='Назначить «Администратор»']").click()
         wait(staff).until(EC.url_contains("done=1"))

@@ -330,7 +330,9 @@ struct AdminController {
                     id: row.id, email: row.email, login: row.login,
                     name: [row.lastName, row.firstName, row.middleName].compactMap { $0 }.joined(separator: " "),
                     createdAt: row.createdAt,
-                    contracts: contracts.filter { $0.accountId == row.id }.map { ($0.number, $0.name, $0.inn, $0.role) },
+                    contracts: contracts.filter { $0.accountId == row.id }.map {
+                        ($0.number, $0.name, $0.inn, $0.role)
+                    },
                     agreements: accepted.filter { $0.accountId == row.id }.map { ($0.version, $0.acceptedAt) }
                 )
             }

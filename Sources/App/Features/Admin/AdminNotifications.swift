@@ -516,14 +516,19 @@ struct AdminNotificationsPage {
         let role = row.audienceRole.flatMap(Role.init(rawValue:)).map { ", роль «\($0.title)»" } ?? ""
         switch Notifications.Audience(rawValue: row.audience) {
         case .all: return "Все клиенты" + role
-        case .category: return "Ценовая категория \(PriceCategory(rawValue: Int(row.audienceValue) ?? 0)?.title ?? row.audienceValue)" + role
+        case .category:
+            return
+                "Ценовая категория \(PriceCategory(rawValue: Int(row.audienceValue) ?? 0)?.title ?? row.audienceValue)"
+                + role
         case .contracts:
             let numbers = Notifications.lines(row.audienceValue)
-            return "Договоры: \(numbers.prefix(3).joined(separator: ", "))\(numbers.count > 3 ? " и еще \(numbers.count - 3)" : "")"
+            return
+                "Договоры: \(numbers.prefix(3).joined(separator: ", "))\(numbers.count > 3 ? " и еще \(numbers.count - 3)" : "")"
                 + role
         case .accounts:
             let emails = Notifications.lines(row.audienceValue)
-            return "Учетные записи: \(emails.prefix(3).joined(separator: ", "))\(emails.count > 3 ? " и еще \(emails.count - 3)" : "")"
+            return
+                "Учетные записи: \(emails.prefix(3).joined(separator: ", "))\(emails.count > 3 ? " и еще \(emails.count - 3)" : "")"
         default: return row.audience
         }
     }

@@ -37,12 +37,13 @@ enum Agreement {
     }
 
     /// Records that `account` accepted `version` (once), and clears its pending flag.
-    static func accept(account: UUID, version: Int, ipAddress: String?, now: Date, on db: any Database) async throws
-    {
+    static func accept(account: UUID, version: Int, ipAddress: String?, now: Date, on db: any Database) async throws {
         let sql = db.sql
-        try await sql.insert(into: "agreement_acceptances").columns("account_id", "version", "accepted_at", "ip_address")
-            .values(SQLBind(account), SQLBind(version), SQLBind(now), SQLBind(ipAddress))
-            .ignoringConflicts(with: ["account_id", "version"]).run()
+        try await sql.insert(into: "agreement_acceptances").columns(
+            "account_id", "version", "accepted_at", "ip_address"
+        )
+        .values(SQLBind(account), SQLBind(version), SQLBind(now), SQLBind(ipAddress))
+        .ignoringConflicts(with: ["account_id", "version"]).run()
         try await sql.update("accounts").set("agreement_pending", to: false).where("id", .equal, account).run()
     }
 

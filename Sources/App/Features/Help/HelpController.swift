@@ -4,10 +4,13 @@ import Vapor
 /// The start page, «Инструкция пользователя» and «Пользовательское соглашение».
 struct HelpController {
     let auth: AuthController
+    /// Where the manual's screenshots are (`Public/images/manual`).
+    let publicDirectory: String
 
     func register(_ routes: any RoutesBuilder) {
         routes.get(use: home)
         routes.get(SitePath.manual.route, use: manual)
+        routes.get(SitePath.manualPDF.route, use: manualPDF)
         routes.get(SitePath.agreement.route, use: agreement)
         routes.get(SitePath.agreementAccept.route, use: acceptPage)
         routes.post(SitePath.agreementAccept.route, use: accept)
@@ -22,6 +25,17 @@ struct HelpController {
 
     @Sendable func manual(req: Request) async throws -> Response {
         ManualPage(context: req.shellContext).render().response()
+    }
+
+    /// The guide as a PDF, laid out on request from the same sections and screenshots.
+    @Sendable func manualPDF(req: Request) async throws -> Response {
+        let (directory, now) = (publicDirectory, req.now)
+        let data = try await req.application.threadPool.runIfActive { Manual.pdf(publicDirectory: directory, now: now) }
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
+        response.headers.replaceOrAdd(
+            name: .contentDisposition, value: Response.attachment(fileName: "Инструкция пользователя.pdf"))
+        return response
     }
 
     @Sendable func agreement(req: Request) async throws -> Response {

@@ -141,7 +141,8 @@ enum EventNotifications {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let c = calendar.dateComponents([.year, .month, .day], from: now)
-        let today = "\(BillingPeriod.padded(c.year!, 4))-\(BillingPeriod.padded(c.month!, 2))-\(BillingPeriod.padded(c.day!, 2))"
+        let today =
+            "\(BillingPeriod.padded(c.year!, 4))-\(BillingPeriod.padded(c.month!, 2))-\(BillingPeriod.padded(c.day!, 2))"
         struct Window: Decodable {
             let id: String
             let period: String

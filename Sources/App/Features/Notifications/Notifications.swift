@@ -124,7 +124,7 @@ enum Notifications {
             """
             SELECT \(unsafeRaw: itemColumns) FROM notification_recipients r JOIN notifications n ON n.id = r.notification_id
             WHERE r.account_id = \(bind: account) AND \(visible(now: now))
-            ORDER BY CASE WHEN r.read_at IS NULL THEN 0 ELSE 1 END, n.shows_from DESC, n.id DESC
+            ORDER BY CASE WHEN r.read_at IS NULL THEN 0 ELSE 1 END, n.shows_from DESC, n.published_at DESC, n.id DESC
             LIMIT \(bind: size) OFFSET \(bind: (page - 1) * size)
             """
         ).all(decoding: Item.self, with: .snakeCase)
@@ -147,7 +147,7 @@ enum Notifications {
             """
             SELECT \(unsafeRaw: itemColumns) FROM notification_recipients r JOIN notifications n ON n.id = r.notification_id
             WHERE r.account_id = \(bind: account) AND r.read_at IS NULL AND n.kind = 'modal' AND \(current(now: now))
-            ORDER BY n.shows_from, n.id LIMIT 50
+            ORDER BY n.shows_from, n.published_at, n.id LIMIT 50
             """
         ).all(decoding: Item.self, with: .snakeCase)
     }
@@ -159,15 +159,14 @@ enum Notifications {
             SELECT \(unsafeRaw: itemColumns) FROM notification_recipients r JOIN notifications n ON n.id = r.notification_id
             WHERE r.account_id = \(bind: account) AND r.read_at IS NULL AND r.closed_at IS NULL AND n.kind = 'top'
             AND \(current(now: now))
-            ORDER BY n.shows_from DESC, n.id LIMIT 10
+            ORDER BY n.shows_from DESC, n.published_at DESC, n.id LIMIT 10
             """
         ).all(decoding: Item.self, with: .snakeCase)
     }
 
     /// Opening a simple notification reads it; one that needs confirmation is read only when confirmed or
     /// followed (`confirm`).
-    static func markRead(_ item: Item, account: UUID, confirm: Bool, now: Date, on sql: any SQLDatabase) async throws
-    {
+    static func markRead(_ item: Item, account: UUID, confirm: Bool, now: Date, on sql: any SQLDatabase) async throws {
         guard !item.needsConfirmation || confirm else { return }
         let update = sql.update("notification_recipients")
             .set(SQLIdentifier("read_at"), to: SQLFunction("COALESCE", args: SQLIdentifier("read_at"), SQLBind(now)))

@@ -58,8 +58,10 @@ struct NotificationsController {
         let pending = try await Notifications.pendingModals(account: account.id!, now: req.now, on: req.db.sql)
         guard !pending.isEmpty else { return req.redirect(to: SitePath.home.path) }
         let index = max(1, min(pending.count, req.queryValue("n").flatMap { Int($0) } ?? 1))
-        return NotificationModalPage(context: req.shellContext, item: pending[index - 1], index: index, count: pending.count)
-            .render().response()
+        return NotificationModalPage(
+            context: req.shellContext, item: pending[index - 1], index: index, count: pending.count
+        )
+        .render().response()
     }
 
     private func item(_ req: Request, account: Account) async throws -> Notifications.Item {
@@ -122,7 +124,8 @@ struct NotificationsPage {
             .init(
                 id: UUID(uuidString: "8C1F3E2A-1111-4C4C-9A9A-000000000001")!, kind: "modal",
                 subject: "Изменение тарифов с 1 января",
-                body: "С 1 января меняются тарифы на передачу электроэнергии.\n\nПодробности: https://example.ru/tariffs",
+                body:
+                    "С 1 января меняются тарифы на передачу электроэнергии.\n\nПодробности: https://example.ru/tariffs",
                 needsConfirmation: true, linkUrl: "/payments", linkTitle: "Открыть «Оплату»",
                 showsFrom: Date(timeIntervalSince1970: 1_796_000_000), readAt: nil, confirmedAt: nil),
             .init(

@@ -21,7 +21,8 @@ extension Request {
             currentPath: url.path,
             account: account.map {
                 ShellContext.Account(
-                    displayName: $0.shortName, unreadNotifications: sessions.unreadNotifications, unreadAppeals: $0.unreadAppeals,
+                    displayName: $0.shortName, unreadNotifications: sessions.unreadNotifications,
+                    unreadAppeals: $0.unreadAppeals,
                     emailConfirmed: $0.emailConfirmed)
             },
             csrf: sessions.current?.csrfToken)
