@@ -17,7 +17,7 @@ import Vapor
     static let large: Set<String> = [
         "contracts", "contract_links", "energy_objects", "meters", "meter_channels", "accepted_readings",
         "submitted_readings", "payment_documents", "advances", "payments_received", "documents", "online_payments",
-        "interval_acts", "saved_cards",
+        "interval_acts", "saved_cards", "notifications", "notification_recipients", "accounts",
     ]
 
     /// Runs `EXPLAIN` of `query` and returns the lines that scan a large table from end to end.
@@ -103,6 +103,13 @@ import Vapor
             }
             _ = try await DocumentFiles.Header.find("D-1", on: recorder)
             _ = try await DocumentFiles.LineRow.all(ofDocument: "D-1", on: recorder)
+            // «Уведомления»: the bell's count (also read with the session), the list, the modal window, banners.
+            let now = world.clock.now()
+            _ = try await Notifications.unreadCount(account: account.id!, now: now, on: recorder)
+            _ = try await Notifications.page(account: account.id!, page: 2, size: 20, now: now, on: recorder)
+            _ = try await Notifications.pendingModals(account: account.id!, now: now, on: recorder)
+            _ = try await Notifications.banners(account: account.id!, now: now, on: recorder)
+            _ = try await Notifications.item(UUID(), account: account.id!, now: now, on: recorder)
             #expect(recorder.queries.count >= 15)
             let texts = recorder.queries.map { query in
                 var serializer = SQLSerializer(database: world.app.db.sql)

@@ -32,6 +32,8 @@ struct CreateNotifications: AsyncMigration {
             .field("published_at", .datetime)
             .field("withdrawn_at", .datetime)
             .create()
+        // Keys compare byte by byte, as billing's others do (CreateBytewiseKeys).
+        try await CreateBytewiseKeys.collate([("notifications", ["status", "event_key"])], on: database)
         try await sql.create(index: "notifications_event_idx").on("notifications").column("event_key").unique().run()
         try await sql.create(index: "notifications_status_idx").on("notifications").column("status")
             .column("created_at").run()
