@@ -176,6 +176,21 @@ struct AdminNotificationsController {
         return req.redirect(to: "/admin/notifications/\(row.id.uuidString)")
     }
 
+    /// The `values` no row of `table` has in `column`, in their order; nil for an empty or too long list.
+    static func missing(_ values: [String], column: String, of table: String, on sql: any SQLDatabase) async throws
+        -> [String]?
+    {
+        guard !values.isEmpty, values.count <= 5000 else { return nil }
+        var found = Set<String>()
+        for chunk in values.chunked(500) {
+            for row in try await sql.select().column(column).from(table).where(SQLIdentifier(column), .in, chunk).all()
+            {
+                found.insert(try row.decode(column: column, as: String.self))
+            }
+        }
+        return values.filter { !found.contains($0) }
+    }
+
     func audienceSize(_ draft: Notifications.Draft, on sql: any SQLDatabase) async throws -> Int {
         try await sql.raw("SELECT COUNT(*) AS n FROM (\(Notifications.audienceQuery(draft))) x").first()?
             .decode(column: "n", as: Int.self) ?? 0
@@ -227,43 +242,19 @@ struct AdminNotificationsController {
             }
         case .contracts:
             let numbers = Notifications.lines(values.contracts)
-            if numbers.isEmpty || numbers.count > 5000 {
-                errors["contracts"] = "Укажите номера договоров, по одному в строке"
-            } else {
-                var found = Set<String>()
-                for chunk in numbers.chunked(500) {
-                    for row in try await sql.select().column("number").from("contracts").where("number", .in, chunk)
-                        .all()
-                    {
-                        found.insert(try row.decode(column: "number", as: String.self))
-                    }
-                }
-                let missing = numbers.filter { !found.contains($0) }
-                if missing.isEmpty {
-                    audienceValue = numbers.joined(separator: "\n")
-                } else {
-                    errors["contracts"] = "Не найдены договоры: \(missing.prefix(10).joined(separator: ", "))"
-                }
+            switch try await Self.missing(numbers, column: "number", of: "contracts", on: sql) {
+            case nil: errors["contracts"] = "Укажите номера договоров, по одному в строке"
+            case let missing? where missing.isEmpty: audienceValue = numbers.joined(separator: "\n")
+            case let missing?:
+                errors["contracts"] = "Не найдены договоры: \(missing.prefix(10).joined(separator: ", "))"
             }
         case .accounts:
             let emails = Notifications.lines(values.accounts).map { $0.lowercased() }
-            if emails.isEmpty || emails.count > 5000 {
-                errors["accounts"] = "Укажите адреса электронной почты учетных записей, по одному в строке"
-            } else {
-                var found = Set<String>()
-                for chunk in emails.chunked(500) {
-                    for row in try await sql.select().column("email").from("accounts").where("email", .in, chunk)
-                        .all()
-                    {
-                        found.insert(try row.decode(column: "email", as: String.self))
-                    }
-                }
-                let missing = emails.filter { !found.contains($0) }
-                if missing.isEmpty {
-                    audienceValue = emails.joined(separator: "\n")
-                } else {
-                    errors["accounts"] = "Нет учетных записей с адресами: \(missing.prefix(10).joined(separator: ", "))"
-                }
+            switch try await Self.missing(emails, column: "email", of: "accounts", on: sql) {
+            case nil: errors["accounts"] = "Укажите адреса электронной почты учетных записей, по одному в строке"
+            case let missing? where missing.isEmpty: audienceValue = emails.joined(separator: "\n")
+            case let missing?:
+                errors["accounts"] = "Нет учетных записей с адресами: \(missing.prefix(10).joined(separator: ", "))"
             }
         }
         let role = values.role.isEmpty ? nil : Role(rawValue: values.role)
@@ -369,34 +360,37 @@ struct AdminNotificationForm {
         return calendar.date(from: components)
     }
 
-    func field(_ name: String, _ label: String, value: String, hint: String? = nil) -> HTML {
+    /// A labelled control with its error under it.
+    func labelled(_ name: String, _ label: String, control: (HTML) -> HTML) -> HTML {
         let error = errors[name]
+        let described: HTML =
+            error == nil ? .empty : " aria-invalid=\"true\" aria-describedby=\"f-\(name)-error\""
         return """
             <div class="field\(error == nil ? "" : " field-invalid")"><label for="f-\(name)">\(label)</label>
-            <input id="f-\(name)" name="\(name)" value="\(value)"\(attr: "placeholder", hint)\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : "f-\(name)-error")>
+            \(control(described))
             \(error.map { message -> HTML in "<p class=\"field-error\" id=\"f-\(name)-error\">\(message)</p>" })</div>
             """
+    }
+
+    func field(_ name: String, _ label: String, value: String, hint: String? = nil) -> HTML {
+        labelled(name, label) {
+            "<input id=\"f-\(name)\" name=\"\(name)\" value=\"\(value)\"\(attr: "placeholder", hint)\($0)>"
+        }
     }
 
     func area(_ name: String, _ label: String, value: String, rows: Int = 4) -> HTML {
-        let error = errors[name]
-        return """
-            <div class="field\(error == nil ? "" : " field-invalid")"><label for="f-\(name)">\(label)</label>
-            <textarea id="f-\(name)" name="\(name)" rows="\(String(rows))"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : "f-\(name)-error")>\(value)</textarea>
-            \(error.map { message -> HTML in "<p class=\"field-error\" id=\"f-\(name)-error\">\(message)</p>" })</div>
-            """
+        labelled(name, label) {
+            "<textarea id=\"f-\(name)\" name=\"\(name)\" rows=\"\(String(rows))\"\($0)>\(value)</textarea>"
+        }
     }
 
     func select(_ name: String, _ label: String, options: [(String, String)], selected: String) -> HTML {
-        let error = errors[name]
         let items = options.map { option -> HTML in
             "<option value=\"\(option.0)\"\(flag: "selected", option.0 == selected)>\(option.1)</option>"
         }
-        return """
-            <div class="field\(error == nil ? "" : " field-invalid")"><label for="f-\(name)">\(label)</label>
-            <select id="f-\(name)" name="\(name)"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : "f-\(name)-error")>\(HTML.join(items, separator: ""))</select>
-            \(error.map { message -> HTML in "<p class=\"field-error\" id=\"f-\(name)-error\">\(message)</p>" })</div>
-            """
+        return labelled(name, label) {
+            "<select id=\"f-\(name)\" name=\"\(name)\"\($0)>\(HTML.join(items, separator: ""))</select>"
+        }
     }
 
     func render() -> HTML {
