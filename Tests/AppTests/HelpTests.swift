@@ -74,6 +74,24 @@ import Vapor
         }
     }
 
+    /// Every role sees its contract's contacts (Table 3: the contract is open to all four).
+    @Test(arguments: Role.allCases) func contactsForEveryRole(role: Role) async throws {
+        try await withPortal { world in
+            let token = try await world.billingToken()
+            try await BillingSamples.load(world, token: token)
+            guard case .object(var contract) = BillingSamples.contract else { return }
+            contract["curatorName"] = "Кузнецова Мария Ивановна"
+            #expect(
+                try await world.api(.PUT, "contracts", token: token, body: ["items": [.object(contract)]]).status == .ok
+            )
+            let browser = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
+            #expect(!(try await browser.get("/help/contacts").body.contains("Кузнецова")), "no role, nothing")
+            try await ContractTests().link(world, "buh@romashka.ru", role)
+            let page = try await browser.get("/help/contacts?contract=\(ContractTests.number)")
+            #expect(page.body.contains("<dt>ФИО куратора</dt><dd>Кузнецова Мария Ивановна</dd>"), "\(role)")
+        }
+    }
+
     @Test func theSystemAdministratorEditsQuestionsAndSeesFruitlessSearches() async throws {
         try await withPortal { world in
             let customer = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")

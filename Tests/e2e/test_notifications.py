@@ -74,9 +74,11 @@ def test_two_modal_notifications_confirmed_one_after_the_other(portal, browser):
     items = browser.find_elements(By.CSS_SELECTOR, "ul.notices li.notice")
     subjects = [item.find_element(By.CSS_SELECTOR, ".notice-subject").text for item in items]
     assert "Изменение тарифов с 1 января" in subjects and "Плановые работы 20 декабря" in subjects
+    published = {"Изменение тарифов с 1 января", "Плановые работы 20 декабря"}
     for item in items:
-        if item.find_element(By.CSS_SELECTOR, ".notice-subject").text in subjects[:2]:
+        if item.find_element(By.CSS_SELECTOR, ".notice-subject").text in published:
             assert "notice-unread" not in item.get_attribute("class")
+            assert item.find_elements(By.CSS_SELECTOR, ".envelope:not(.envelope-closed)")
     # «Галочка» unfolds one.
     browser.find_element(By.CSS_SELECTOR, "a.notice-toggle[aria-expanded='false']").click()
     wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".notice-body")))

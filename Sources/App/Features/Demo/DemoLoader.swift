@@ -116,6 +116,12 @@ enum DemoLoader {
             )
             .create(on: db)
         }
+        // The bell has something to show from the first sign-in.
+        try await Notifications.announce(
+            key: "demo-welcome", subject: "Добро пожаловать в личный кабинет",
+            body:
+                "Здесь появляются уведомления сбытовой компании: о поступивших платежах, принятых показаниях, новых документах, ответах на обращения и сроках приема показаний.\n\nКак устроен кабинет, рассказывает «Инструкция пользователя».",
+            link: SitePath.manual.path, to: .accounts([account.id!]), sendEmail: false, now: now, on: db)
     }
 
     /// `serve` in development: an empty database gets the demo data and the demo account.
