@@ -31,6 +31,9 @@ import Vapor
                 #expect(found.body.contains("Можно ли передать показания файлом Excel?"), "\(phrase)")
                 #expect(!found.body.contains("Как оплатить счет картой?"), "\(phrase)")
             }
+            // «ё» is «е»: «счёт» finds «счет».
+            let yo = try await browser.get("/help?q=\(TestBrowser.encode("Счёт картой"))")
+            #expect(yo.body.contains("Как оплатить счет картой?"))
             let invoice = try await browser.get("/help?q=\(TestBrowser.encode("счета-фактуры"))")
             #expect(invoice.body.contains("Где найти счет-фактуру и акт приема-передачи?"))
             // The group filter.

@@ -96,7 +96,8 @@ import Vapor
             preview["action"] = "preview"
             let shown = try await staff.post("/admin/notifications", preview)
             #expect(
-                shown.body.contains("Предпросмотр: Колокольчик") && shown.body.contains("Получат: 1 учетных записей"))
+                shown.body.contains("Предпросмотр: Колокольчик")
+                    && shown.body.contains("Получателей (учетных записей): 1."))
             #expect(try await world.count("notifications", where: "audience <> 'event'") == 0)
 
             let simple = try await publish(world, staff, Self.form("Плановое отключение"))
@@ -297,6 +298,13 @@ import Vapor
             // Without «Отправить копию на e-mail» nobody gets a letter.
             _ = try await publish(world, staff, Self.form("Без письма"))
             #expect(try await world.deliveredMail().isEmpty)
+            // One shown from later is mailed when it starts to show.
+            let later = AdminNotificationForm.local(
+                world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
+            _ = try await publish(world, staff, Self.form("Позже", from: later, extra: ["sendEmail": "on"]))
+            #expect(try await world.deliveredMail().isEmpty)
+            try await pass(world, hours: 2, customer: try await ProfileTests().signedIn(world), staff: staff)
+            #expect(try await world.deliveredMail().map(\.subject) == ["Позже"])
         }
     }
 

@@ -25,7 +25,7 @@ def publish_modal(staff, base, subject, text):
     staff.find_element(By.ID, "f-accounts").send_keys(DEMO_EMAIL)
     staff.find_element(By.XPATH, "//button[text()='Предпросмотр']").click()
     wait(staff).until(EC.text_to_be_present_in_element((By.ID, "preview-title"), "Предпросмотр: Модальное окно"))
-    assert "Получат: 1 учетных записей." in staff.page_source
+    assert "Получателей (учетных записей): 1." in staff.page_source
     staff.find_element(By.XPATH, "//button[text()='Сохранить черновик']").click()
     wait(staff).until(EC.title_contains("Черновик уведомления"))
     staff.find_element(By.XPATH, "//button[text()='Опубликовать']").click()

@@ -453,7 +453,7 @@ struct AdminNotificationForm {
         return """
             <section class="card" aria-labelledby="preview-title"><h2 id="preview-title">Предпросмотр: \(draft.kind.title)</h2>
             <div class="\(draft.kind == .top ? "banner" : "modal")"><div class="banner-text"><p class="banner-subject">\(item.subject)</p>\(PlainText.html(item.body))</div>\(buttons)</div>
-            <p>Получат: \(String(audienceSize ?? 0)) учетных записей.</p>
+            <p>Получателей (учетных записей): \(String(audienceSize ?? 0)).</p>
             </section>
             """
     }

@@ -313,11 +313,12 @@ enum Notifications {
             try await sql.raw(
                 "SELECT COUNT(*) AS n FROM notification_recipients WHERE notification_id = \(bind: id)"
             ).first()?.decode(column: "n", as: Int.self) ?? 0
-        let sendEmail =
-            try await sql.select().column("send_email").from("notifications").where("id", .equal, id).first()?
-            .decode(column: "send_email", as: Bool.self) ?? false
-        if sendEmail && delivered > 0 {
-            try await JobQueue.enqueue(mailJob, payload: id.uuidString, runAt: now, on: db)
+        let row = try await sql.select().columns("send_email", "shows_from").from("notifications")
+            .where("id", .equal, id).first()
+        if try row?.decode(column: "send_email", as: Bool.self) == true && delivered > 0 {
+            // The letters go when the notification starts to show.
+            let showsFrom = try row?.decode(column: "shows_from", as: Date.self) ?? now
+            try await JobQueue.enqueue(mailJob, payload: id.uuidString, runAt: max(now, showsFrom), on: db)
         }
         return delivered
     }
