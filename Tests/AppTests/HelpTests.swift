@@ -77,6 +77,32 @@ import Vapor
         }
     }
 
+    @Test func theSupplierContactsAreEditedByTheSystemAdministrator() async throws {
+        try await withPortal { world in
+            let customer = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
+            let before = try await customer.get("/help/contacts")
+            #expect(before.body.contains("<h2 id=\"supplier-contacts\">Контакты сбытовой компании</h2>"))
+            #expect(before.body.contains("Контакт-центр сбытовой компании"))
+            let (operatorBrowser, operatorSecret, _) = try await AdminTests().enrolled(world)
+            try await AdminTests().signIn(
+                world, operatorBrowser, email: "operator@energosbyt.ru", secret: operatorSecret)
+            #expect(try await operatorBrowser.get("/admin/contacts").status == .notFound)
+            let (admin, secret, _) = try await AdminTests().enrolled(
+                world, email: "boss@energosbyt.ru", role: .admin)
+            try await AdminTests().signIn(world, admin, email: "boss@energosbyt.ru", secret: secret)
+            #expect(try await admin.get("/admin/contacts").body.contains("Контакт-центр сбытовой компании"))
+            let text = "Телефон: 8 800 100-00-00 <b>бесплатно</b>\n\nСайт: https://energosbyt.example/contacts"
+            #expect(try await admin.post("/admin/contacts", ["body": text]).location == "/admin/contacts?saved=1")
+            let after = try await customer.get("/help/contacts")
+            #expect(after.body.contains("<p>Телефон: 8 800 100-00-00 &lt;b&gt;бесплатно&lt;/b&gt;</p>"))
+            #expect(after.body.contains("<a href=\"https://energosbyt.example/contacts\" rel=\"noopener\">"))
+            #expect(!after.body.contains("Контакт-центр сбытовой компании"))
+            #expect(try await admin.post("/admin/contacts", ["body": ""]).location == "/admin/contacts?saved=1")
+            #expect(!(try await customer.get("/help/contacts").body.contains("supplier-contacts")))
+            #expect(try await world.count("audit_log", where: "action = 'staff.contacts.saved'") == 2)
+        }
+    }
+
     /// Every role sees its contract's contacts (Table 3: the contract is open to all four).
     @Test(arguments: Role.allCases) func contactsForEveryRole(role: Role) async throws {
         try await withPortal { world in

@@ -26,5 +26,6 @@ enum PortalMigrations {
         CreateHelp(),
         CreateNotifications(),
         CreateAgreements(),
+        CreateSiteTexts(),
     ]
 }

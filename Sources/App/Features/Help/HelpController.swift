@@ -143,7 +143,7 @@ struct HelpSectionController {
         }
         return HelpContactsPage(
             context: req.shellContext, contracts: contracts.map { .init(number: $0.number, name: $0.name) },
-            chosen: chosen, contacts: contacts
+            chosen: chosen, contacts: contacts, supplier: try await SiteTexts.body(.contacts, on: req.db.sql)
         ).render().response()
     }
 }

@@ -92,6 +92,8 @@ struct HelpContactsPage {
     var contracts: [ContractOption]
     var chosen: Set<String>
     var contacts: [Contact]
+    /// The supplier's own contacts, as its staff wrote them.
+    var supplier = ""
 
     static let mock = HelpContactsPage(
         context: .mock, contracts: [.init(number: "74070100000001", name: "Энергоснабжение цеха № 1")],
@@ -121,6 +123,7 @@ struct HelpContactsPage {
             content: """
                 <h1>Помощь</h1>
                 \(HelpTabs.html(current: .helpContacts))
+                \(supplier.isEmpty ? HTML.empty : "<section class=\"card\" aria-labelledby=\"supplier-contacts\"><h2 id=\"supplier-contacts\">Контакты сбытовой компании</h2>\(PlainText.html(supplier))</section>")
                 <form method="get" action="\(SitePath.helpContacts.path)">
                 <fieldset><legend>Договор</legend>\(HTML.join(boxes, separator: ""))</fieldset>
                 <button class="button button-secondary" type="submit">Показать</button>
