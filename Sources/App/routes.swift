@@ -21,7 +21,7 @@ func routes(_ app: Application, passwords: Passwords, publicDirectory: String) t
     AdminFAQController().register(app)
     AdminNotificationsController().register(app)
     AdminAgreementController().register(app)
-    AdminContactsController().register(app)
+    AdminTextsController().register(app)
     SandboxCheckoutController().register(app)
     SystemController().register(app)
     BillingAPIController().register(app)

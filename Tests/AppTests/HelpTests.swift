@@ -99,7 +99,19 @@ import Vapor
             #expect(!after.body.contains("Контакт-центр сбытовой компании"))
             #expect(try await admin.post("/admin/contacts", ["body": ""]).location == "/admin/contacts?saved=1")
             #expect(!(try await customer.get("/help/contacts").body.contains("supplier-contacts")))
-            #expect(try await world.count("audit_log", where: "action = 'staff.contacts.saved'") == 2)
+            #expect(
+                try await world.count("audit_log", where: "action = 'staff.text.saved' AND subject = 'contacts'") == 2)
+
+            // The supplier's section of the manual, after the guide's own.
+            #expect(!(try await customer.get("/manual").body.contains("Сведения сбытовой компании")))
+            let note = "## Часы работы\n\nОфис на ул. Ленина, 1 работает с 9:00 до 18:00."
+            #expect(try await admin.post("/admin/manual", ["body": note]).location == "/admin/manual?saved=1")
+            let manual = try await customer.get("/manual")
+            let title = "<h2>\(Manual.sections.count + 1). Сведения сбытовой компании</h2>"
+            #expect(
+                manual.body.contains("<section id=\"supplier\">\(title)<h3>Часы работы</h3><p>Офис на ул. Ленина, 1"))
+            #expect(manual.body.contains("<a href=\"#supplier\">"))
+            #expect(try await operatorBrowser.get("/admin/manual").status == .notFound)
         }
     }
 

@@ -2,8 +2,8 @@ import Fluent
 import Foundation
 import SQLKit
 
-/// Texts of the portal the supplier's staff edit, by key: now the supplier's own contacts on «Помощь» →
-/// «Контакты», above each contract's branch and curator.
+/// Texts of the portal the supplier's staff edit, by key: the supplier's own contacts on «Помощь» →
+/// «Контакты» (above each contract's branch and curator) and its section of «Инструкция пользователя».
 struct CreateSiteTexts: AsyncMigration {
     func prepare(on database: Database) async throws {
         try await database.schema("site_texts")

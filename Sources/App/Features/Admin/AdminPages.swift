@@ -20,6 +20,7 @@ enum AdminLayout {
         Item(title: "Темы обращений", path: "/admin/catalogue", adminOnly: true),
         Item(title: "Вопрос-ответ", path: "/admin/faq", adminOnly: true),
         Item(title: "Контакты", path: "/admin/contacts", adminOnly: true),
+        Item(title: "Инструкция", path: "/admin/manual", adminOnly: true),
         Item(title: "Соглашение", path: "/admin/agreement", adminOnly: true),
     ]
 

@@ -24,13 +24,17 @@ struct HelpController {
     }
 
     @Sendable func manual(req: Request) async throws -> Response {
-        ManualPage(context: req.shellContext).render().response()
+        ManualPage(context: req.shellContext, supplier: try await SiteTexts.body(.manual, on: req.db.sql)).render()
+            .response()
     }
 
     /// The guide as a PDF, laid out on request from the same sections and screenshots.
     @Sendable func manualPDF(req: Request) async throws -> Response {
         let (directory, now) = (publicDirectory, req.now)
-        let data = try await req.application.threadPool.runIfActive { Manual.pdf(publicDirectory: directory, now: now) }
+        let supplier = try await SiteTexts.body(.manual, on: req.db.sql)
+        let data = try await req.application.threadPool.runIfActive {
+            Manual.pdf(publicDirectory: directory, supplier: supplier, now: now)
+        }
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
         response.headers.replaceOrAdd(

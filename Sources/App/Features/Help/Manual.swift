@@ -217,19 +217,33 @@ enum Manual {
             ]),
     ]
 
+    /// The guide's sections with the supplier's own at the end (`SiteTexts.Key.manual`, when written).
+    static func sections(supplier text: String) -> [Section] {
+        let blocks = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            .map { block -> Block in
+                block.hasPrefix("## ") && !block.contains("\n") ? .heading(String(block.dropFirst(3))) : .text(block)
+            }
+        guard !blocks.isEmpty else { return sections }
+        return sections + [
+            Section(id: "supplier", title: "\(sections.count + 1). Сведения сбытовой компании", blocks: blocks)
+        ]
+    }
+
     /// The path of a figure's image under `Public/`.
     static func imagePath(_ name: String) -> String { "/images/manual/\(name).jpg" }
 
     // MARK: - PDF
 
-    /// The guide as a PDF: the same sections, with the screenshots found in `publicDirectory/images/manual`.
-    static func pdf(publicDirectory: String, now: Date) -> Data {
+    /// The guide as a PDF: the same sections, with the screenshots found in `publicDirectory/images/manual`
+    /// and the supplier's section.
+    static func pdf(publicDirectory: String, supplier: String = "", now: Date) -> Data {
         let document = PDFDocument(
             info: .init(title: title, author: "Личный кабинет клиента – юридического лица", created: now))
         document.paragraph(title, size: 18, bold: true, align: .center, spaceAfter: 10)
         document.paragraph(introduction, size: 10.5, spaceAfter: 8)
         var figure = 0
-        for section in sections {
+        for section in sections(supplier: supplier) {
             document.keepTogether(60)
             document.paragraph(section.title, size: 14, bold: true, spaceAfter: 6)
             for block in section.blocks {

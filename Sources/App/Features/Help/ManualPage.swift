@@ -3,18 +3,21 @@ import Markup
 /// «Инструкция пользователя» (manual §9.1): `Manual`'s sections with their screenshots, and the PDF download.
 struct ManualPage: Sendable {
     var context: ShellContext
+    /// The supplier's own section, as its staff wrote it (empty: none).
+    var supplier = ""
 
     static let mock = ManualPage(context: .anonymous)
 
     func render() -> HTML {
         var figure = 0
-        let contents = Manual.sections.map { section -> HTML in
+        let all = Manual.sections(supplier: supplier)
+        let contents = all.map { section -> HTML in
             "<li><a href=\"#\(section.id)\">\(section.title)</a></li>"
         }
-        let sections = Manual.sections.map { section -> HTML in
+        let sections = all.map { section -> HTML in
             let blocks = section.blocks.map { block -> HTML in
                 switch block {
-                case .text(let text): return "<p>\(text)</p>"
+                case .text(let text): return PlainText.html(text)
                 case .heading(let text): return "<h3>\(text)</h3>"
                 case .steps(let items): return "<ol>\(each: items, { "<li>\($0)</li>" as HTML })</ol>"
                 case .list(let items): return "<ul>\(each: items, { "<li>\($0)</li>" as HTML })</ul>"

@@ -6,6 +6,8 @@ enum SiteTexts {
     enum Key: String, Sendable {
         /// The supplier's own contacts, on «Помощь» → «Контакты».
         case contacts
+        /// The supplier's section at the end of «Инструкция пользователя».
+        case manual
     }
 
     static func body(_ key: Key, on sql: any SQLDatabase) async throws -> String {
