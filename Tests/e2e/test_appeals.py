@@ -19,22 +19,22 @@ OPERATOR = "operator@energosbyt.example"
 PASSWORD = "Пароль оператора 2026!"
 
 
-def make_operator(portal, email=OPERATOR):
+def make_operator(portal, email=OPERATOR, role="operator"):
     binary = os.environ.get("LKK_BIN", os.path.join(ROOT, ".build", "debug", "lkk"))
     env = dict(os.environ, PORTAL_DATA_DIR=os.path.join(portal["workdir"], "data"))
     env.pop("DATABASE_URL", None)
-    out = subprocess.run([binary, "staff", "create", email, "--role", "operator", "--name", "Петрова А. С."],
+    out = subprocess.run([binary, "staff", "create", email, "--role", role, "--name", "Петрова А. С."],
                          cwd=portal["workdir"], env=env, check=True, capture_output=True, text=True).stdout
     token = re.search(r"/admin/setup\?token=([A-Za-z0-9_-]+)", out)
     assert token, out
     return token.group(1)
 
 
-def signed_in_operator(portal, email=OPERATOR):
+def signed_in_operator(portal, email=OPERATOR, role="operator"):
     """A browser of a new operator: enrolled from `lkk staff create`'s link (the QR code's key read from the
     page, codes computed with pyotp, ten recovery codes shown), then signed in with the password and a code."""
     base = portal["base"]
-    token = make_operator(portal, email)
+    token = make_operator(portal, email, role)
     staff = make_driver(1366, 900)
     staff.get(base + "/admin/setup?token=" + token)
     secret = staff.find_element(By.CSS_SELECTOR, "code.secret").text.replace(" ", "")
@@ -123,3 +123,22 @@ def test_an_appeal_answered_by_an_operator(portal, browser):
     assert console_errors(browser) == []
     os.remove(attachment)
     os.rmdir(folder)
+
+
+def test_the_system_administrators_pages_pass_axe(portal):
+    """The pages only a system administrator opens pass axe-core's WCAG 2 A/AA rules too."""
+    base = portal["base"]
+    staff = signed_in_operator(portal, "boss@energosbyt.example", role="admin")
+    try:
+        problems = {}
+        for path in ["/admin/staff", "/admin/catalogue", "/admin/faq", "/admin/notifications/new", "/admin/agreement",
+                     "/admin/contacts", "/admin/manual"]:
+            staff.get(base + path)
+            assert staff.find_element(By.TAG_NAME, "h1").text, path
+            found = axe_violations(staff)
+            if found:
+                problems[path] = found
+        assert problems == {}
+        assert console_errors(staff) == []
+    finally:
+        staff.quit()
