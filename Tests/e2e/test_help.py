@@ -50,7 +50,7 @@ def test_a_customer_searches_the_questions_and_opens_contacts(portal):
         browser.find_element(By.XPATH, "//button[text()='Показать']").click()
         WebDriverWait(browser, 15).until(EC.url_contains("contract="))
         titles = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main section.card h2")]
-        assert titles == [f"Договор № {number}" for number in chosen]
+        assert titles == ["Контакты сбытовой компании"] + [f"Договор № {number}" for number in chosen]
         assert "ФИО куратора" in browser.page_source
         manual_screenshot(browser, "help-contacts")
         assert axe_violations(browser) == []
