@@ -172,9 +172,14 @@ import Vapor
                 try await browser.post("/profile/delete", ["password": "не тот пароль"]).body.contains(
                     "Неверный пароль"))
             #expect(try await world.count("accounts") == 1, "kept without the password")
+            try await BillingSamples.load(world, token: try await world.billingToken())
+            try await ContractTests().link(world, "buh@romashka.ru", .administrator)
             let done = try await browser.post("/profile/delete", ["password": Self.password])
             #expect(done.body.contains("Аккаунт удален."))
             #expect(try await world.count("accounts") == 0)
+            // Its roles went with it: the contract has no «Администратор» left, and billing is told.
+            #expect(try await world.count("contract_links") == 0)
+            #expect(try await world.count("billing_feed", where: "kind = 'contractUnlinked'") == 1)
             #expect(try await world.count("sessions", where: "account_id IS NOT NULL") == 0)
             #expect(
                 try await browser.post("/login", ["email": "buh@romashka.ru", "password": Self.password]).status

@@ -350,12 +350,21 @@ struct ProfileController {
             page.errors["password"] = password.isEmpty ? "Введите пароль" : "Неверный пароль"
             return page.render().response(status: .unprocessableEntity)
         }
-        let id = account.id!
+        let (id, now) = (account.id!, req.now)
         try await AuditLog.record("account.deleted", subject: account.email, request: req)
         try await req.db.transaction { tx in
             try await PendingCode.query(on: tx).filter(\.$accountID == id).delete()
             try await PortalSession.query(on: tx).filter(\.$accountID == id).delete()
             try await tx.sql.delete(from: "notification_recipients").where("account_id", .equal, id).run()
+            // Its roles go with it: a contract whose «Администратор» left can be given a new one, and billing
+            // hears of each contract the account no longer holds.
+            for link in try await ContractLink.query(on: tx).filter(\.$accountID == id).all() {
+                try await link.delete(on: tx)
+                try await BillingFeed.append(
+                    .contractUnlinked, entityID: link.contractID,
+                    data: ["contractId": .string(link.contractID), "accountId": .string(id.uuidString)], now: now,
+                    on: tx.sql)
+            }
             try await account.delete(on: tx)
         }
         try await req.sessions.signOut()
