@@ -148,13 +148,19 @@ import Vapor
 
             let menu = try await customer.get("/payments")
             #expect(menu.body.contains("Обращения <span class=\"badge\""))
+            // The bell has it too, and opening the appeal reads it there as well.
+            #expect(menu.body.contains("aria-label=\"непрочитанных: 1\""))
+            #expect(try await customer.get("/notifications").body.contains("Ответ на обращение № \(number)"))
             let list = try await customer.get("/appeals")
             #expect(list.body.contains("Требуются документы"))
             #expect(list.body.contains("Новый ответ"))
             let opened = try await customer.get("/appeals/\(number)")
             #expect(opened.body.contains("Приложите, пожалуйста, акт сверки."))
             #expect(opened.body.contains("Сбытовая компания (Петрова Анна Сергеевна)"))
-            #expect(!(try await customer.get("/payments").body.contains("Обращения <span class=\"badge\"")))
+            #expect(!opened.body.contains("непрочитанных:"), "the bell's count is read again")
+            let after = try await customer.get("/payments")
+            #expect(!after.body.contains("Обращения <span class=\"badge\""))
+            #expect(!after.body.contains("непрочитанных:"))
 
             let replied = try await customer.postMultipart(
                 "/appeals/\(number)/reply", ["text": "Акт во вложении."], files: [("акт.pdf", Self.pdf)])

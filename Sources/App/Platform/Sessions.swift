@@ -138,8 +138,12 @@ struct Sessions {
         return state
     }
 
-    /// The bell's count and the banners still open, read with the session.
-    var unreadNotifications: Int { state.unreadNotifications }
+    /// The bell's count and the banners still open, read with the session; a page that reads notifications
+    /// sets the count again before it is shown.
+    var unreadNotifications: Int {
+        get { state.unreadNotifications }
+        nonmutating set { state.unreadNotifications = newValue }
+    }
     var openBanners: Int { state.openBanners }
 
     /// The live session of this request, if any.

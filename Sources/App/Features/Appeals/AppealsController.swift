@@ -184,13 +184,16 @@ struct AppealsController {
         let card = try await appeal(req, account)
         if card.customerUnread > 0 {
             // Opening the appeal reads its replies: the menu counter goes down at once.
-            let (id, accountID) = (card.id, account.id!)
+            let (id, accountID, number, now) = (card.id, account.id!, card.number, req.now)
             try await req.db.transaction { tx in
                 try await tx.sql.update("appeals").set("customer_unread", to: 0).where("id", .equal, id).run()
                 try await Appeals.recount(accountID: accountID, on: tx.sql)
+                try await EventNotifications.readAppealReplies(number: number, account: accountID, now: now, on: tx.sql)
             }
-            // The counter counts appeals with unread replies, and this one has none now.
+            // The counter counts appeals with unread replies, and this one has none now; so does the bell.
             account.unreadAppeals = max(0, account.unreadAppeals - 1)
+            req.sessions.unreadNotifications = try await Notifications.unreadCount(
+                account: accountID, now: now, on: req.db.sql)
         }
         var page = try await cardPage(req, card)
         if req.queryValue("replied") == "1" { page.notice = "Сообщение отправлено." }

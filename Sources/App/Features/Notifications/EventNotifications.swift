@@ -99,12 +99,26 @@ enum EventNotifications {
         }
     }
 
+    /// The start of the keys of an appeal's reply notifications.
+    static func appealKeyPrefix(_ number: Int64) -> String { "appeal:\(number):" }
+
+    /// Opening an appeal reads the notifications of its replies.
+    static func readAppealReplies(number: Int64, account: UUID, now: Date, on sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            UPDATE notification_recipients SET read_at = \(bind: now)
+            WHERE account_id = \(bind: account) AND read_at IS NULL AND notification_id IN
+                (SELECT id FROM notifications WHERE event_key LIKE \(bind: appealKeyPrefix(number) + "%"))
+            """
+        ).run()
+    }
+
     /// A reply to an appeal, for its author (the appeal's letter is the e-mail).
     static func appealReply(
         number: Int64, closed: Bool, message: UUID, account: UUID, now: Date, on db: any Database
     ) async throws {
         try await Notifications.announce(
-            key: "appeal:\(message.uuidString)",
+            key: "\(appealKeyPrefix(number))\(message.uuidString)",
             subject: closed ? "Обращение № \(number) закрыто" : "Ответ на обращение № \(number)",
             body: closed
                 ? "Сбытовая компания закрыла обращение № \(number). Решение — в карточке обращения."

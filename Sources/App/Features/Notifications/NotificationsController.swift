@@ -41,14 +41,13 @@ struct NotificationsController {
                 account: account.id!, page: page, size: Self.pageSize, now: now, on: sql
             ).items
         }
-        var context = req.shellContext
         if opened != nil {
             // The count was read with the session, before this page read the notification.
-            context.account?.unreadNotifications = try await Notifications.unreadCount(
+            req.sessions.unreadNotifications = try await Notifications.unreadCount(
                 account: account.id!, now: now, on: sql)
         }
         return NotificationsPage(
-            context: context, items: items, page: page, pages: pages, opened: opened, dates: req.dates
+            context: req.shellContext, items: items, page: page, pages: pages, opened: opened, dates: req.dates
         ).render().response()
     }
 
