@@ -59,6 +59,18 @@ def signed_in_operator(portal, email=OPERATOR, role="operator"):
     return staff
 
 
+def axe_problems(driver, base, paths):
+    """axe-core's findings on each page of `paths` that has any (each page must have its heading)."""
+    problems = {}
+    for path in paths:
+        driver.get(base + path)
+        assert driver.find_element(By.TAG_NAME, "h1").text, path
+        found = axe_violations(driver)
+        if found:
+            problems[path] = found
+    return problems
+
+
 def test_an_appeal_answered_by_an_operator(portal, browser):
     base = portal["base"]
     sign_in_as_demo(browser, base)
@@ -98,14 +110,9 @@ def test_an_appeal_answered_by_an_operator(portal, browser):
         WebDriverWait(staff, 15).until(EC.url_contains("done=1"))
         screenshot(staff, "admin-appeal")
         # The staff's pages pass axe-core's WCAG 2 A/AA rules too.
-        problems = {}
-        for path in ["/admin", "/admin/appeals", f"/admin/appeals/{number}", "/admin/customers?q=demo%40lkk.example",
-                     "/admin/outbox", "/admin/audit"]:
-            staff.get(base + path)
-            found = axe_violations(staff)
-            if found:
-                problems[path] = found
-        assert problems == {}
+        assert axe_problems(staff, base, ["/admin", "/admin/appeals", f"/admin/appeals/{number}",
+                                          "/admin/customers?q=demo%40lkk.example", "/admin/outbox",
+                                          "/admin/audit"]) == {}
         assert console_errors(staff) == []
     finally:
         staff.quit()
@@ -130,15 +137,8 @@ def test_the_system_administrators_pages_pass_axe(portal):
     base = portal["base"]
     staff = signed_in_operator(portal, "boss@energosbyt.example", role="admin")
     try:
-        problems = {}
-        for path in ["/admin/staff", "/admin/catalogue", "/admin/faq", "/admin/notifications/new", "/admin/agreement",
-                     "/admin/contacts", "/admin/manual"]:
-            staff.get(base + path)
-            assert staff.find_element(By.TAG_NAME, "h1").text, path
-            found = axe_violations(staff)
-            if found:
-                problems[path] = found
-        assert problems == {}
+        assert axe_problems(staff, base, ["/admin/staff", "/admin/catalogue", "/admin/faq", "/admin/notifications/new",
+                                          "/admin/agreement", "/admin/contacts", "/admin/manual"]) == {}
         assert console_errors(staff) == []
     finally:
         staff.quit()

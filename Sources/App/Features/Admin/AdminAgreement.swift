@@ -65,9 +65,7 @@ struct AdminAgreementPage {
                 <tbody>\(HTML.join(rows, separator: ""))</tbody></table></div></section>
                 <form class="form card" method="post" action="/admin/agreement">\(Forms.csrf(csrf))
                 <h2>Новая редакция</h2>
-                <div class="field\(error == nil ? "" : " field-invalid")"><label for="f-body">Текст (абзацы разделяются пустой строкой, строка «## …» — заголовок)</label>
-                <textarea id="f-body" name="body" rows="20"\(attr: "aria-describedby", error == nil ? nil : "f-body-error")>\(text)</textarea>
-                \(error.map { message -> HTML in "<p class=\"field-error\" id=\"f-body-error\">\(message)</p>" })</div>
+                \(AdminTextPage.bodyField(text, error: error, rows: 20))
                 <p>После публикации каждый клиент при следующем входе увидит новую редакцию и сможет продолжить работу, только приняв ее.</p>
                 <div class="page-actions"><button class="button" type="submit">Опубликовать новую редакцию</button></div>
                 </form>

@@ -66,6 +66,15 @@ struct AdminTextPage {
     var saved = false
     var error: String?
 
+    /// The text a member of staff writes (`PlainText`), with its error under it.
+    static func bodyField(_ body: String, error: String?, rows: Int) -> HTML {
+        """
+        <div class="field\(error == nil ? "" : " field-invalid")"><label for="f-body">Текст (абзацы разделяются пустой строкой, строка «## …» — заголовок; адреса https://… становятся ссылками)</label>
+        <textarea id="f-body" name="body" rows="\(String(rows))"\(attr: "aria-invalid", error == nil ? nil : "true")\(attr: "aria-describedby", error == nil ? nil : "f-body-error")>\(body)</textarea>
+        \(error.map { message -> HTML in "<p class=\"field-error\" id=\"f-body-error\">\(message)</p>" })</div>
+        """
+    }
+
     func render() -> HTML {
         AdminLayout.page(
             title: text.title, staff: staff, csrf: csrf, current: "/admin/\(text.path)",
@@ -74,9 +83,7 @@ struct AdminTextPage {
                 \(Forms.alert(saved ? "Сохранено." : nil, kind: "info"))
                 <p>\(text.about)</p>
                 <form class="form card" method="post" action="/admin/\(text.path)">\(Forms.csrf(csrf))
-                <div class="field\(error == nil ? "" : " field-invalid")"><label for="f-body">Текст (абзацы разделяются пустой строкой, строка «## …» — заголовок; адреса https://… становятся ссылками)</label>
-                <textarea id="f-body" name="body" rows="12"\(attr: "aria-describedby", error == nil ? nil : "f-body-error")>\(body)</textarea>
-                \(error.map { message -> HTML in "<p class=\"field-error\" id=\"f-body-error\">\(message)</p>" })</div>
+                \(Self.bodyField(body, error: error, rows: 12))
                 <div class="page-actions"><button class="button" type="submit">Сохранить</button></div>
                 </form>
                 """)
