@@ -46,6 +46,16 @@ import Vapor
         TOTP.code(secret: secret, counter: TOTP.counter(at: world.clock.now()))
     }
 
+    /// A member of staff enrolled and signed in with both factors, on a page of the verified session.
+    func signedInStaff(
+        _ world: TestWorld, email: String = "operator@energosbyt.ru", role: StaffMember.Role = .operator
+    ) async throws -> TestBrowser {
+        let (browser, secret, _) = try await enrolled(world, email: email, role: role)
+        try await signIn(world, browser, email: email, secret: secret)
+        try await browser.get("/admin")
+        return browser
+    }
+
     /// Signs in with both factors.
     @discardableResult
     func signIn(_ world: TestWorld, _ browser: TestBrowser, email: String, secret: [UInt8]) async throws

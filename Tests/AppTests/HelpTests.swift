@@ -83,13 +83,9 @@ import Vapor
             let before = try await customer.get("/help/contacts")
             #expect(before.body.contains("<h2 id=\"supplier-contacts\">Контакты сбытовой компании</h2>"))
             #expect(before.body.contains("Контакт-центр сбытовой компании"))
-            let (operatorBrowser, operatorSecret, _) = try await AdminTests().enrolled(world)
-            try await AdminTests().signIn(
-                world, operatorBrowser, email: "operator@energosbyt.ru", secret: operatorSecret)
+            let operatorBrowser = try await AdminTests().signedInStaff(world)
             #expect(try await operatorBrowser.get("/admin/contacts").status == .notFound)
-            let (admin, secret, _) = try await AdminTests().enrolled(
-                world, email: "boss@energosbyt.ru", role: .admin)
-            try await AdminTests().signIn(world, admin, email: "boss@energosbyt.ru", secret: secret)
+            let admin = try await AdminTests().signedInStaff(world, email: "boss@energosbyt.ru", role: .admin)
             #expect(try await admin.get("/admin/contacts").body.contains("Контакт-центр сбытовой компании"))
             let text = "Телефон: 8 800 100-00-00 <b>бесплатно</b>\n\nСайт: https://energosbyt.example/contacts"
             #expect(try await admin.post("/admin/contacts", ["body": text]).location == "/admin/contacts?saved=1")
@@ -137,12 +133,9 @@ import Vapor
         try await withPortal { world in
             let customer = try await ProfileTests().signedIn(world, email: "buh@romashka.ru")
             _ = try await customer.get("/help?q=\(TestBrowser.encode("емкость трансформатора"))")
-            let (operatorBrowser, operatorSecret, _) = try await AdminTests().enrolled(world)
-            try await AdminTests().signIn(
-                world, operatorBrowser, email: "operator@energosbyt.ru", secret: operatorSecret)
+            let operatorBrowser = try await AdminTests().signedInStaff(world)
             #expect(try await operatorBrowser.get("/admin/faq").status == .notFound)
-            let (admin, secret, _) = try await AdminTests().enrolled(world, email: "admin@energosbyt.ru", role: .admin)
-            try await AdminTests().signIn(world, admin, email: "admin@energosbyt.ru", secret: secret)
+            let admin = try await AdminTests().signedInStaff(world, email: "admin@energosbyt.ru", role: .admin)
             let page = try await admin.get("/admin/faq")
             #expect(page.body.contains("<td>емкость трансформатора</td><td>1</td>"))
             let group = try #require(try await FAQ.Group.all(publishedOnly: true, on: world.app.db.sql).first)
@@ -182,13 +175,9 @@ import Vapor
             #expect(try await customer.get("/agreement/accept").location == "/", "nothing to accept yet")
 
             // Only the system administrator publishes.
-            let (operatorBrowser, operatorSecret, _) = try await AdminTests().enrolled(world)
-            try await AdminTests().signIn(
-                world, operatorBrowser, email: "operator@energosbyt.ru", secret: operatorSecret)
+            let operatorBrowser = try await AdminTests().signedInStaff(world)
             #expect(try await operatorBrowser.get("/admin/agreement").status == .notFound)
-            let (admin, secret, _) = try await AdminTests().enrolled(
-                world, email: "boss@energosbyt.ru", role: .admin)
-            try await AdminTests().signIn(world, admin, email: "boss@energosbyt.ru", secret: secret)
+            let admin = try await AdminTests().signedInStaff(world, email: "boss@energosbyt.ru", role: .admin)
             let page = try await admin.get("/admin/agreement")
             #expect(page.body.contains("Опубликовать новую редакцию"))
             let same = try await admin.post("/admin/agreement", ["body": Self.current(page.body)])

@@ -15,9 +15,7 @@ import Vapor
     /// A customer with a role on contract K-1 (ценовая категория II) and a signed-in operator.
     func setUp(_ world: TestWorld, role: Role = .manager) async throws -> (customer: TestBrowser, staff: TestBrowser) {
         let customer = try await AppealsTests().setUp(world, role: role)
-        let (staff, secret, _) = try await AdminTests().enrolled(world)
-        try await AdminTests().signIn(world, staff, email: "operator@energosbyt.ru", secret: secret)
-        try await staff.get("/admin/notifications")
+        let staff = try await AdminTests().signedInStaff(world)
         return (customer, staff)
     }
 
@@ -199,8 +197,7 @@ import Vapor
                     "nobody@example.ru", "energo@romashka.ru",
                 ])
             // The form names what it cannot find.
-            let (staff, secret, _) = try await AdminTests().enrolled(world, email: "second@energosbyt.ru")
-            try await AdminTests().signIn(world, staff, email: "second@energosbyt.ru", secret: secret)
+            let staff = try await AdminTests().signedInStaff(world, email: "second@energosbyt.ru")
             try await staff.get("/admin/notifications/new")
             let missing = try await staff.post(
                 "/admin/notifications",
