@@ -15,17 +15,19 @@ def wait(driver):
     return WebDriverWait(driver, 15)
 
 
-def publish_modal(staff, base, subject, text):
+def publish_to_demo(staff, base, subject, text, kind="Модальное окно", confirm=True):
     staff.get(base + "/admin/notifications/new")
-    Select(staff.find_element(By.ID, "f-kind")).select_by_visible_text("Модальное окно")
+    Select(staff.find_element(By.ID, "f-kind")).select_by_visible_text(kind)
     staff.find_element(By.ID, "f-subject").send_keys(subject)
     staff.find_element(By.ID, "f-body").send_keys(text)
-    staff.find_element(By.CSS_SELECTOR, "label[for='f-needsConfirmation']").click()
+    if confirm:
+        staff.find_element(By.CSS_SELECTOR, "label[for='f-needsConfirmation']").click()
     Select(staff.find_element(By.ID, "f-audience")).select_by_visible_text("Учетные записи")
     staff.find_element(By.ID, "f-accounts").send_keys(DEMO_EMAIL)
     staff.find_element(By.XPATH, "//button[text()='Предпросмотр']").click()
-    wait(staff).until(EC.text_to_be_present_in_element((By.ID, "preview-title"), "Предпросмотр: Модальное окно"))
+    wait(staff).until(EC.text_to_be_present_in_element((By.ID, "preview-title"), "Предпросмотр: " + kind))
     assert "Получателей (учетных записей): 1." in staff.page_source
+    screenshot(staff, "admin-notification-preview")
     staff.find_element(By.XPATH, "//button[text()='Сохранить черновик']").click()
     wait(staff).until(EC.title_contains("Черновик уведомления"))
     staff.find_element(By.XPATH, "//button[text()='Опубликовать']").click()
@@ -36,10 +38,10 @@ def test_two_modal_notifications_confirmed_one_after_the_other(portal, browser):
     base = portal["base"]
     staff = signed_in_operator(portal, "notifications-operator@energosbyt.example")
     try:
-        publish_modal(staff, base, "Изменение тарифов с 1 января",
+        publish_to_demo(staff, base, "Изменение тарифов с 1 января",
                       "С 1 января 2027 года меняются тарифы на услуги по передаче электроэнергии.\n\n"
                       "Подробности — в разделе «Помощь».")
-        publish_modal(staff, base, "Плановые работы 20 декабря",
+        publish_to_demo(staff, base, "Плановые работы 20 декабря",
                       "20 декабря с 22:00 до 23:00 личный кабинет может быть недоступен.")
         staff.get(base + "/admin/notifications")
         assert "Изменение тарифов с 1 января" in staff.page_source
@@ -85,4 +87,30 @@ def test_two_modal_notifications_confirmed_one_after_the_other(portal, browser):
     manual_screenshot(browser, "notifications")
     screenshot(browser, "notifications")
     assert axe_violations(browser) == []
+    assert console_errors(browser) == []
+
+
+def test_a_banner_stays_on_top_until_closed(portal, browser):
+    base = portal["base"]
+    staff = signed_in_operator(portal, "banner-operator@energosbyt.example")
+    try:
+        publish_to_demo(staff, base, "Прием показаний до 26 декабря",
+                        "Показания за декабрь принимаются до 26 декабря включительно.", kind="Уведомление в топе",
+                        confirm=False)
+    finally:
+        staff.quit()
+    sign_in_as_demo(browser, base)
+    wait(browser).until(EC.url_to_be(base + "/"))
+    for path in ["/payments", "/readings"]:
+        browser.get(base + path)
+        banner = browser.find_element(By.CSS_SELECTOR, "section.banner[aria-label='Прием показаний до 26 декабря']")
+        assert "принимаются до 26 декабря" in banner.text
+    screenshot(browser, "banner")
+    assert axe_violations(browser) == []
+    browser.execute_script("window.scrollTo(0, 0)")
+    banner.find_element(By.CSS_SELECTOR, "button.banner-close").click()
+    wait(browser).until(EC.url_to_be(base + "/readings"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.banner")
+    browser.get(base + "/notifications")
+    assert "Прием показаний до 26 декабря" in browser.page_source
     assert console_errors(browser) == []
