@@ -30,7 +30,6 @@ struct PortalSessionMiddleware: AsyncMiddleware {
                     state.current = row
                     state.account = found.account
                     state.unreadNotifications = found.unreadNotifications
-                    state.openBanners = found.openBanners
                 } else {
                     try await row.delete(on: request.db)
                     state.cookie = .expire
@@ -61,14 +60,12 @@ struct PortalSessionMiddleware: AsyncMiddleware {
     }
 
     /// The session with this token hash, its account (nil before sign-in, or if it was deleted) and the
-    /// account's notification counts (the bell's unread, the banners still open), in one query on the token's
-    /// unique index. The text is written once rather than built by Fluent's query builder on every request:
+    /// bell's count of unread notifications, in one query on the token's unique index. The text is written once rather than built by Fluent's query builder on every request:
     /// building and serialising the join's 24 aliased columns was a tenth of the portal's CPU on «Оплата»
     /// (`perf`). Both rows are decoded into Fluent's models by Fluent.
     static func find(tokenHash: String, now: Date = Date(), on db: any Database) async throws -> Found? {
         let query: SQLQueryString = """
-            \(unsafeRaw: findSQL), (\(Notifications.unreadCountSQL(account: "s.account_id", now: now))) AS n_unread, \
-            (\(Notifications.openBannersSQL(account: "s.account_id", now: now))) AS n_banners \
+            \(unsafeRaw: findSQL), (\(Notifications.unreadCountSQL(account: "s.account_id", now: now))) AS n_unread \
             FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = \(bind: tokenHash)
             """
         guard let row = try await db.sql.raw(query).first() else { return nil }
@@ -78,15 +75,13 @@ struct PortalSessionMiddleware: AsyncMiddleware {
         let account = Account()
         try account.output(from: PrefixedOutput(row: row, prefix: accountPrefix))
         return Found(
-            session: session, account: account, unreadNotifications: try row.decode(column: "n_unread", as: Int.self),
-            openBanners: try row.decode(column: "n_banners", as: Int.self))
+            session: session, account: account, unreadNotifications: try row.decode(column: "n_unread", as: Int.self))
     }
 
     struct Found {
         var session: PortalSession
         var account: Account?
         var unreadNotifications = 0
-        var openBanners = 0
     }
 
     static let accountPrefix = "a_"
@@ -121,9 +116,8 @@ final class SessionState: @unchecked Sendable {
     var unsaved: String?
     /// The session's account, read with it.
     var account: Account?
-    /// The account's unread notifications (the bell's count) and open banners, read with it.
+    /// The account's unread notifications (the bell's count), read with it.
     var unreadNotifications = 0
-    var openBanners = 0
     var cookie: CookieChange = .keep
 }
 
@@ -138,13 +132,12 @@ struct Sessions {
         return state
     }
 
-    /// The bell's count and the banners still open, read with the session; a page that reads notifications
-    /// sets the count again before it is shown.
+    /// The bell's count, read with the session; a page that reads notifications sets it again before it is
+    /// shown.
     var unreadNotifications: Int {
         get { state.unreadNotifications }
         nonmutating set { state.unreadNotifications = newValue }
     }
-    var openBanners: Int { state.openBanners }
 
     /// The live session of this request, if any.
     var current: PortalSession? { state.current }

@@ -21,7 +21,8 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
         }
         request.storage[Key.self] = account
         let path = request.url.path
-        if request.sessions.openBanners > 0 && request.method == .GET {
+        // Banners are unread notifications: with none unread there are none to read.
+        if request.sessions.unreadNotifications > 0 && request.method == .GET {
             request.storage[NotificationBannersKey.self] = try await Notifications.banners(
                 account: account.id!, now: request.now, on: request.db.sql)
         }
@@ -43,8 +44,7 @@ struct CurrentAccountMiddleware: AsyncMiddleware {
     }
 }
 
-/// The banners («Уведомление в топе») of this request's page, read only when the session's count says some
-/// are open.
+/// The banners («Уведомление в топе») of this request's page, read only when the bell counts unread ones.
 struct NotificationBannersKey: StorageKey { typealias Value = [Notifications.Item] }
 
 extension Request {

@@ -95,15 +95,6 @@ enum Notifications {
         """
     }
 
-    /// The banners («Уведомление в топе») still open, counted as the bell is.
-    static func openBannersSQL(account: SQLQueryString, now: Date) -> SQLQueryString {
-        """
-        SELECT COUNT(*) FROM notification_recipients r JOIN notifications n ON n.id = r.notification_id \
-        WHERE r.account_id = \(account) AND r.read_at IS NULL AND r.closed_at IS NULL AND n.kind = 'top' \
-        AND \(current(now: now))
-        """
-    }
-
     static func unreadCount(account: UUID, now: Date, on sql: any SQLDatabase) async throws -> Int {
         try await sql.raw("SELECT (\(unreadCountSQL(account: "\(bind: account)", now: now))) AS n").first()?
             .decode(column: "n", as: Int.self) ?? 0
