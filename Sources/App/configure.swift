@@ -47,6 +47,7 @@ public func configure(
     app.portal.jobs.register(PaymentProcessing.pollJob, PaymentProcessing.poll)
     app.portal.jobs.register(Orders.jobKind, Orders.run)
     app.portal.jobs.register(Notifications.mailJob, Notifications.mail)
+    app.portal.jobs.register(EventNotifications.billingJobKind, EventNotifications.announceBillingRecords)
 
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port

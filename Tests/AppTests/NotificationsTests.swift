@@ -311,12 +311,16 @@ import Vapor
             try await world.makeAccount(email: "energo@romashka.ru", password: ProfileTests.password)
             try await ContractTests().link(world, "energo@romashka.ru", .powerEngineer)
             let token = try await world.billingToken()
+            world.clock.advance(1)  // the records arrive after the roles were given
             let payment: JSONValue = [
                 "id": "P-2", "contractId": "K-1", "paidOn": "2026-11-20", "amountKopecks": 1_250_000,
             ]
             for _ in 0..<2 {
                 #expect(try await world.api(.PUT, "payments", token: token, body: ["items": [payment]]).status == .ok)
             }
+            // A job makes them, after the batch's transaction.
+            #expect(try await world.count("notifications", where: "audience = 'event'") == 0)
+            try await JobWorker(application: world.app).drain()
             let subject = "Поступил платеж по договору № \(ContractTests.number)"
             #expect(try await world.count("notifications", where: "subject = '\(subject)'") == 1)
             let list = try await customer.get("/notifications")
@@ -331,6 +335,7 @@ import Vapor
                 "period": "2026-11",
             ]
             #expect(try await world.api(.PUT, "documents", token: token, body: ["items": [document]]).status == .ok)
+            try await JobWorker(application: world.app).drain()
             let documents = try await customer.get(
                 "/notifications?open=\(try await id(world, like: "Новые документы"))")
             #expect(documents.body.contains("Счет-фактура № СФ-2/11 от 05.12.2026"))

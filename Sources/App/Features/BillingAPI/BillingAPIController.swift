@@ -36,10 +36,10 @@ struct BillingAPIController {
         }
         let now = req.now
         let outcome = try await req.db.retryingTransaction { tx in
-            let fresh = try await EventNotifications.newIDs(rows, of: entity, on: tx)
             let outcome = try await BillingIntake.write(rows, as: entity, on: tx.sql)
-            // New payments, accepted readings and documents reach the people they concern.
-            try await EventNotifications.billingRecords(fresh, of: entity, now: now, on: tx)
+            // New payments, accepted readings and documents reach the people they concern, by a job: the
+            // batch's transaction stays as short as it was (batches arrive in parallel).
+            try await EventNotifications.enqueue(outcome.createdIDs, of: entity, now: now, on: tx)
             return outcome
         }
         req.logger.info("billing api: \(entity.path) received \(outcome.received), created \(outcome.created)")

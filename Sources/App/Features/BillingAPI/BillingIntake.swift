@@ -12,7 +12,9 @@ struct BillingProblem: Sendable, Equatable, Codable {
 enum BillingIntake {
     struct Outcome: Sendable, Equatable {
         var received: Int
-        var created: Int
+        /// The ids of the batch not stored before it.
+        var createdIDs: [String]
+        var created: Int { createdIDs.count }
     }
 
     struct Rejected: Error {
@@ -136,14 +138,14 @@ enum BillingIntake {
         guard problems.isEmpty else { throw Rejected(problems: problems) }
 
         let ids = rows.compactMap { $0["id"]?.text }
-        var existing = 0
+        var stored = Set<String>()
         for chunk in ids.chunked(500) {
-            existing +=
-                try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                .from(entity.table).where("id", .in, chunk).first()?.decode(column: "n", as: Int.self) ?? 0
+            for row in try await sql.select().column("id").from(entity.table).where("id", .in, chunk).all() {
+                stored.insert(try row.decode(column: "id", as: String.self))
+            }
         }
         try await upsert(rows, into: entity.table, columns: entity.columns, on: sql)
-        return Outcome(received: rows.count, created: rows.count - existing)
+        return Outcome(received: rows.count, createdIDs: ids.filter { !stored.contains($0) })
     }
 
     /// `INSERT … ON CONFLICT (id) DO UPDATE` in statements small enough for both databases' bind limits, then

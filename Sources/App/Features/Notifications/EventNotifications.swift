@@ -21,18 +21,38 @@ enum EventNotifications {
         -> [String]
     {
         guard billingActions[entity.table] != nil else { return [] }
-        let sql = db.sql
         let ids = rows.compactMap { $0["id"]?.text }
         var stored = Set<String>()
         for chunk in ids.chunked(500) {
-            for row in try await sql.select().column("id").from(entity.table).where("id", .in, chunk).all() {
+            for row in try await db.sql.select().column("id").from(entity.table).where("id", .in, chunk).all() {
                 stored.insert(try row.decode(column: "id", as: String.self))
             }
         }
         return ids.filter { !stored.contains($0) }
     }
 
-    /// One notification per contract for the records `ids` of `entity` just written.
+    static let billingJobKind = "notifications.billing"
+
+    /// Queues `billingRecords` for the new records `ids` of `entity` in the caller's transaction.
+    static func enqueue(_ ids: [String], of entity: BillingEntity, now: Date, on db: any Database) async throws {
+        guard billingActions[entity.table] != nil, !ids.isEmpty else { return }
+        let payload = (["\(entity.path) \(now.timeIntervalSince1970)"] + ids).joined(separator: "\n")
+        try await JobQueue.enqueue(billingJobKind, payload: payload, runAt: now, on: db)
+    }
+
+    /// The job: the entity's path and the time the records arrived on the first line, their ids on the next.
+    /// They reach those who held the contract when the records arrived.
+    static func announceBillingRecords(_ context: JobContext) async throws {
+        let lines = context.payload.split(separator: "\n").map(String.init)
+        let head = (lines.first ?? "").split(separator: " ").map(String.init)
+        guard head.count == 2, let entity = BillingEntity.named(head[0]), let seconds = Double(head[1]) else { return }
+        let arrived = Date(timeIntervalSince1970: seconds)
+        try await context.transaction { tx in
+            try await billingRecords(Array(lines.dropFirst()), of: entity, now: arrived, on: tx)
+        }
+    }
+
+    /// One notification per contract for the records `ids` of `entity`, which arrived at `now`.
     static func billingRecords(_ ids: [String], of entity: BillingEntity, now: Date, on db: any Database)
         async throws
     {
@@ -95,7 +115,7 @@ enum EventNotifications {
             if lines.count > 20 { lines = Array(lines.prefix(20)) + ["…и еще \(lines.count - 20)."] }
             try await Notifications.announce(
                 key: "\(entity.path):\(contract):\(first)", subject: subject, body: lines.joined(separator: "\n"),
-                link: link.path, to: .contracts([contract], action: action), now: now, on: db)
+                link: link.path, to: .contracts([contract], action: action, heldAt: now), now: now, on: db)
         }
     }
 

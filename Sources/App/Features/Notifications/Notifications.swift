@@ -324,16 +324,18 @@ enum Notifications {
 
     /// Who an event concerns: the holders of contracts whose role allows `action`, or some accounts.
     enum EventAudience: Sendable {
-        case contracts([String], action: ContractAction)
+        /// The holders of the contracts whose role allows `action`, among those who held them before `heldAt`.
+        case contracts([String], action: ContractAction, heldAt: Date)
         case accounts([UUID])
 
         var query: SQLQueryString {
             switch self {
-            case .contracts(let ids, let action):
+            case .contracts(let ids, let action, let heldAt):
                 let roles = Role.allCases.filter { AccessPolicy.allows($0, action) }.map(\.rawValue)
                 return """
                     SELECT DISTINCT l.account_id FROM contract_links l \
-                    WHERE l.contract_id IN (\(binds: ids)) AND l.role IN (\(binds: roles))
+                    WHERE l.contract_id IN (\(binds: ids)) AND l.role IN (\(binds: roles)) \
+                    AND l.created_at < \(bind: heldAt)
                     """
             case .accounts(let ids):
                 return "SELECT a.id AS account_id FROM accounts a WHERE a.id IN (\(binds: ids))"
@@ -342,7 +344,7 @@ enum Notifications {
 
         var isEmpty: Bool {
             switch self {
-            case .contracts(let ids, _): ids.isEmpty
+            case .contracts(let ids, _, _): ids.isEmpty
             case .accounts(let ids): ids.isEmpty
             }
         }
