@@ -130,8 +130,8 @@ import Vapor
             #expect(counts.body.contains("1 / 1 / 0") && counts.body.contains("1 / 1 / 1"))
 
             // Expired: no longer counted, still listed.
-            let until = AdminNotificationForm.local(
-                world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
+            let until = RussianDateFormat(timeZone: world.app.portal.config.timeZone).dateTime(
+                world.clock.now().addingTimeInterval(3600))
             _ = try await publish(world, staff, Self.form("Только час", until: until))
             #expect(unread(try await customer.get("/")) == 1)
             try await pass(world, hours: 2, customer: customer, staff: staff)
@@ -251,8 +251,8 @@ import Vapor
     @Test func bannersStayUntilClosedOrTheirPeriodEnds() async throws {
         try await withPortal { world in
             let (customer, staff) = try await setUp(world)
-            let until = AdminNotificationForm.local(
-                world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
+            let until = RussianDateFormat(timeZone: world.app.portal.config.timeZone).dateTime(
+                world.clock.now().addingTimeInterval(3600))
             let closing = try await publish(world, staff, Self.form("Работы на сайте", kind: .top))
             _ = try await publish(world, staff, Self.form("Прием показаний до 25-го", kind: .top, until: until))
             let page = try await customer.get("/payments")
@@ -296,8 +296,8 @@ import Vapor
             _ = try await publish(world, staff, Self.form("Без письма"))
             #expect(try await world.deliveredMail().isEmpty)
             // One shown from later is mailed when it starts to show.
-            let later = AdminNotificationForm.local(
-                world.clock.now().addingTimeInterval(3600), timeZone: world.app.portal.config.timeZone)
+            let later = RussianDateFormat(timeZone: world.app.portal.config.timeZone).dateTime(
+                world.clock.now().addingTimeInterval(3600))
             _ = try await publish(world, staff, Self.form("Позже", from: later, extra: ["sendEmail": "on"]))
             #expect(try await world.deliveredMail().isEmpty)
             try await pass(world, hours: 2, customer: try await ProfileTests().signedIn(world), staff: staff)
@@ -342,7 +342,7 @@ import Vapor
 
             // The readings window: everyone who sends readings, once.
             let today = world.clock.now()
-            let day = ISO8601DateFormatter.day(today, in: world.app.portal.config.timeZone)
+            let day = RussianDateFormat(timeZone: world.app.portal.config.timeZone).isoDay(today)
             let window: JSONValue = [
                 "id": "W-1", "period": "2026-12", "opensOn": .string(day), "closesOn": "2026-12-31",
             ]
@@ -380,15 +380,5 @@ import Vapor
             try await world.app.db.sql.raw(
                 "SELECT id FROM notifications WHERE subject LIKE \(bind: subject + "%")"
             ).first()?.decode(column: "id", as: UUID.self).uuidString)
-    }
-}
-
-extension ISO8601DateFormatter {
-    /// `YYYY-MM-DD` of `date` in `timeZone`.
-    static func day(_ date: Date, in timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 }

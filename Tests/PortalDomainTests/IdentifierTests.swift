@@ -47,6 +47,14 @@ import Testing
         #expect(BillingPeriod(containing: instant, in: zone).description == "2026-12")
         #expect(RussianDateFormat(timeZone: zone).date(instant) == "01.12.2026")
         #expect(RussianDateFormat(timeZone: zone).dateTime(instant) == "01.12.2026 01:30")
+        #expect(RussianDateFormat(timeZone: zone).isoDay(instant) == "2026-12-01")
+        // What dateTime writes reads back; the day alone is midnight; anything else is nil.
+        let format = RussianDateFormat(timeZone: zone)
+        #expect(format.parseDateTime("01.12.2026 01:30") == instant)
+        #expect(format.parseDateTime(" 01.12.2026 ") == instant.addingTimeInterval(-90 * 60))
+        for bad in ["31.02.2026 10:00", "01.12.2026 24:00", "2026-12-01", "01.12.26", "", "1.2.3.4"] {
+            #expect(format.parseDateTime(bad) == nil, "\(bad)")
+        }
     }
 }
 

@@ -85,7 +85,7 @@ struct AdminNotificationsController {
     @Sendable func new(req: Request) async throws -> Response {
         let staff = try req.verifiedStaff()
         var form = AdminNotificationForm.Values()
-        form.showsFrom = AdminNotificationForm.local(req.now, timeZone: req.portal.config.timeZone)
+        form.showsFrom = req.dates.dateTime(req.now)
         return AdminNotificationForm(staff: staff.member, csrf: staff.session.csrfToken, id: nil, values: form)
             .render().response()
     }
@@ -102,7 +102,7 @@ struct AdminNotificationsController {
     @Sendable func show(req: Request) async throws -> Response {
         let staff = try req.verifiedStaff()
         let row = try await row(req)
-        let values = AdminNotificationForm.Values(row, timeZone: req.portal.config.timeZone)
+        let values = AdminNotificationForm.Values(row, dates: req.dates)
         guard row.status == Notifications.Status.draft.rawValue else {
             let counts = try await Self.counts(of: [row.id], on: req.db.sql)[row.id] ?? Counts()
             return AdminNotificationCard(
@@ -158,7 +158,7 @@ struct AdminNotificationsController {
         let row = try await row(req)
         guard row.status == Notifications.Status.draft.rawValue,
             let draft = try? await checked(
-                AdminNotificationForm.Values(row, timeZone: req.portal.config.timeZone), req: req
+                AdminNotificationForm.Values(row, dates: req.dates), req: req
             ).get()
         else { throw Abort(.notFound) }
         let delivered = try await Notifications.publish(row.id, draft: draft, now: req.now, on: req.db)
@@ -204,7 +204,6 @@ struct AdminNotificationsController {
     func checked(_ values: AdminNotificationForm.Values, req: Request) async throws -> Result<
         Notifications.Draft, FieldErrors
     > {
-        let timeZone = req.portal.config.timeZone
         var errors: [String: String] = [:]
         let subject = values.subject.trimmingCharacters(in: .whitespacesAndNewlines)
         let body = values.body.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -215,11 +214,11 @@ struct AdminNotificationsController {
             errors["linkURL"] = "Адрес должен начинаться с https:// или с / (страница личного кабинета)"
         }
         if values.linkTitle.count > 60 { errors["linkTitle"] = "Не длиннее 60 символов" }
-        let from = values.showsFrom.isEmpty ? req.now : AdminNotificationForm.date(values.showsFrom, timeZone: timeZone)
+        let from = values.showsFrom.isEmpty ? req.now : req.dates.parseDateTime(values.showsFrom)
         if from == nil { errors["showsFrom"] = "Укажите дату и время в виде ДД.ММ.ГГГГ ЧЧ:ММ" }
         var until: Date?
         if !values.showsUntil.isEmpty {
-            until = AdminNotificationForm.date(values.showsUntil, timeZone: timeZone)
+            until = req.dates.parseDateTime(values.showsUntil)
             if until == nil {
                 errors["showsUntil"] = "Укажите дату и время в виде ДД.ММ.ГГГГ ЧЧ:ММ"
             } else if let from, let until, until <= from {
@@ -306,15 +305,15 @@ struct AdminNotificationForm {
             sendEmail = fields["sendEmail"] != nil
         }
 
-        init(_ row: AdminNotificationsController.Row, timeZone: TimeZone) {
+        init(_ row: AdminNotificationsController.Row, dates: RussianDateFormat) {
             kind = row.kind
             subject = row.subject
             body = row.body
             needsConfirmation = row.needsConfirmation
             linkURL = row.linkUrl ?? ""
             linkTitle = row.linkTitle ?? ""
-            showsFrom = AdminNotificationForm.local(row.showsFrom, timeZone: timeZone)
-            showsUntil = row.showsUntil.map { AdminNotificationForm.local($0, timeZone: timeZone) } ?? ""
+            showsFrom = dates.dateTime(row.showsFrom)
+            showsUntil = row.showsUntil.map(dates.dateTime) ?? ""
             audience = row.audience
             switch Notifications.Audience(rawValue: row.audience) {
             case .category: category = row.audienceValue
@@ -334,31 +333,6 @@ struct AdminNotificationForm {
     var errors: [String: String] = [:]
     var preview: Notifications.Draft?
     var audienceSize: Int?
-
-    /// «ДД.ММ.ГГГГ ЧЧ:ММ» in the portal's time zone.
-    static func local(_ date: Date, timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : String($0) } ?? "00" }
-        return "\(two(c.day)).\(two(c.month)).\(c.year ?? 2000) \(two(c.hour)):\(two(c.minute))"
-    }
-
-    /// Reads «ДД.ММ.ГГГГ ЧЧ:ММ» (or «ДД.ММ.ГГГГ», midnight) in the portal's time zone.
-    static func date(_ text: String, timeZone: TimeZone) -> Date? {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(whereSeparator: { " .:".contains($0) })
-            .map { Int($0) }
-        guard parts.count == 3 || parts.count == 5, parts.allSatisfy({ $0 != nil }) else { return nil }
-        let n = parts.map { $0! }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let components = DateComponents(
-            year: n[2], month: n[1], day: n[0], hour: n.count == 5 ? n[3] : 0, minute: n.count == 5 ? n[4] : 0)
-        guard (2000...2100).contains(n[2]), components.isValidDate(in: calendar),
-            (0...23).contains(components.hour!), (0...59).contains(components.minute!)
-        else { return nil }
-        return calendar.date(from: components)
-    }
 
     /// A labelled control with its error under it.
     func labelled(_ name: String, _ label: String, control: (HTML) -> HTML) -> HTML {

@@ -172,11 +172,7 @@ enum EventNotifications {
     /// The readings window of the current period opening or closing today (billing's `reading-windows`), for
     /// everyone who sends readings. Run by the housekeeping loop; the keys make it once a window.
     static func readingWindows(now: Date, timeZone: TimeZone, on db: any Database) async throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: now)
-        let today =
-            "\(BillingPeriod.padded(c.year!, 4))-\(BillingPeriod.padded(c.month!, 2))-\(BillingPeriod.padded(c.day!, 2))"
+        let today = RussianDateFormat(timeZone: timeZone).isoDay(now)
         struct Window: Decodable {
             let id: String
             let period: String
