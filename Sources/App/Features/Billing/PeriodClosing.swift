@@ -121,7 +121,7 @@ enum PeriodClosing {
                 amounts[row.contract_id, default: 0] += kopecks
                 volumes[row.contract_id, default: 0] += consumed
             }
-            let newReadings = try await EventNotifications.newIDs(accepted, of: .readings, on: tx)
+            let newReadings = try await BillingIntake.newIDs(accepted, in: BillingEntity.readings.table, on: sql)
             try await BillingIntake.upsert(
                 accepted, into: "accepted_readings", columns: BillingEntity.readings.columns, on: sql)
 
@@ -158,7 +158,7 @@ enum PeriodClosing {
             }
             try await BillingIntake.upsert(
                 invoices, into: "payment_documents", columns: BillingEntity.paymentDocuments.columns, on: sql)
-            let newDocuments = try await EventNotifications.newIDs(documents, of: .documents, on: tx)
+            let newDocuments = try await BillingIntake.newIDs(documents, in: BillingEntity.documents.table, on: sql)
             try await BillingIntake.upsert(
                 documents, into: "documents", columns: BillingEntity.documents.columns, on: sql)
             try await BillingIntake.upsert(

@@ -137,15 +137,23 @@ enum BillingIntake {
         }
         guard problems.isEmpty else { throw Rejected(problems: problems) }
 
+        let created = try await newIDs(rows, in: entity.table, on: sql)
+        try await upsert(rows, into: entity.table, columns: entity.columns, on: sql)
+        return Outcome(received: rows.count, createdIDs: created)
+    }
+
+    /// The ids among `rows` that `table` does not hold yet, in their order.
+    static func newIDs(_ rows: [[String: SQLValue]], in table: String, on sql: any SQLDatabase) async throws
+        -> [String]
+    {
         let ids = rows.compactMap { $0["id"]?.text }
         var stored = Set<String>()
         for chunk in ids.chunked(500) {
-            for row in try await sql.select().column("id").from(entity.table).where("id", .in, chunk).all() {
+            for row in try await sql.select().column("id").from(table).where("id", .in, chunk).all() {
                 stored.insert(try row.decode(column: "id", as: String.self))
             }
         }
-        try await upsert(rows, into: entity.table, columns: entity.columns, on: sql)
-        return Outcome(received: rows.count, createdIDs: ids.filter { !stored.contains($0) })
+        return ids.filter { !stored.contains($0) }
     }
 
     /// `INSERT … ON CONFLICT (id) DO UPDATE` in statements small enough for both databases' bind limits, then

@@ -16,21 +16,6 @@ enum EventNotifications {
         BillingEntity.documents.table: .viewDocumentHistory,
     ]
 
-    /// The ids among `rows` that are not stored yet (call before writing them).
-    static func newIDs(_ rows: [[String: SQLValue]], of entity: BillingEntity, on db: any Database) async throws
-        -> [String]
-    {
-        guard billingActions[entity.table] != nil else { return [] }
-        let ids = rows.compactMap { $0["id"]?.text }
-        var stored = Set<String>()
-        for chunk in ids.chunked(500) {
-            for row in try await db.sql.select().column("id").from(entity.table).where("id", .in, chunk).all() {
-                stored.insert(try row.decode(column: "id", as: String.self))
-            }
-        }
-        return ids.filter { !stored.contains($0) }
-    }
-
     static let billingJobKind = "notifications.billing"
 
     /// Queues `billingRecords` for the new records `ids` of `entity` in the caller's transaction.
@@ -185,37 +170,22 @@ enum EventNotifications {
             WHERE opens_on = \(bind: today) OR closes_on = \(bind: today)
             """
         ).all(decoding: Window.self, with: .snakeCase)
-        let roles = Role.allCases.filter { AccessPolicy.allows($0, .submitReadings) }.map(\.rawValue)
-        let audience: SQLQueryString =
-            "SELECT DISTINCT l.account_id FROM contract_links l WHERE l.role IN (\(binds: roles))"
         for window in windows {
             let name = BillingPeriod(window.period)?.russianName ?? window.period
             let span = "с \(ContractCard.date(window.opensOn)) по \(ContractCard.date(window.closesOn))"
             if window.opensOn == today {
-                try await announce(
+                try await Notifications.announce(
                     key: "readings-window-open:\(window.id)", subject: "Открыт прием показаний за \(name)",
-                    body: "Показания за \(name) принимаются \(span) включительно.", audience: audience, now: now,
-                    on: db)
+                    body: "Показания за \(name) принимаются \(span) включительно.", link: SitePath.readings.path,
+                    linkTitle: "Передать показания", to: .anyContract(action: .submitReadings), now: now, on: db)
             }
             if window.closesOn == today {
-                try await announce(
+                try await Notifications.announce(
                     key: "readings-window-close:\(window.id)", subject: "Сегодня последний день приема показаний",
                     body: "Прием показаний за \(name) заканчивается сегодня, \(ContractCard.date(window.closesOn)).",
-                    audience: audience, now: now, on: db)
+                    link: SitePath.readings.path, linkTitle: "Передать показания",
+                    to: .anyContract(action: .submitReadings), now: now, on: db)
             }
         }
-    }
-
-    private static func announce(
-        key: String, subject: String, body: String, audience: SQLQueryString, now: Date, on db: any Database
-    ) async throws {
-        let draft = Notifications.Draft(
-            kind: .bell, subject: subject, body: body, linkURL: SitePath.readings.path, linkTitle: "Передать показания",
-            showsFrom: now, audience: .event, sendEmail: true)
-        guard
-            let id = try await Notifications.create(
-                draft, status: .published, eventKey: key, createdBy: nil, now: now, on: db.sql)
-        else { return }
-        _ = try await Notifications.deliver(id, to: audience, now: now, on: db)
     }
 }

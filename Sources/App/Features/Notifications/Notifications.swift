@@ -286,13 +286,15 @@ enum Notifications {
             try await tx.sql.update("notifications").set("status", to: Status.published.rawValue)
                 .set("published_at", to: now).where("id", .equal, id).where("status", .equal, Status.draft.rawValue)
                 .run()
-            return try await deliver(id, to: audienceQuery(draft), now: now, on: tx)
+            return try await deliver(id, draft, to: audienceQuery(draft), now: now, on: tx)
         }
     }
 
     /// Inserts a recipient row for each account of `audience` in one statement, and queues the e-mail copies
     /// when the notification asks for them. Pass the transaction of the action that causes it.
-    static func deliver(_ id: UUID, to audience: SQLQueryString, now: Date, on db: any Database) async throws -> Int {
+    static func deliver(_ id: UUID, _ draft: Draft, to audience: SQLQueryString, now: Date, on db: any Database)
+        async throws -> Int
+    {
         let sql = db.sql
         try await sql.raw(
             """
@@ -304,12 +306,9 @@ enum Notifications {
             try await sql.raw(
                 "SELECT COUNT(*) AS n FROM notification_recipients WHERE notification_id = \(bind: id)"
             ).first()?.decode(column: "n", as: Int.self) ?? 0
-        let row = try await sql.select().columns("send_email", "shows_from").from("notifications")
-            .where("id", .equal, id).first()
-        if try row?.decode(column: "send_email", as: Bool.self) == true && delivered > 0 {
+        if draft.sendEmail && delivered > 0 {
             // The letters go when the notification starts to show.
-            let showsFrom = try row?.decode(column: "shows_from", as: Date.self) ?? now
-            try await JobQueue.enqueue(mailJob, payload: id.uuidString, runAt: max(now, showsFrom), on: db)
+            try await JobQueue.enqueue(mailJob, payload: id.uuidString, runAt: max(now, draft.showsFrom), on: db)
         }
         return delivered
     }
@@ -322,14 +321,19 @@ enum Notifications {
 
     // MARK: - Events
 
-    /// Who an event concerns: the holders of contracts whose role allows `action`, or some accounts.
+    /// Who an event concerns: the holders of contracts whose role allows `action`, everyone whose role on some
+    /// contract allows it, or some accounts.
     enum EventAudience: Sendable {
         /// The holders of the contracts whose role allows `action`, among those who held them before `heldAt`.
         case contracts([String], action: ContractAction, heldAt: Date)
+        case anyContract(action: ContractAction)
         case accounts([UUID])
 
         var query: SQLQueryString {
             switch self {
+            case .anyContract(let action):
+                let roles = Role.allCases.filter { AccessPolicy.allows($0, action) }.map(\.rawValue)
+                return "SELECT DISTINCT l.account_id FROM contract_links l WHERE l.role IN (\(binds: roles))"
             case .contracts(let ids, let action, let heldAt):
                 let roles = Role.allCases.filter { AccessPolicy.allows($0, action) }.map(\.rawValue)
                 return """
@@ -345,6 +349,7 @@ enum Notifications {
         var isEmpty: Bool {
             switch self {
             case .contracts(let ids, _, _): ids.isEmpty
+            case .anyContract: false
             case .accounts(let ids): ids.isEmpty
             }
         }
@@ -353,8 +358,8 @@ enum Notifications {
     /// A bell notification made by an event, delivered at once; `key` makes it once however often the event is
     /// seen. `sendEmail` is false where the event sends its own letter (an appeal's reply, a role).
     static func announce(
-        key: String, subject: String, body: String, link: String? = nil, to audience: EventAudience,
-        sendEmail: Bool = true, now: Date, on db: any Database
+        key: String, subject: String, body: String, link: String? = nil, linkTitle: String = "Открыть",
+        to audience: EventAudience, sendEmail: Bool = true, now: Date, on db: any Database
     ) async throws {
         guard !audience.isEmpty else { return }
         let sql = db.sql
@@ -364,13 +369,13 @@ enum Notifications {
             .decode(column: "n", as: Int.self) ?? 0
         guard reached > 0 else { return }
         let draft = Draft(
-            kind: .bell, subject: subject, body: body, linkURL: link ?? "", linkTitle: link == nil ? "" : "Открыть",
+            kind: .bell, subject: subject, body: body, linkURL: link ?? "", linkTitle: link == nil ? "" : linkTitle,
             showsFrom: now, audience: .event, sendEmail: sendEmail)
         guard
             let id = try await create(
                 draft, status: .published, eventKey: String(key.prefix(200)), createdBy: nil, now: now, on: sql)
         else { return }
-        _ = try await deliver(id, to: audience.query, now: now, on: db)
+        _ = try await deliver(id, draft, to: audience.query, now: now, on: db)
     }
 
     // MARK: - E-mail copies
