@@ -488,17 +488,15 @@ struct AdminNotificationsPage {
             return
                 "Ценовая категория \(PriceCategory(rawValue: Int(row.audienceValue) ?? 0)?.title ?? row.audienceValue)"
                 + role
-        case .contracts:
-            let numbers = Notifications.lines(row.audienceValue)
-            return
-                "Договоры: \(numbers.prefix(3).joined(separator: ", "))\(numbers.count > 3 ? " и еще \(numbers.count - 3)" : "")"
-                + role
-        case .accounts:
-            let emails = Notifications.lines(row.audienceValue)
-            return
-                "Учетные записи: \(emails.prefix(3).joined(separator: ", "))\(emails.count > 3 ? " и еще \(emails.count - 3)" : "")"
+        case .contracts: return "Договоры: \(first(Notifications.lines(row.audienceValue)))" + role
+        case .accounts: return "Учетные записи: \(first(Notifications.lines(row.audienceValue)))"
         default: return row.audience
         }
+    }
+
+    /// The first three of a list and how many more.
+    static func first(_ items: [String]) -> String {
+        items.prefix(3).joined(separator: ", ") + (items.count > 3 ? " и еще \(items.count - 3)" : "")
     }
 
     static func period(_ row: AdminNotificationsController.Row, dates: RussianDateFormat) -> String {
