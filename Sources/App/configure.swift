@@ -16,6 +16,14 @@ public func configure(
             variable: "PORTAL_RESOURCES_DIR", problem: "the portal's Public/ folder was not found; set it")
     }
 
+    // The blocking pool runs every SQLite call, password hashing and the workbooks. NIO's shared pool has one
+    // thread per core and is shared by every application in the process: a SQLite connection waiting for the
+    // write lock (busy timeout) blocks its thread, and when such waits take all of them, the connection that
+    // holds the lock cannot run its next statement until the waits time out. This application's own pool has
+    // a thread for each SQLite connection (one per event loop) besides one per core for the rest.
+    let loops = app.eventLoopGroup.makeIterator().reduce(0) { count, _ in count + 1 }
+    app.threadPool = NIOThreadPool(numberOfThreads: loops + System.coreCount)
+
     switch config.database {
     case .sqliteFile(let path):
         let folder = (path as NSString).deletingLastPathComponent

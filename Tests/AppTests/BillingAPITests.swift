@@ -1,3 +1,4 @@
+import AsyncKit
 import Fluent
 import Foundation
 import PortalDomain
@@ -157,27 +158,55 @@ enum BillingSamples {
         }
     }
 
-    /// Billing sends batches in parallel: on SQLite a deferred transaction that had read before another
-    /// connection's commit could not write («database is locked» at once, not after the busy timeout), and
-    /// about every other batch got a 500 (`Database.retryingTransaction`).
+    /// Billing sends batches in parallel (here eight senders, five batches each): on SQLite a deferred
+    /// transaction that had read before another connection's commit could not write («database is locked»
+    /// at once, not after the busy timeout), and about every other batch got a 500 (`writeTransaction`).
     @Test func batchesSentAtOnceAreAllStored() async throws {
         try await withPortal { world in
             let token = try await world.billingToken()
             try await BillingSamples.load(world, token: token)
-            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
-                for index in 0..<40 {
+            let statuses = try await withThrowingTaskGroup(of: [HTTPStatus].self) { group in
+                for sender in 0..<8 {
                     group.addTask {
-                        let payment: JSONValue = [
-                            "id": .string("P-par-\(index)"), "contractId": "K-1", "paidOn": "2026-11-10",
-                            "amountKopecks": 100,
-                        ]
-                        return try await world.api(.PUT, "payments", token: token, body: ["items": [payment]]).status
+                        var statuses: [HTTPStatus] = []
+                        for batch in 0..<5 {
+                            let payment: JSONValue = [
+                                "id": .string("P-par-\(sender)-\(batch)"), "contractId": "K-1",
+                                "paidOn": "2026-11-10", "amountKopecks": 100,
+                            ]
+                            statuses.append(
+                                try await world.api(.PUT, "payments", token: token, body: ["items": [payment]]).status)
+                        }
+                        return statuses
                     }
                 }
-                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+                return try await group.reduce(into: [HTTPStatus]()) { $0 += $1 }
             }
+            #expect(statuses.count == 40)
             #expect(statuses.filter { $0 != .ok }.isEmpty, "\(statuses.map(\.code))")
             #expect(try await world.count("payments_received", where: "id LIKE 'P-par-%'") == 40)
+        }
+    }
+
+    /// When the database does not get to a request in time, billing is told to send it again later.
+    @Test func aBusyDatabaseAnswersServiceUnavailableWithRetryAfter() async throws {
+        try await withPortal { world in
+            struct Busy: AsyncResponder {
+                let error: any Error
+                func respond(to request: Request) async throws -> Response { throw error }
+            }
+            let request = Request(application: world.app, on: world.app.eventLoopGroup.any())
+            let busy = try await BillingAPIErrorMiddleware().respond(
+                to: request, chainingTo: Busy(error: ConnectionPoolTimeoutError.connectionRequestTimeout))
+            #expect(busy.status == .serviceUnavailable)
+            #expect(busy.headers.first(name: .retryAfter) == "5")
+            #expect(
+                JSONValue.parse(Data(buffer: busy.body.buffer ?? .init()))
+                    == ["error": "the portal is busy; nothing was changed"])
+            struct Broken: Error {}
+            let other = try await BillingAPIErrorMiddleware().respond(to: request, chainingTo: Busy(error: Broken()))
+            #expect(other.status == .internalServerError)
+            #expect(other.headers.first(name: .retryAfter) == nil)
         }
     }
 

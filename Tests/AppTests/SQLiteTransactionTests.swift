@@ -6,8 +6,8 @@ import Testing
 
 @testable import App
 
-/// SQLite's refusal of a transaction that read before another connection's commit, and the retrying
-/// transaction that answers it (`Database.retryingTransaction`). PostgreSQL has no such refusal.
+/// SQLite's refusal of a transaction that read before another connection's commit, and the write
+/// transaction that avoids it (`Database.writeTransaction`). PostgreSQL has no such refusal.
 @Suite(.enabled(if: TestDatabase.postgresURL == nil, "SQLite only"))
 struct SQLiteTransactionTests {
     static func audited(_ world: TestWorld, _ action: String) async throws -> Int {
@@ -20,36 +20,38 @@ struct SQLiteTransactionTests {
     }
 
     /// A transaction that reads, then meets another connection's commit, then writes: SQLite refuses the
-    /// write at once (the snapshot is older than the commit). Fluent's transaction fails; the retrying one
-    /// runs its body again and stores it.
-    @Test func aTransactionThatReadsFirstIsRunAgainWhenAnotherCommitCameBetween() async throws {
+    /// write at once (the snapshot is older than the commit), and Fluent's transaction fails. A write
+    /// transaction holds the lock from its start: the other connection's write waits until it commits.
+    @Test func aTransactionThatReadsFirstHoldsTheWriteLockFromItsStart() async throws {
         try await withPortal { world in
             let loops = Array(world.app.eventLoopGroup.makeIterator())
             try #require(loops.count >= 2, "the driver has a connection per event loop")
-            let attempts = NIOLockedValueBox(0)
-            /// Reads, lets another loop's connection commit on the first attempt only, then writes.
-            @Sendable func body(_ tx: any Database, _ action: String) async throws {
-                let attempt = attempts.withLockedValue { count in
-                    count += 1
-                    return count
-                }
-                _ = try await tx.sql.raw("SELECT count(*) AS n FROM audit_log").first()
-                if attempt == 1 {
-                    let other = loops.first { $0 !== tx.eventLoop } ?? loops[0]
-                    let elsewhere = world.app.databases.database(.sqlite, logger: world.app.logger, on: other)!
-                    try await Self.record("between", world, on: elsewhere.sql)
-                }
-                try await Self.record(action, world, on: tx.sql)
+            @Sendable func elsewhere(_ tx: any Database) -> any SQLDatabase {
+                let other = loops.first { $0 !== tx.eventLoop } ?? loops[0]
+                return world.app.databases.database(.sqlite, logger: world.app.logger, on: other)!.sql
             }
             await #expect(throws: (any Error).self, "Fluent's transaction is refused") {
-                try await world.app.db.transaction { try await body($0, "plain") }
+                try await world.app.db.transaction { tx in
+                    _ = try await tx.sql.raw("SELECT count(*) AS n FROM audit_log").first()
+                    try await Self.record("between", world, on: elsewhere(tx))
+                    try await Self.record("plain", world, on: tx.sql)
+                }
             }
             #expect(try await Self.audited(world, "plain") == 0)
-            attempts.withLockedValue { $0 = 0 }
-            try await world.app.db.retryingTransaction { try await body($0, "retried") }
-            #expect(attempts.withLockedValue { $0 } == 2)
-            #expect(try await Self.audited(world, "retried") == 1)
-            #expect(try await Self.audited(world, "between") == 2)
+
+            let other = NIOLockedValueBox<Task<Void, any Error>?>(nil)
+            try await world.app.db.writeTransaction { tx in
+                _ = try await tx.sql.raw("SELECT count(*) AS n FROM audit_log").first()
+                let sql = elsewhere(tx)
+                other.withLockedValue { $0 = Task { try await Self.record("waited", world, on: sql) } }
+                try await Task.sleep(for: .milliseconds(300))
+                try await Self.record("written", world, on: tx.sql)
+            }
+            try await other.withLockedValue { $0 }?.value
+            let order = try await world.app.db.sql.raw(
+                "SELECT action FROM audit_log WHERE action IN ('written', 'waited') ORDER BY rowid"
+            ).all().map { try $0.decode(column: "action", as: String.self) }
+            #expect(order == ["written", "waited"])
         }
     }
 }

@@ -1,52 +1,30 @@
 import FluentKit
 import SQLKit
-import SQLiteNIO
 
 /// Waiting for SQLite's single write lock.
 ///
-/// Each connection of the driver has SQLite's busy timeout (`configure`), so a transaction whose first
-/// statement writes waits for the lock there. A deferred transaction that reads first takes the lock at its
-/// first write; if another connection committed after that read, SQLite refuses the write at once («database
-/// is locked»: a snapshot older than the last commit cannot be written), without waiting. Such transactions
-/// go through `Database.retryingTransaction`, which runs them again.
+/// Each connection of the driver has SQLite's busy timeout (`configure`), so a statement that writes waits
+/// for the lock there. A deferred transaction that reads first takes the lock only at its first write; if
+/// another connection committed after that read, SQLite refuses the write at once («database is locked»: a
+/// snapshot older than the last commit cannot be written), without waiting. Transactions that read before
+/// they write therefore go through `Database.writeTransaction`, which takes the lock before the first read.
 enum SQLiteBusy {
-    /// How long a write waits for the lock: the connections' busy timeout and a retried transaction's limit.
+    /// How long a write waits for the lock (the connections' busy timeout).
     static let timeout: Double = 10
-
-    /// The first result of `attempt` that is not nil (nil: busy, try again), pausing 200 µs, doubling up to
-    /// 5 ms, between attempts; «database is locked» after `timeout` seconds.
-    static func retry<T>(timeout: Double, _ attempt: () async throws -> T?) async throws -> T {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
-        var pause = Duration.microseconds(200)
-        while true {
-            if let result = try await attempt() { return result }
-            guard clock.now < deadline else { throw SQLiteBusyError() }
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, .milliseconds(5))
-        }
-    }
-}
-
-struct SQLiteBusyError: Error, CustomStringConvertible {
-    var description: String { "database is locked" }
 }
 
 extension Database {
-    /// A write transaction that, on SQLite, is run again when SQLite refuses it as busy (`SQLiteBusy`);
-    /// elsewhere Fluent's transaction. `body` may therefore run more than once and must do nothing but its
-    /// statements; a Fluent model it creates, updates or deletes must be made in it (a model made outside
-    /// would keep what the rolled-back attempt did to it).
-    func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
+    /// A transaction that reads before it writes. On SQLite its first statement takes the write lock (a
+    /// write that changes nothing still takes it, waiting in the busy timeout), so no other connection can
+    /// commit between its reads and its writes; elsewhere, and inside a transaction, Fluent's transaction.
+    func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
         async throws -> T
     {
-        guard sql.dialect.name == "sqlite" else { return try await transaction { try await body($0) } }
-        return try await SQLiteBusy.retry(timeout: SQLiteBusy.timeout) { () async throws -> T? in
-            do {
-                return try await transaction { try await body($0) }
-            } catch let error as SQLiteError where [.busy, .busyInSnapshot, .busyInRecovery].contains(error.reason) {
-                return nil
+        try await transaction { tx in
+            if tx.sql.dialect.name == "sqlite" {
+                try await tx.sql.raw("DELETE FROM jobs WHERE 0").run()
             }
+            return try await body(tx)
         }
     }
 }
@@ -61,16 +39,16 @@ extension SQLDatabase {
 }
 
 extension Database {
-    /// A transaction run again (up to three times) when a unique index refused it because another
+    /// A `writeTransaction` run again (up to three times) when a unique index refused it because another
     /// transaction committed the same key first — the next number of a table (`MAX(number) + 1`), the one
-    /// «Администратор» of a contract — and on SQLite when the write is refused as busy.
+    /// «Администратор» of a contract.
     func conflictRetryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
         async throws -> T
     {
         var attempt = 0
         while true {
             do {
-                return try await retryingTransaction(body)
+                return try await writeTransaction(body)
             } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
                 attempt += 1
             }

@@ -195,10 +195,10 @@ struct AuthController {
         let email = row.email
         let marketing = row.marketing
         let address = req.clientAddress
-        // Read first, then written; the account is made in the body, which may run again on SQLite.
+        // Read first, then written: no other registration commits in between.
         let account: Account?
         do {
-            account = try await req.db.retryingTransaction { tx -> Account? in
+            account = try await req.db.writeTransaction { tx -> Account? in
                 // Someone may have registered the same address meanwhile.
                 guard try await Account.query(on: tx).filter(\.$email == email).count() == 0 else { return nil }
                 let account = Account(email: email, passwordHash: hash, marketing: marketing, now: now)

@@ -64,8 +64,8 @@ enum PeriodClosing {
     }
 
     static func close(now: Date, timeZone: TimeZone, on db: any Database) async throws -> Result {
-        // Read first, then written, in SQL only: run again if SQLite refuses the write as busy.
-        try await db.retryingTransaction { tx in
+        // Read first, then written: nothing else commits in between.
+        try await db.writeTransaction { tx in
             let sql = tx.sql
             let period = try await openPeriod(on: sql, now: now, timeZone: timeZone)
             struct Submitted: Decodable {

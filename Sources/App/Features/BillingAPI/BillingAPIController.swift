@@ -1,5 +1,7 @@
+import AsyncKit
 import Foundation
 import SQLKit
+import SQLiteNIO
 import Vapor
 
 /// The billing exchange API (BIL-1): billing writes what it owns in batches and reads what the portal
@@ -35,7 +37,7 @@ struct BillingAPIController {
         case .failure(let rejected): throw BillingAPIError(rejected.problems)
         }
         let now = req.now
-        let outcome = try await req.db.retryingTransaction { tx in
+        let outcome = try await req.db.writeTransaction { tx in
             let outcome = try await BillingIntake.write(rows, as: entity, on: tx.sql)
             // New payments, accepted readings and documents reach the people they concern, by a job: the
             // batch's transaction stays as short as it was (batches arrive in parallel).
@@ -119,6 +121,14 @@ struct BillingAPIErrorMiddleware: AsyncMiddleware {
             return try render(error)
         } catch let error as BillingIntake.Rejected {
             return try render(BillingAPIError(error.problems))
+        } catch let error where Self.isBusy(error) {
+            // The database did not get to this request in time (every connection taken, or SQLite's write
+            // lock held past its busy timeout); its transaction, if any, was rolled back.
+            request.logger.warning("billing api: busy: \(String(reflecting: error))")
+            let response = try render(
+                BillingAPIError(status: .serviceUnavailable, message: "the portal is busy; nothing was changed"))
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(Self.retryAfter))
+            return response
         } catch let error as any AbortError {
             let message = error.status == .payloadTooLarge ? "the body is larger than 64 MB" : error.reason
             return try render(BillingAPIError(status: error.status, message: message))
@@ -126,6 +136,17 @@ struct BillingAPIErrorMiddleware: AsyncMiddleware {
             request.logger.error("billing api: \(String(reflecting: error))")
             return try render(BillingAPIError(status: .internalServerError, message: "internal error"))
         }
+    }
+
+    /// Seconds a client waits before sending a request the portal was too busy for.
+    static let retryAfter = 5
+
+    static func isBusy(_ error: any Error) -> Bool {
+        if error is ConnectionPoolTimeoutError { return true }
+        if let error = error as? SQLiteError {
+            return [.busy, .busyInSnapshot, .busyInRecovery].contains(error.reason)
+        }
+        return false
     }
 
     private func render(_ error: BillingAPIError) throws -> Response {

@@ -101,6 +101,7 @@ enum BillingOpenAPI {
                         "401": error("No valid bearer token"),
                         "413": error("The body is larger than 64 MB"),
                         "422": error("Invalid records; nothing was changed"),
+                        "503": error("Busy: nothing was changed; send the batch again after `Retry-After` seconds"),
                     ],
                 ]
             ]
@@ -129,6 +130,7 @@ enum BillingOpenAPI {
                     ],
                     "401": error("No valid bearer token"),
                     "422": error("Invalid parameters"),
+                    "503": error("Busy: ask again after `Retry-After` seconds"),
                 ],
             ]
         ]

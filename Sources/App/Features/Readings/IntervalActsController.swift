@@ -249,8 +249,8 @@ struct IntervalActsController {
         }
         let now = req.now
         let accountID = req.account?.id
-        // Read first, then written: retried if SQLite refuses the write (another commit came in between).
-        let kinds = try await req.db.retryingTransaction { tx in
+        // Read first, then written: no other upload commits in between.
+        let kinds = try await req.db.writeTransaction { tx in
             let sql = tx.sql
             try await upload?.store(on: sql)
             let earlier = Set(
