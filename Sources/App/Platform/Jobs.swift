@@ -21,7 +21,7 @@ public struct JobContext: Sendable {
     /// commit together: a job whose transaction committed never runs again.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
         let (id, worker, now) = (id, workerID, now)
-        return try await db.transaction { tx in
+        return try await db.writeTransaction { tx in
             let result = try await body(tx)
             try await JobQueue.markDone(id, worker: worker, now: now, on: tx)
             return result

@@ -6,17 +6,19 @@ import SQLKit
 /// Each connection of the driver has SQLite's busy timeout (`configure`), so a statement that writes waits
 /// for the lock there. A deferred transaction that reads first takes the lock only at its first write; if
 /// another connection committed after that read, SQLite refuses the write at once («database is locked»: a
-/// snapshot older than the last commit cannot be written), without waiting. Transactions that read before
-/// they write therefore go through `Database.writeTransaction`, which takes the lock before the first read.
+/// snapshot older than the last commit cannot be written), without waiting. Transactions therefore go
+/// through `Database.writeTransaction`, which takes the lock before the first read.
 enum SQLiteBusy {
     /// How long a write waits for the lock (the connections' busy timeout).
     static let timeout: Double = 10
 }
 
 extension Database {
-    /// A transaction that reads before it writes. On SQLite its first statement takes the write lock (a
+    /// The transaction of writes that belong together. On SQLite its first statement takes the write lock (a
     /// write that changes nothing still takes it, waiting in the busy timeout), so no other connection can
-    /// commit between its reads and its writes; elsewhere, and inside a transaction, Fluent's transaction.
+    /// commit between its reads and its writes; `body` must use only the `Database` it is given, since a
+    /// write through another connection would wait for this one. Elsewhere, and inside a transaction,
+    /// Fluent's transaction.
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T)
         async throws -> T
     {

@@ -201,7 +201,7 @@ struct AdminAppealsController {
         let email = try customer?.decode(column: "email", as: String?.self)
         let notify = try customer?.decode(column: "notify_by_email", as: Bool.self) ?? false
         let staffID = staff.member.id
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             let sql = tx.sql
             let message = try await Appeals.addMessage(
                 appealID: card.id, author: "staff", staffID: staffID, text: text, files: files, now: now, on: sql)

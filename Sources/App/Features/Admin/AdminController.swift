@@ -193,7 +193,7 @@ struct AdminController {
         }
         guard page.errors.isEmpty else { return respond(page.render(), req, status: .unprocessableEntity) }
         let hash = try await passwords.hash(password, on: req.application.threadPool)
-        let codes = try await req.db.transaction { tx -> [String] in
+        let codes = try await req.db.writeTransaction { tx -> [String] in
             try await tx.sql.update("staff_accounts").set("password_hash", to: hash).set("enrolled", to: true)
                 .set("setup_token_hash", to: SQLLiteral.null).set("setup_expires_at", to: SQLLiteral.null)
                 .where("id", .equal, member.id).run()
@@ -370,7 +370,7 @@ struct AdminController {
             try await req.recordStaff(
                 "staff.role.administrator.granted", subject: number, details: ["account": accountID.uuidString])
         case "withdraw":
-            _ = try await req.db.transaction { tx in
+            _ = try await req.db.writeTransaction { tx in
                 try await AdministratorRole.withdraw(
                     from: accountID, contractID: contract.id, contractName: contract.name, now: now, config: config,
                     on: tx)

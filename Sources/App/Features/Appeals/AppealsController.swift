@@ -185,7 +185,7 @@ struct AppealsController {
         if card.customerUnread > 0 {
             // Opening the appeal reads its replies: the menu counter goes down at once.
             let (id, accountID, number, now) = (card.id, account.id!, card.number, req.now)
-            try await req.db.transaction { tx in
+            try await req.db.writeTransaction { tx in
                 try await tx.sql.update("appeals").set("customer_unread", to: 0).where("id", .equal, id).run()
                 try await Appeals.recount(accountID: accountID, on: tx.sql)
                 try await EventNotifications.readAppealReplies(number: number, account: accountID, now: now, on: tx.sql)
@@ -218,7 +218,7 @@ struct AppealsController {
         guard page.errors.isEmpty else { return page.render().response(status: .unprocessableEntity) }
         let (now, id, number) = (req.now, card.id, card.number)
         let reopen = card.appealStatus == .documentsRequired
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             let message = try await Appeals.addMessage(
                 appealID: id, author: "customer", staffID: nil, text: text, files: uploads, now: now, on: tx.sql)
             let update = tx.sql.update("appeals").set("last_message_at", to: now).set("awaiting_staff", to: true)

@@ -144,7 +144,7 @@ struct AuthController {
         let hash = exists ? nil : computed
         let now = req.now
         let from = req.portal.config.mailFrom
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             let (_, code) = try await PendingCodes.issue(
                 .registration, session: session.id!, email: email, accountID: nil, passwordHash: hash,
                 marketing: form.marketing != nil, decoy: exists, now: now, on: tx)
@@ -390,7 +390,7 @@ struct AuthController {
         let session = try await req.sessions.ensure()
         let now = req.now
         let from = req.portal.config.mailFrom
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             // An unknown address gets the same page and a code that cannot match: nothing tells
             // whether the address has an account.
             let (_, code) = try await PendingCodes.issue(
@@ -439,7 +439,7 @@ struct AuthController {
         }
         account.passwordHash = try await passwords.hash(form.password ?? "", on: req.application.threadPool)
         account.passwordChangedAt = req.now
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             try await account.update(on: tx)
             try await row.delete(on: tx)
             // A new password ends every session of the account, wherever it was signed in.

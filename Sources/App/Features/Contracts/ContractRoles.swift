@@ -142,7 +142,7 @@ struct ContractRolesController {
         let contractName = context.name
         let (madeLogin, madePassword, madeHash) = (credentials?.login, credentials?.password, hash)
         let limits = objects
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             let accountID: UUID
             if let existing {
                 accountID = existing.id!
@@ -224,7 +224,7 @@ struct ContractRolesController {
             ).render().response(status: .unprocessableEntity)
         }
         let (contractID, now) = (context.link.contractID, req.now)
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             try await tx.sql.update("contract_links").set("role", to: role.rawValue)
                 .set("energy_object_ids", to: SQLBind(objects?.joined(separator: "\n")))
                 .where("account_id", .equal, holder.accountId).where("contract_id", .equal, contractID).run()
@@ -246,7 +246,7 @@ struct ContractRolesController {
         let context = try await context(req)
         let holder = try holder(req, context)
         let (contractID, now) = (context.link.contractID, req.now)
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             try await tx.sql.delete(from: "contract_links").where("account_id", .equal, holder.accountId)
                 .where("contract_id", .equal, contractID).run()
             try await BillingFeed.append(

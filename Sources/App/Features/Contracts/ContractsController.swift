@@ -164,7 +164,7 @@ struct ContractsController {
         let now = req.now
         let base = req.portal.config.publicOrigin
         let from = req.portal.config.mailFrom
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             let addition = ContractAddition(accountID: account.id!, number: number.digits, email: email, now: now)
             if matches, let contract {
                 let token = ContractAddition.newToken()
@@ -215,7 +215,7 @@ struct ContractsController {
             return ConfirmContractPage(context: req.shellContext, state: .invalid).render().response(status: .notFound)
         }
         let now = req.now
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             // Single use: the row goes whatever happens next.
             try await addition.delete(on: tx)
             let exists = try await ContractLink.query(on: tx).filter(\.$accountID == addition.accountID)
@@ -285,7 +285,7 @@ struct ContractsController {
         let number = req.parameters.get("number") ?? ""
         let link = try await Self.link(req, number: number, action: .removeContract)
         let now = req.now
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             try await link.delete(on: tx)
             try await BillingFeed.append(
                 .contractUnlinked, entityID: link.contractID,

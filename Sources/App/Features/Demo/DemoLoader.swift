@@ -33,7 +33,7 @@ enum DemoLoader {
                     let nextStart = starts[position + 1]
                     return try prepare(demo, nextStart..<min(count, nextStart + slice))
                 } : nil
-            try await db.transaction { tx in
+            try await db.writeTransaction { tx in
                 let sql = tx.sql
                 for (entity, rows) in batch {
                     try await BillingIntake.upsert(rows, into: entity.table, columns: entity.columns, on: sql)

@@ -49,7 +49,7 @@ enum Agreement {
 
     /// Publishes `body` as the next version; every account must accept it. Returns its number.
     static func publish(_ body: String, by staff: String, now: Date, on db: any Database) async throws -> Int {
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             let sql = tx.sql
             let last =
                 try await sql.raw("SELECT MAX(version) AS v FROM agreement_versions").first()?

@@ -282,7 +282,7 @@ enum Notifications {
     /// Returns how many accounts received it.
     @discardableResult
     static func publish(_ id: UUID, draft: Draft, now: Date, on db: any Database) async throws -> Int {
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             try await tx.sql.update("notifications").set("status", to: Status.published.rawValue)
                 .set("published_at", to: now).where("id", .equal, id).where("status", .equal, Status.draft.rawValue)
                 .run()

@@ -155,7 +155,7 @@ enum PaymentProcessing {
             return .unchanged
         }
         let now = app.portal.clock.now()
-        let moved = try await app.db.transaction { tx -> Bool in
+        let moved = try await app.db.writeTransaction { tx -> Bool in
             let sql = tx.sql
             let update = sql.update("online_payments").set("state", to: notice.status.rawValue)
                 .set("updated_at", to: now).set("finished_at", to: now)

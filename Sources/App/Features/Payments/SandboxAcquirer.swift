@@ -175,7 +175,7 @@ struct SandboxAcquirer: Acquirer {
     ) async throws {
         let now = app.portal.clock.now()
         let config = app.portal.config
-        try await app.db.transaction { tx in
+        try await app.db.writeTransaction { tx in
             let sql = tx.sql
             let before = try await row(id, on: sql)
             var methodID: String?

@@ -172,7 +172,7 @@ struct ProfileController {
         let session = try await req.sessions.ensure()
         let now = req.now
         let from = req.portal.config.mailFrom
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             let (_, code) = try await PendingCodes.issue(
                 .emailChange, session: session.id!, email: email, accountID: account.id, passwordHash: nil,
                 marketing: false, decoy: false, now: now, on: tx)
@@ -316,7 +316,7 @@ struct ProfileController {
         account.passwordExpiresAt = nil
         account.mustChangePassword = false
         let id = account.id!
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             try await account.update(on: tx)
             // Every other session ends; this one gets a new token.
             try await PortalSession.query(on: tx).filter(\.$accountID == id).delete()
@@ -352,7 +352,7 @@ struct ProfileController {
         }
         let (id, now) = (account.id!, req.now)
         try await AuditLog.record("account.deleted", subject: account.email, request: req)
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             try await PendingCode.query(on: tx).filter(\.$accountID == id).delete()
             try await PortalSession.query(on: tx).filter(\.$accountID == id).delete()
             try await tx.sql.delete(from: "notification_recipients").where("account_id", .equal, id).run()

@@ -83,7 +83,7 @@ struct ReadingsController {
                 ]))
         }
         let details = ["channels": String(values.count), "period": period.description, "source": source]
-        try await req.db.transaction { tx in
+        try await req.db.writeTransaction { tx in
             let sql = tx.sql
             try await upload?.store(on: sql)
             guard !values.isEmpty else { return }
