@@ -22,7 +22,12 @@ def publish_to_demo(staff, base, subject, text, kind="Модальное окн�
     staff.find_element(By.ID, "f-body").send_keys(text)
     if confirm:
         staff.find_element(By.CSS_SELECTOR, "label[for='f-needsConfirmation']").click()
+    # Only the fields of the chosen audience are shown.
+    assert not staff.find_element(By.ID, "f-accounts").is_displayed()
+    assert staff.find_element(By.ID, "f-role").is_displayed()
     Select(staff.find_element(By.ID, "f-audience")).select_by_visible_text("Учетные записи")
+    assert not staff.find_element(By.ID, "f-contracts").is_displayed()
+    assert not staff.find_element(By.ID, "f-role").is_displayed()
     staff.find_element(By.ID, "f-accounts").send_keys(DEMO_EMAIL)
     staff.find_element(By.XPATH, "//button[text()='Предпросмотр']").click()
     wait(staff).until(EC.text_to_be_present_in_element((By.ID, "preview-title"), "Предпросмотр: " + kind))
@@ -109,6 +114,8 @@ def test_a_banner_stays_on_top_until_closed(portal, browser):
     assert axe_violations(browser) == []
     browser.execute_script("window.scrollTo(0, 0)")
     banner.find_element(By.CSS_SELECTOR, "button.banner-close").click()
+    # Closing posts a form that comes back to the same page: wait for the page to be replaced.
+    wait(browser).until(EC.staleness_of(banner))
     wait(browser).until(EC.url_to_be(base + "/readings"))
     assert not browser.find_elements(By.CSS_SELECTOR, "section.banner")
     browser.get(base + "/notifications")

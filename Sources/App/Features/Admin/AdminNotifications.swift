@@ -397,10 +397,10 @@ struct AdminNotificationForm {
                 \(field("showsFrom", "Показывать с", value: values.showsFrom, hint: "ДД.ММ.ГГГГ ЧЧ:ММ"))
                 \(field("showsUntil", "Показывать по (необязательно)", value: values.showsUntil, hint: "ДД.ММ.ГГГГ ЧЧ:ММ"))
                 \(select("audience", "Кому", options: Notifications.Audience.allCases.filter { $0 != .event }.map { ($0.rawValue, $0.title) }, selected: values.audience))
-                \(select("category", "Ценовая категория (для «Ценовая категория»)", options: categories, selected: values.category))
-                \(area("contracts", "Номера договоров, по одному в строке (для «Договоры»)", value: values.contracts))
-                \(area("accounts", "E-mail учетных записей, по одному в строке (для «Учетные записи»)", value: values.accounts))
-                \(select("role", "Роль на договоре", options: roles, selected: values.role))
+                <div data-audience-for="category">\(select("category", "Ценовая категория (для «Ценовая категория»)", options: categories, selected: values.category))</div>
+                <div data-audience-for="contracts">\(area("contracts", "Номера договоров, по одному в строке (для «Договоры»)", value: values.contracts))</div>
+                <div data-audience-for="accounts">\(area("accounts", "E-mail учетных записей, по одному в строке (для «Учетные записи»)", value: values.accounts))</div>
+                <div data-audience-for="all category contracts">\(select("role", "Роль на договоре", options: roles, selected: values.role))</div>
                 \(Forms.checkbox(name: "sendEmail", label: "Отправить копию на e-mail (тем, у кого включены уведомления на e-mail)", checked: values.sendEmail))
                 <div class="page-actions">
                 <button class="button button-secondary" type="submit" name="action" value="preview">Предпросмотр</button>

@@ -280,3 +280,18 @@ function labelTableCells() {
 }
 
 labelTableCells();
+
+// The staff's notification form: only the fields of the audience «Кому» names are shown (without scripts
+// all are, and only those are read).
+function setUpAudienceFields() {
+  const audience = document.querySelector("select[name=audience]");
+  const fields = document.querySelectorAll("[data-audience-for]");
+  if (!audience || !fields.length) return;
+  const show = () => {
+    for (const field of fields) field.hidden = !field.dataset.audienceFor.split(" ").includes(audience.value);
+  };
+  audience.addEventListener("change", show);
+  show();
+}
+
+setUpAudienceFields();
