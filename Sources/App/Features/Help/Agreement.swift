@@ -54,7 +54,7 @@ enum Agreement {
             let last =
                 try await sql.raw("SELECT MAX(version) AS v FROM agreement_versions").first()?
                 .decode(column: "v", as: Int?.self) ?? 0
-            let version = (last ?? 0) + 1
+            let version = last + 1
             try await sql.insert(into: "agreement_versions").columns("version", "body", "published_at", "published_by")
                 .values(SQLBind(version), SQLBind(body), SQLBind(now), SQLBind(staff)).run()
             try await sql.update("accounts").set("agreement_pending", to: true).run()
