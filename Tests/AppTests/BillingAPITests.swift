@@ -411,4 +411,27 @@ enum BillingSamples {
             #expect(try await world.rows("accepted_readings") == before)
         }
     }
+
+    /// Loaded on the 7th, the demo has paid nothing and issued nothing after that day, though last month's
+    /// payments fall on the 10th to the 17th.
+    @Test func demoDataHaveNoDaysAfterToday() async throws {
+        try await withPortal { world in
+            let timeZone = world.app.portal.config.timeZone
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            let now = calendar.date(from: DateComponents(year: 2026, month: 12, day: 7, hour: 12))!
+            try await DemoLoader.load(contracts: 6, months: 3, now: now, timeZone: timeZone, on: world.app.db)
+            let sql = world.app.db.sql
+            for (table, column) in [
+                ("payments_received", "paid_on"), ("payment_documents", "issued_on"), ("documents", "issued_on"),
+            ] {
+                let latest = try await sql.raw("SELECT MAX(\(ident: column)) AS d FROM \(ident: table)").first()?
+                    .decode(column: "d", as: String?.self)
+                #expect(latest.map { $0 <= "2026-12-07" } == true, "\(table): \(latest ?? "none")")
+            }
+            #expect(
+                try await world.count("payments_received", where: "paid_on = '2026-12-07'") > 0,
+                "last month's later payments are dated today")
+        }
+    }
 }

@@ -9,6 +9,25 @@ import Vapor
 
 /// «Помощь»: «Вопрос-ответ» with its search and group filter, «Контакты», and the staff's editing.
 @Suite struct HelpTests {
+    /// The start page lists the account's contracts with its role on each and leads to every section.
+    @Test func theStartPageListsContractsAndLeadsToEverySection() async throws {
+        try await withPortal { world in
+            let browser = try await ContractTests().setUp(world)
+            #expect(try await browser.get("/").body.contains("добавьте хотя бы один договор"))
+            try await ContractTests().link(world, "buh@romashka.ru", .accountant)
+            let page = try await browser.get("/").body
+            #expect(page.contains("№ \(ContractTests.number)</a>"))
+            #expect(page.contains("<span class=\"badge-role\">Бухгалтер</span>"))
+            let sections = [
+                ("/payments", "Оплата"), ("/readings", "Показания"), ("/history/documents", "История"),
+                ("/appeals", "Обращения"), ("/help", "Помощь"),
+            ]
+            for (path, title) in sections {
+                #expect(page.contains("<h2><a href=\"\(path)\">\(title)</a></h2>"), "\(title)")
+            }
+        }
+    }
+
     @Test func stemsIgnoreCaseYoAndEndings() {
         #expect(FAQ.stems("Показаний") == ["показан"])
         #expect(FAQ.stems("показания") == ["показан"])

@@ -3,11 +3,13 @@ import PortalDomain
 
 /// A deterministic generator of billing data that looks like a real supplier's (BIL-2): companies with valid
 /// ИНН/ОГРН and bank accounts, energy objects, meters of every kind, a year of readings, invoices, payments,
-/// advances and documents. Contract `i` depends only on `i` and the open period, so any number of contracts
-/// can be made in slices without holding them all.
+/// advances and documents. Contract `i` depends only on `i`, the open period and today, so any number of
+/// contracts can be made in slices without holding them all.
 struct DemoBilling: Sendable {
     /// The period readings are being collected for now; everything before it is closed.
     let openPeriod: BillingPeriod
+    /// Today as billing writes days (`2026-12-07`): nothing is issued or paid after it.
+    let today: String
     /// How many closed months of history each contract gets.
     var months = 12
 
@@ -149,7 +151,7 @@ struct DemoBilling: Sendable {
                     [
                         "id": .string(docID), "contractId": .string(id),
                         "number": .string("\(BillingPeriod.padded(period.month, 2))-\(index + 1)/\(k + 1)"),
-                        "saleKind": .string(kind.0), "issuedOn": .string(Self.day(period.next, 5)),
+                        "saleKind": .string(kind.0), "issuedOn": .string(notAfterToday(Self.day(period.next, 5))),
                         "dueOn": .string(Self.day(period.next, 18)), "amountKopecks": .number(Double(amount)),
                         "outstandingKopecks": .number(Double(outstanding)),
                     ])
@@ -158,7 +160,7 @@ struct DemoBilling: Sendable {
                         .payments,
                         [
                             "id": .string("\(docID)-pay"), "contractId": .string(id),
-                            "paidOn": .string(Self.day(period.next, 10 + rng.int(8))),
+                            "paidOn": .string(notAfterToday(Self.day(period.next, 10 + rng.int(8)))),
                             "amountKopecks": .number(Double(amount - outstanding)), "paymentDocumentId": .string(docID),
                             "purpose": .string(
                                 "Оплата по счету \(BillingPeriod.padded(period.month, 2))-\(index + 1)/\(k + 1)"),
@@ -172,7 +174,8 @@ struct DemoBilling: Sendable {
                         "id": .string("\(id)-\(type.rawValue)-\(period)"), "contractId": .string(id),
                         "type": .string(type.rawValue),
                         "number": .string("\(Self.documentPrefix(type))-\(index + 1)/\(period.month)"),
-                        "issuedOn": .string(Self.day(period.next, 5)), "period": .string(period.description),
+                        "issuedOn": .string(notAfterToday(Self.day(period.next, 5))),
+                        "period": .string(period.description),
                     ])
                 let rate = SampleTariffs.vatRate(period)
                 for (position, line) in charged.enumerated() {
@@ -249,6 +252,9 @@ struct DemoBilling: Sendable {
     static func phone(_ code: String, _ rng: inout SplitMix64) -> String {
         "+7 (\(code)) \(100 + rng.int(900))-\(BillingPeriod.padded(rng.int(100), 2))-\(BillingPeriod.padded(rng.int(100), 2))"
     }
+
+    /// `day`, or today when it is later (days compare as text in billing's `YYYY-MM-DD`).
+    func notAfterToday(_ day: String) -> String { min(day, today) }
 
     static func firstDay(_ period: BillingPeriod) -> String { day(period, 1) }
     static func day(_ period: BillingPeriod, _ day: Int) -> String {

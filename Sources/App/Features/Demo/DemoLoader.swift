@@ -17,7 +17,9 @@ enum DemoLoader {
         contracts count: Int, months: Int = 12, now: Date, timeZone: TimeZone, on db: any Database,
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws {
-        let demo = DemoBilling(openPeriod: BillingPeriod(containing: now, in: timeZone), months: months)
+        let demo = DemoBilling(
+            openPeriod: BillingPeriod(containing: now, in: timeZone),
+            today: RussianDateFormat(timeZone: timeZone).isoDay(now), months: months)
         let slice = 100
         let starts = Array(stride(from: 0, to: count, by: slice))
         // Generating and checking the next slice overlaps with writing the current one.

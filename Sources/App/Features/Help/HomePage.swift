@@ -20,6 +20,9 @@ struct HomePage: Sendable {
                 <section class="cards" aria-label="Возможности">
                 <article class="card"><h2><a href="\(SitePath.payments.path)">Оплата</a></h2><p>Задолженность и счета по каждому договору, авансы и переплата, оплата картой онлайн.</p></article>
                 <article class="card"><h2><a href="\(SitePath.readings.path)">Показания</a></h2><p>Передача показаний приборов учета вручную или файлом Excel, почасовые профили для III–VI ценовых категорий.</p></article>
+                <article class="card"><h2><a href="\(SitePath.historyDocuments.path)">История</a></h2><p>Счета, счета-фактуры и акты в PDF, поступившие платежи и принятые показания за любой месяц, заказ акта сверки.</p></article>
+                <article class="card"><h2><a href="\(SitePath.appeals.path)">Обращения</a></h2><p>Вопросы и заявления поставщику по договору с файлами; ответы и вся переписка в одном месте.</p></article>
+                <article class="card"><h2><a href="\(SitePath.help.path)">Помощь</a></h2><p>Ответы на частые вопросы и контакты отделения и куратора по каждому договору.</p></article>
                 </section>
                 <p><a class="button" href="\(SitePath.manual.path)">Инструкция пользователя</a></p>
                 """)
