@@ -125,7 +125,7 @@ struct HelpContactsPage {
                 \(HelpTabs.html(current: .helpContacts))
                 \(supplier.isEmpty ? HTML.empty : "<section class=\"card\" aria-labelledby=\"supplier-contacts\"><h2 id=\"supplier-contacts\">Контакты сбытовой компании</h2>\(PlainText.html(supplier))</section>")
                 <form method="get" action="\(SitePath.helpContacts.path)">
-                <fieldset><legend>Договор</legend>\(HTML.join(boxes, separator: ""))</fieldset>
+                <fieldset class="card choices"><legend>Договор</legend>\(HTML.join(boxes, separator: ""))</fieldset>
                 <button class="button button-secondary" type="submit">Показать</button>
                 </form>
                 \(HTML.join(cards, separator: ""))
