@@ -195,7 +195,6 @@ struct AuthController {
         let email = row.email
         let marketing = row.marketing
         let address = req.clientAddress
-        // Read first, then written: no other registration commits in between.
         let account: Account?
         do {
             account = try await req.db.writeTransaction { tx -> Account? in

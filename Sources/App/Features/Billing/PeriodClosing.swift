@@ -64,7 +64,6 @@ enum PeriodClosing {
     }
 
     static func close(now: Date, timeZone: TimeZone, on db: any Database) async throws -> Result {
-        // Read first, then written: nothing else commits in between.
         try await db.writeTransaction { tx in
             let sql = tx.sql
             let period = try await openPeriod(on: sql, now: now, timeZone: timeZone)

@@ -143,10 +143,7 @@ struct BillingAPIErrorMiddleware: AsyncMiddleware {
 
     static func isBusy(_ error: any Error) -> Bool {
         if error is ConnectionPoolTimeoutError { return true }
-        if let error = error as? SQLiteError {
-            return [.busy, .busyInSnapshot, .busyInRecovery].contains(error.reason)
-        }
-        return false
+        return (error as? SQLiteError)?.reason == .busy
     }
 
     private func render(_ error: BillingAPIError) throws -> Response {

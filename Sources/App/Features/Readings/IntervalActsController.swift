@@ -249,7 +249,6 @@ struct IntervalActsController {
         }
         let now = req.now
         let accountID = req.account?.id
-        // Read first, then written: no other upload commits in between.
         let kinds = try await req.db.writeTransaction { tx in
             let sql = tx.sql
             try await upload?.store(on: sql)
